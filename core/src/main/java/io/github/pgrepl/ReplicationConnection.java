@@ -1,0 +1,104 @@
+package io.github.pgrepl;
+
+import io.github.pgrepl.internal.ConnectionDriver;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection to PostgreSQL in replication mode, driven by a {@link ReplicationHandler} callback
+ * module: a Java/Netty port of Postgrex's ReplicationConnection, extended with socket pause/resume.
+ *
+ * <p>Each connection has a mailbox, its own event loop thread by default: socket messages, calls,
+ * infos and timers are handled there one at a time. A handler returns
+ * {@link Action#noReplyAndPause} to stop reading WAL (TCP backpressure holds the walsender) while
+ * its timers keep sending status updates, and {@link Action#noReplyAndResume} to read again.
+ *
+ * <pre>{@code
+ * ReplicationConnection conn = ReplicationConnection.start(config, new MyHandler());
+ * conn.call("lag").get();
+ * conn.close();
+ * }</pre>
+ *
+ * <p>{@link #call}, {@link #send}, {@link #sendAfter}, {@link #status} and {@link #close} are safe
+ * from any thread.
+ */
+public final class ReplicationConnection implements AutoCloseable {
+
+    private final ConnectionConfig config;
+    private final ConnectionDriver driver;
+
+    private ReplicationConnection(ConnectionConfig config, ReplicationHandler handler) {
+        this.config = config;
+        this.driver = new ConnectionDriver(config, handler, this);
+    }
+
+    /**
+     * Creates the connection, calls {@link ReplicationHandler#init} and connects. With
+     * {@link ConnectionConfig#syncConnect()} (the default) it returns once connected and the actions
+     * returned from {@code handleConnect} have settled (a {@code noReply} or a running stream), and
+     * throws a {@link ReplicationException} otherwise, never later than {@code connectTimeout}.
+     */
+    public static ReplicationConnection start(ConnectionConfig config, ReplicationHandler handler) {
+        ReplicationConnection connection = new ReplicationConnection(Objects.requireNonNull(config, "config"),
+                Objects.requireNonNull(handler, "handler"));
+        connection.driver.start();
+        return connection;
+    }
+
+    /** Sends {@code request} to {@link ReplicationHandler#handleCall}; times out after the config's call timeout (5 s). */
+    public CompletableFuture<Object> call(Object request) {
+        return call(request, config.callTimeout());
+    }
+
+    /**
+     * Sends {@code request} to {@link ReplicationHandler#handleCall}. The future completes with the
+     * handler's reply, or fails with a {@link java.util.concurrent.TimeoutException}, a
+     * {@link ConnectionLostException} when the connection drops first, or a {@link ReplicationException}
+     * when an action of the call cannot run (for instance a query while a stream is in progress).
+     */
+    public CompletableFuture<Object> call(Object request, Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("The call timeout must be positive, was " + timeout);
+        }
+        return driver.call(request, timeout);
+    }
+
+    /** Delivers {@code message} to {@link ReplicationHandler#handleInfo}. */
+    public void send(Object message) {
+        driver.send(message);
+    }
+
+    /** Delivers {@code message} to {@link ReplicationHandler#handleInfo} after {@code delay}. */
+    public Cancellable sendAfter(Object message, Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            throw new IllegalArgumentException("The delay must not be negative, was " + delay);
+        }
+        return driver.sendAfter(message, delay);
+    }
+
+    /** A consistent snapshot of the connection's state and positions. */
+    public ConnectionStatus status() {
+        return driver.status();
+    }
+
+    public ConnectionConfig config() {
+        return config;
+    }
+
+    /**
+     * Closes the socket (sending Terminate), fails pending calls, cancels timers and, when the thread is
+     * the connection's own, stops it. Idempotent; {@link ReplicationHandler#handleDisconnect} is not called.
+     */
+    @Override
+    public void close() {
+        driver.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicationConnection[" + config.name() + " " + config.host() + ":" + config.port() + "/" + config.database()
+                + ", " + status().state() + "]";
+    }
+}

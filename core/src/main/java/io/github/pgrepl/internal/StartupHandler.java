@@ -1,0 +1,270 @@
+package io.github.pgrepl.internal;
+
+import io.github.pgrepl.ChannelBinding;
+import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.ConnectionLostException;
+import io.github.pgrepl.ReplicationException;
+import io.github.pgrepl.internal.auth.Md5Password;
+import io.github.pgrepl.internal.auth.ScramSha256Client;
+import io.github.pgrepl.internal.protocol.BackendMessageDecoder;
+import io.github.pgrepl.internal.protocol.ErrorResponses;
+import io.github.pgrepl.internal.protocol.FrontendMessages;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Takes a fresh socket to "ready for query": the optional SSLRequest and TLS handshake, the startup
+ * message, authentication, and the server's parameters. On ReadyForQuery it leaves the pipeline
+ * (keeping the TLS handler and the message decoder) and completes its promise.
+ */
+final class StartupHandler extends ChannelInboundHandlerAdapter {
+
+    private enum Step { SSL_RESPONSE, TLS_HANDSHAKE, STARTUP }
+
+    private final ConnectionConfig config;
+    private final SslContext sslContext;
+    private final Promise<SessionInfo> result;
+    private final Map<String, String> serverParameters = new HashMap<>();
+    private Step step;
+    private int backendPid;
+    private String authenticationMethod = "trust";
+    private ScramSha256Client scram;
+    private boolean tls;
+
+    /** @param sslContext the TLS context when this attempt asks for TLS, else {@code null} */
+    StartupHandler(ConnectionConfig config, SslContext sslContext, Promise<SessionInfo> result) {
+        this.config = config;
+        this.sslContext = sslContext;
+        this.result = result;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (sslContext != null) {
+            step = Step.SSL_RESPONSE;
+            ctx.writeAndFlush(FrontendMessages.sslRequest(ctx.alloc()));
+        } else {
+            sendStartup(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            if (step == Step.SSL_RESPONSE) {
+                onSslResponse(ctx, in);
+            } else if (step == Step.STARTUP) {
+                onMessage(ctx, in);
+            } else {
+                fail(ctx, new ReplicationException("Protocol error: the server sent data during the TLS handshake"));
+            }
+        } catch (ReplicationException e) {
+            fail(ctx, e);
+        } catch (RuntimeException e) {
+            fail(ctx, new ReplicationException("Protocol error during startup: " + e.getMessage(), e));
+        } finally {
+            ReferenceCountUtil.release(in);
+        }
+    }
+
+    private void onSslResponse(ChannelHandlerContext ctx, ByteBuf in) {
+        byte answer = in.readByte();
+        if (answer == 'S') {
+            if (in.isReadable()) {
+                // Bytes after 'S' were not encrypted: someone may be injecting them (CVE-2021-23222).
+                throw new ReplicationException("The server sent unencrypted data right after accepting TLS; refusing to go on");
+            }
+            step = Step.TLS_HANDSHAKE;
+            tls = true;
+            SslHandler ssl = sslContext.newHandler(ctx.alloc(), config.host(), config.port());
+            ctx.pipeline().addFirst("tls", ssl);
+            ssl.handshakeFuture().addListener(done -> {
+                if (done.isSuccess()) {
+                    sendStartup(ctx);
+                } else {
+                    fail(ctx, new ReplicationException("TLS handshake with " + config.host() + ":" + config.port()
+                            + " failed (sslmode=" + config.sslMode().value() + "): " + rootMessage(done.cause())
+                            + hostHint(), done.cause()));
+                }
+            });
+        } else if (answer == 'N') {
+            if (config.sslMode().requiresTls()) {
+                throw new ReplicationException("The server at " + config.host() + ":" + config.port()
+                        + " does not accept TLS, but sslmode=" + config.sslMode().value()
+                        + " requires it: turn ssl on in postgresql.conf, or lower sslmode");
+            }
+            sendStartup(ctx);
+        } else {
+            throw new ReplicationException("Unexpected answer 0x" + Integer.toHexString(answer & 0xFF)
+                    + " to SSLRequest: is " + config.host() + ":" + config.port() + " a PostgreSQL server?");
+        }
+    }
+
+    private String hostHint() {
+        return config.sslMode() == io.github.pgrepl.SslMode.VERIFY_FULL
+                ? ". With sslmode=verify-full the server certificate must name the host connected to ('" + config.host()
+                        + "'): connect by a name the certificate lists, or use sslmode=verify-ca"
+                : "";
+    }
+
+    private void sendStartup(ChannelHandlerContext ctx) {
+        step = Step.STARTUP;
+        ctx.pipeline().addBefore(ctx.name(), "messages", new BackendMessageDecoder(config.maxMessageSize()));
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("user", config.user());
+        parameters.put("database", config.database());
+        parameters.put("replication", "database");
+        parameters.put("client_encoding", "UTF8");
+        if (config.applicationName() != null && !config.applicationName().isEmpty()) {
+            parameters.put("application_name", config.applicationName());
+        }
+        parameters.putAll(config.parameters());
+        ctx.writeAndFlush(FrontendMessages.startup(ctx.alloc(), parameters));
+    }
+
+    private void onMessage(ChannelHandlerContext ctx, ByteBuf frame) {
+        byte type = BackendMessageDecoder.type(frame);
+        ByteBuf body = BackendMessageDecoder.body(frame);
+        switch (type) {
+            case 'R' -> onAuthentication(ctx, body);
+            case 'S' -> serverParameters.put(FrontendMessages.readCString(body), FrontendMessages.readCString(body));
+            case 'K' -> backendPid = body.readInt();
+            case 'E' -> fail(ctx, ErrorResponses.exception(body));
+            case 'N', 'v' -> {
+                // notices and protocol negotiation carry nothing startup needs
+            }
+            case 'Z' -> onReady(ctx);
+            default -> throw new ReplicationException("Protocol error: unexpected message '" + (char) type + "' during startup");
+        }
+    }
+
+    private void onAuthentication(ChannelHandlerContext ctx, ByteBuf body) {
+        int code = body.readInt();
+        switch (code) {
+            case 0 -> {
+                if (config.channelBinding() == ChannelBinding.REQUIRE && !authenticationMethod.equals(ScramSha256Client.MECHANISM_PLUS)) {
+                    throw new ReplicationException("channel binding is required, but the server authenticated the session with "
+                            + authenticationMethod + ": use scram-sha-256 in pg_hba.conf over TLS, or set channel binding to prefer");
+                }
+            }
+            case 3 -> {
+                authenticationMethod = "password";
+                ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), requirePassword("password")));
+            }
+            case 5 -> {
+                authenticationMethod = "md5";
+                byte[] salt = ByteBufUtil.getBytes(body, body.readerIndex(), 4);
+                ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
+                        Md5Password.response(config.user(), requirePassword("md5"), salt)));
+            }
+            case 10 -> startScram(ctx, body);
+            case 11 -> {
+                byte[] serverFirst = ByteBufUtil.getBytes(body);
+                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram().clientFinalMessage(serverFirst)));
+            }
+            case 12 -> scram().verifyServerFinal(ByteBufUtil.getBytes(body));
+            default -> throw new ReplicationException("The server asks for an authentication method pgrepl does not support (code "
+                    + code + ", e.g. GSSAPI or SSPI): use scram-sha-256, md5, password or trust in pg_hba.conf");
+        }
+    }
+
+    private void startScram(ChannelHandlerContext ctx, ByteBuf body) {
+        List<String> mechanisms = new ArrayList<>();
+        while (body.isReadable() && body.getByte(body.readerIndex()) != 0) {
+            mechanisms.add(FrontendMessages.readCString(body));
+        }
+        String password = requirePassword("SCRAM-SHA-256");
+        boolean bind = tls && config.channelBinding() != ChannelBinding.DISABLE
+                && mechanisms.contains(ScramSha256Client.MECHANISM_PLUS);
+        if (config.channelBinding() == ChannelBinding.REQUIRE && !bind) {
+            throw new ReplicationException("channel binding is required, but the server offers only " + mechanisms
+                    + (tls ? "" : " and the connection is not TLS") + ": connect with sslmode=require or stricter, or set channel binding to prefer");
+        }
+        if (!bind && !mechanisms.contains(ScramSha256Client.MECHANISM)) {
+            throw new ReplicationException("The server offers SASL mechanisms " + mechanisms + ", none of which pgrepl supports");
+        }
+        String mechanism = bind ? ScramSha256Client.MECHANISM_PLUS : ScramSha256Client.MECHANISM;
+        scram = new ScramSha256Client(password, bind ? peerCertificate(ctx) : null,
+                tls && config.channelBinding() != ChannelBinding.DISABLE);
+        authenticationMethod = mechanism;
+        ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), mechanism, scram.clientFirstMessage()));
+    }
+
+    private ScramSha256Client scram() {
+        if (scram == null) {
+            throw new ReplicationException("Protocol error: a SASL message arrived before SASL authentication started");
+        }
+        return scram;
+    }
+
+    private static X509Certificate peerCertificate(ChannelHandlerContext ctx) {
+        try {
+            Certificate[] chain = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+            return (X509Certificate) chain[0];
+        } catch (SSLPeerUnverifiedException e) {
+            throw new ReplicationException("SCRAM channel binding needs the server certificate, but TLS did not provide one", e);
+        }
+    }
+
+    private String requirePassword(String method) {
+        if (config.password() == null) {
+            throw new ReplicationException("The server asks user \"" + config.user() + "\" for a password (" + method
+                    + " authentication) but none is configured: set the password");
+        }
+        return config.password();
+    }
+
+    private void onReady(ChannelHandlerContext ctx) {
+        ctx.pipeline().remove(this);
+        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), authenticationMethod, tls));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, new ConnectionLostException("The server at " + config.host() + ":" + config.port()
+                + " closed the connection during startup"));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (step == Step.TLS_HANDSHAKE || result.isDone()) {
+            return; // the handshake future reports TLS failures, with more context
+        }
+        fail(ctx, cause instanceof ReplicationException re ? re
+                : new ConnectionLostException("Connection to " + config.host() + ":" + config.port() + " failed during startup: "
+                        + rootMessage(cause), cause));
+    }
+
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        if (result.tryFailure(cause)) {
+            ctx.close();
+        }
+    }
+
+    static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.pgrepl;
+
+import static io.github.pgrepl.ReplicationFixtures.config;
+import static io.github.pgrepl.ReplicationFixtures.createTableAndPublication;
+import static io.github.pgrepl.ReplicationFixtures.insertRows;
+import static io.github.pgrepl.ReplicationFixtures.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.pgrepl.testsupport.PgExtension;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Replication and COPY streams: CopyBoth, CopyOut, keepalives, and what a stream forbids. */
+class StreamIT {
+
+    @RegisterExtension
+    static final PgExtension pg = PgExtension.builder().setting("wal_sender_timeout", "2s").build();
+
+    @Test
+    void createsASlotThenStreamsAnInsertAsBeginInsertCommit() {
+        String table = unique("orders");
+        String publication = unique("pub");
+        createTableAndPublication(pg.server(), table, publication);
+        RecordingHandler handler = new RecordingHandler(unique("slot"), publication).creatingSlot();
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThat(handler.events).containsExactly("init", "connect", "result:CREATE_REPLICATION_SLOT");
+            assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+
+            insertRows(pg.server(), table, 1, 1);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.messageTypes.contains('C'));
+            assertThat(handler.messageTypes).containsSubsequence('B', 'I', 'C');
+            assertThat(handler.insertedValues).containsExactly("1");
+            assertThat(connection.status().lastReceivedLsn()).isGreaterThan(Lsn.ZERO);
+            assertThat(connection.status().messagesReceived()).isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void keepalivesArriveAsK() {
+        String publication = unique("pub");
+        createTableAndPublication(pg.server(), unique("t"), publication);
+        String slot = unique("slot");
+        ReplicationFixtures.createSlot(pg.server(), slot);
+        RecordingHandler handler = new RecordingHandler(slot, publication);
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.keepalives.get() >= 2);
+            assertThat(connection.status().serverWalEnd()).isGreaterThan(Lsn.ZERO);
+        }
+    }
+
+    @Test
+    void copyStreamDeliversRowsThenCopyDoneThenQueriesAndReplicationWork() {
+        String publication = unique("pub");
+        String table = unique("t");
+        createTableAndPublication(pg.server(), table, publication);
+        String slot = unique("slot");
+        ReplicationFixtures.createSlot(pg.server(), slot);
+        CopyThenReplicate handler = new CopyThenReplicate(slot, publication);
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.events.contains("result:SELECT 1"));
+            assertThat(handler.copied).containsExactly("1\n", "2\n", "3\n");
+            assertThat(handler.events).containsSubsequence("connect", "copyDone", "result:SELECT 1");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+            insertRows(pg.server(), table, 7, 7);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.contains("7"));
+        }
+    }
+
+    @Test
+    void aQueryDuringAStreamFailsTheCallerAndTheStreamGoesOn() {
+        String table = unique("orders");
+        String publication = unique("pub");
+        createTableAndPublication(pg.server(), table, publication);
+        String slot = unique("slot");
+        ReplicationFixtures.createSlot(pg.server(), slot);
+        RecordingHandler handler = new RecordingHandler(slot, publication) {
+            @Override
+            public Action handleCall(Object request, Caller from) {
+                return Action.query("SELECT 1");
+            }
+        };
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThatThrownBy(() -> connection.call("query please").get(5, TimeUnit.SECONDS))
+                    .cause().hasMessageContaining("stream in progress");
+
+            insertRows(pg.server(), table, 1, 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.size() == 3);
+            assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+            assertThat(handler.events).doesNotContain("disconnect");
+        }
+    }
+
+    /** COPY rows out, then SELECT 1, then START_REPLICATION on the same connection. */
+    static final class CopyThenReplicate extends RecordingHandler {
+        final List<String> copied = new CopyOnWriteArrayList<>();
+        private boolean copying = true;
+
+        CopyThenReplicate(String slot, String publication) {
+            super(slot, publication);
+        }
+
+        @Override
+        public Action handleConnect() {
+            events.add("connect");
+            return Action.stream("COPY (SELECT g FROM generate_series(1, 3) g) TO STDOUT");
+        }
+
+        @Override
+        public Action handleData(ByteBuffer copyData) {
+            if (copying) {
+                byte[] line = new byte[copyData.remaining()];
+                copyData.get(line);
+                copied.add(new String(line, StandardCharsets.UTF_8));
+                return Action.noReply();
+            }
+            return super.handleData(copyData);
+        }
+
+        @Override
+        public Action handleCopyDone() {
+            events.add("copyDone");
+            copying = false;
+            return Action.query("SELECT 1");
+        }
+
+        @Override
+        public Action handleResult(QueryOutcome outcome) {
+            events.add("result:" + ((QueryOutcome.Success) outcome).result().commandTag());
+            return Action.stream(startReplication());
+        }
+    }
+}
