@@ -262,9 +262,9 @@ public final class PgDateTime {
                 throw invalid("a year of at least 4 digits");
             }
             expect('-');
-            int month = (int) number(2);
+            int month = fixed(2);
             expect('-');
-            int day = (int) number(2);
+            int day = fixed(2);
             if (bc) {
                 if (year == 0) {
                     throw invalid("a year other than 0 BC");
