@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The column values of one tuple of an Insert, Update or Delete, in the relation's column order.
@@ -431,13 +432,10 @@ public final class Row {
         return value;
     }
 
-    private interface Conversion {
-        Object run();
-    }
-
-    private Object convert(int index, Conversion conversion) {
+    /** Runs a conversion, turning a value its type cannot hold into a DecodeException that says where. */
+    private Object convert(int index, Supplier<Object> conversion) {
         try {
-            return conversion.run();
+            return conversion.get();
         } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
             throw new DecodeException("Malformed " + (kind(index) == 't' ? "text" : "binary") + " value of column "
                     + describe(index) + " in pgoutput " + messageName + " message at byte "

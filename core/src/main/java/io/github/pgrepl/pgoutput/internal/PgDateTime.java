@@ -127,8 +127,7 @@ public final class PgDateTime {
         in.expect(' ');
         LocalTime time = in.time();
         in.end();
-        return date.atTime(time == LocalTime.MAX ? LocalTime.MIDNIGHT : time)
-                .plusDays(time == LocalTime.MAX ? 1 : 0);
+        return at(date, time);
     }
 
     /** Parses the server's text and normalizes it to UTC, as the binary form is. */
@@ -146,9 +145,12 @@ public final class PgDateTime {
         LocalTime time = in.time();
         ZoneOffset offset = in.offset();
         in.end();
-        LocalDateTime local = date.atTime(time == LocalTime.MAX ? LocalTime.MIDNIGHT : time)
-                .plusDays(time == LocalTime.MAX ? 1 : 0);
-        return local.atOffset(offset).withOffsetSameInstant(ZoneOffset.UTC);
+        return at(date, time).atOffset(offset).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+
+    /** The server never prints 24:00:00 in a timestamp, but it would mean the next midnight. */
+    private static LocalDateTime at(LocalDate date, LocalTime time) {
+        return time == LocalTime.MAX ? date.plusDays(1).atStartOfDay() : date.atTime(time);
     }
 
     // ---- text out ----
