@@ -1,0 +1,479 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.pgoutput.internal.BinaryValues;
+import io.github.pgrepl.pgoutput.internal.PgDateTime;
+import io.github.pgrepl.pgoutput.internal.PgType;
+import io.github.pgrepl.pgoutput.internal.Strings;
+import io.github.pgrepl.pgoutput.internal.TextFormatter;
+import io.github.pgrepl.pgoutput.internal.TextValues;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The column values of one tuple of an Insert, Update or Delete, in the relation's column order.
+ *
+ * <p>The tuple's bytes were copied once when the message was decoded; a value is converted only
+ * when a getter asks for it, then cached. Text ({@code t}) and binary ({@code b}) values of the
+ * same data give the same Java values.
+ *
+ * <p>Getters return {@code null} for SQL NULL. For a column whose TOASTed value did not change in
+ * an Update, the server sends no value at all: {@link #isUnchangedToast(int)} is true, and every
+ * getter throws {@link IllegalStateException} rather than pretend the value is NULL.
+ *
+ * <p>Types ({@link #getObject(int)}): bool {@code Boolean}, int2 {@code Short}, int4 {@code
+ * Integer}, int8 {@code Long}, float4 {@code Float}, float8 {@code Double}, numeric {@code
+ * BigDecimal} (or the String {@code NaN}, {@code Infinity}, {@code -Infinity}), text, varchar,
+ * bpchar, name, json and jsonb {@code String}, bytea {@code byte[]}, uuid {@code UUID}, date
+ * {@code LocalDate}, time {@code LocalTime}, timestamp {@code LocalDateTime}, timestamptz {@code
+ * OffsetDateTime} at UTC; arrays of these an unmodifiable {@code List} (nested per dimension, NULL
+ * elements {@code null}). Infinite dates and timestamps are the {@code MAX}/{@code MIN} constants
+ * of their Java type. Any other type, including domains and enums, is its text (binary values of
+ * such types: {@code \x} hex).
+ *
+ * <p>Typed getters accept the column types listed on each, plus any type left as text, whose text
+ * they parse (so a domain over int4 works with {@link #getInt(int)}). Another type, or a value that
+ * does not parse, fails with an {@link IllegalStateException} or a {@link DecodeException}.
+ *
+ * <p>Not thread-safe while values are first converted; safe to share once read.
+ */
+public final class Row {
+
+    private static final Set<PgType> BOOLEANS = EnumSet.of(PgType.BOOL);
+    private static final Set<PgType> SHORTS = EnumSet.of(PgType.INT2);
+    private static final Set<PgType> INTS = EnumSet.of(PgType.INT2, PgType.INT4);
+    private static final Set<PgType> LONGS = EnumSet.of(PgType.INT2, PgType.INT4, PgType.INT8);
+    private static final Set<PgType> FLOATS = EnumSet.of(PgType.FLOAT4);
+    private static final Set<PgType> DOUBLES = EnumSet.of(PgType.FLOAT4, PgType.FLOAT8);
+    private static final Set<PgType> DECIMALS = EnumSet.of(PgType.NUMERIC, PgType.INT2, PgType.INT4, PgType.INT8);
+    private static final Set<PgType> BYTES = EnumSet.of(PgType.BYTEA);
+    private static final Set<PgType> UUIDS = EnumSet.of(PgType.UUID);
+    private static final Set<PgType> DATES = EnumSet.of(PgType.DATE);
+    private static final Set<PgType> TIMES = EnumSet.of(PgType.TIME);
+    private static final Set<PgType> TIMESTAMPS = EnumSet.of(PgType.TIMESTAMP);
+    private static final Set<PgType> TIMESTAMPTZS = EnumSet.of(PgType.TIMESTAMPTZ);
+    private static final Set<PgType> ARRAYS = EnumSet.noneOf(PgType.class);
+
+    static {
+        for (PgType type : PgType.values()) {
+            if (type.isArray()) {
+                ARRAYS.add(type);
+            }
+        }
+    }
+
+    private static final int MAX_SHOWN_COLUMNS = 32;
+    private static final int MAX_SHOWN_CHARS = 64;
+
+    private final RowSchema schema;
+    /** The tuple as sent, from the first column's kind byte on. */
+    private final byte[] data;
+    /** Where each column's kind byte is in {@link #data}. */
+    private final int[] starts;
+    private final String messageName;
+    /** Offset of {@code data[0]} in the message, for error messages. */
+    private final int messageOffset;
+    private Object[] values;
+
+    Row(RowSchema schema, byte[] data, int[] starts, String messageName, int messageOffset) {
+        this.schema = schema;
+        this.data = data;
+        this.starts = starts;
+        this.messageName = messageName;
+        this.messageOffset = messageOffset;
+    }
+
+    /** The relation this row belongs to, as its last Relation message described it. */
+    public ChangeEvent.Relation relation() {
+        return schema.relation();
+    }
+
+    public int size() {
+        return starts.length;
+    }
+
+    public List<String> columnNames() {
+        return schema.names();
+    }
+
+    /**
+     * The index of the column named {@code name} (exactly, as stored in the catalog).
+     *
+     * @throws IllegalArgumentException when the relation has no such column
+     */
+    public int indexOf(String name) {
+        int index = schema.indexOf(name);
+        if (index < 0) {
+            throw new IllegalArgumentException("Relation " + relation().qualifiedName() + " has no column '"
+                    + Strings.abbreviate(name, 64) + "'; its columns are "
+                    + Strings.abbreviate(schema.names().toString(), 256));
+        }
+        return index;
+    }
+
+    /** True for SQL NULL; false for an unchanged TOAST value, whose value is unknown, not NULL. */
+    public boolean isNull(int index) {
+        return kind(index) == 'n';
+    }
+
+    public boolean isNull(String name) {
+        return isNull(indexOf(name));
+    }
+
+    /**
+     * True when the server did not send this column because it is a TOASTed value that the
+     * Update did not change. Its value is unknown here; {@code REPLICA IDENTITY FULL} makes the
+     * server send it.
+     */
+    public boolean isUnchangedToast(int index) {
+        return kind(index) == 'u';
+    }
+
+    public boolean isUnchangedToast(String name) {
+        return isUnchangedToast(indexOf(name));
+    }
+
+    /**
+     * The value as the server prints it. For a binary value: the same text where the type is
+     * known (timestamptz in UTC, arrays without lower bounds), else {@code \x} hex.
+     */
+    public String getString(int index) {
+        if (!present(index)) {
+            return null;
+        }
+        PgType type = schema.type(index);
+        if (kind(index) == 't') {
+            return type != null && type.isTextual() ? (String) value(index) : text(index);
+        }
+        if (type == null) {
+            return TextFormatter.hex(data, valueStart(index), valueLength(index));
+        }
+        return TextFormatter.format(value(index));
+    }
+
+    public String getString(String name) {
+        return getString(indexOf(name));
+    }
+
+    /** The value converted by its column type, as listed in the class description. */
+    public Object getObject(int index) {
+        if (!present(index)) {
+            return null;
+        }
+        Object value = value(index);
+        return value instanceof byte[] bytes ? bytes.clone() : value;
+    }
+
+    public Object getObject(String name) {
+        return getObject(indexOf(name));
+    }
+
+    /** bool. */
+    public Boolean getBoolean(int index) {
+        return (Boolean) typed(index, "getBoolean", PgType.BOOL, BOOLEANS);
+    }
+
+    public Boolean getBoolean(String name) {
+        return getBoolean(indexOf(name));
+    }
+
+    /** int2. */
+    public Short getShort(int index) {
+        return (Short) typed(index, "getShort", PgType.INT2, SHORTS);
+    }
+
+    public Short getShort(String name) {
+        return getShort(indexOf(name));
+    }
+
+    /** int2, int4. */
+    public Integer getInt(int index) {
+        Number value = (Number) typed(index, "getInt", PgType.INT4, INTS);
+        return value == null ? null : value.intValue();
+    }
+
+    public Integer getInt(String name) {
+        return getInt(indexOf(name));
+    }
+
+    /** int2, int4, int8. */
+    public Long getLong(int index) {
+        Number value = (Number) typed(index, "getLong", PgType.INT8, LONGS);
+        return value == null ? null : value.longValue();
+    }
+
+    public Long getLong(String name) {
+        return getLong(indexOf(name));
+    }
+
+    /** float4. */
+    public Float getFloat(int index) {
+        return (Float) typed(index, "getFloat", PgType.FLOAT4, FLOATS);
+    }
+
+    public Float getFloat(String name) {
+        return getFloat(indexOf(name));
+    }
+
+    /** float4 (widened), float8. */
+    public Double getDouble(int index) {
+        Number value = (Number) typed(index, "getDouble", PgType.FLOAT8, DOUBLES);
+        return value == null ? null : value.doubleValue();
+    }
+
+    public Double getDouble(String name) {
+        return getDouble(indexOf(name));
+    }
+
+    /**
+     * numeric, int2, int4, int8.
+     *
+     * @throws IllegalStateException for a numeric NaN or infinity, which BigDecimal cannot hold
+     */
+    public BigDecimal getBigDecimal(int index) {
+        Object value = typed(index, "getBigDecimal", PgType.NUMERIC, DECIMALS);
+        if (value instanceof String special) {
+            throw new IllegalStateException("Column " + describe(index) + " holds numeric " + special
+                    + ", which BigDecimal cannot represent; read it with getString() or getObject()");
+        }
+        if (value == null || value instanceof BigDecimal) {
+            return (BigDecimal) value;
+        }
+        return BigDecimal.valueOf(((Number) value).longValue());
+    }
+
+    public BigDecimal getBigDecimal(String name) {
+        return getBigDecimal(indexOf(name));
+    }
+
+    /** bytea; a new copy on every call. */
+    public byte[] getBytes(int index) {
+        byte[] value = (byte[]) typed(index, "getBytes", PgType.BYTEA, BYTES);
+        return value == null ? null : value.clone();
+    }
+
+    public byte[] getBytes(String name) {
+        return getBytes(indexOf(name));
+    }
+
+    /** uuid. */
+    public UUID getUuid(int index) {
+        return (UUID) typed(index, "getUuid", PgType.UUID, UUIDS);
+    }
+
+    public UUID getUuid(String name) {
+        return getUuid(indexOf(name));
+    }
+
+    /** date; {@code infinity} is {@link LocalDate#MAX}, {@code -infinity} {@link LocalDate#MIN}. */
+    public LocalDate getLocalDate(int index) {
+        return (LocalDate) typed(index, "getLocalDate", PgType.DATE, DATES);
+    }
+
+    public LocalDate getLocalDate(String name) {
+        return getLocalDate(indexOf(name));
+    }
+
+    /** time; {@code 24:00:00} is {@link LocalTime#MAX}. */
+    public LocalTime getLocalTime(int index) {
+        return (LocalTime) typed(index, "getLocalTime", PgType.TIME, TIMES);
+    }
+
+    public LocalTime getLocalTime(String name) {
+        return getLocalTime(indexOf(name));
+    }
+
+    /** timestamp; infinities are {@link LocalDateTime#MAX} and {@link LocalDateTime#MIN}. */
+    public LocalDateTime getLocalDateTime(int index) {
+        return (LocalDateTime) typed(index, "getLocalDateTime", PgType.TIMESTAMP, TIMESTAMPS);
+    }
+
+    public LocalDateTime getLocalDateTime(String name) {
+        return getLocalDateTime(indexOf(name));
+    }
+
+    /** timestamptz; infinities are {@link Instant#MAX} and {@link Instant#MIN}. */
+    public Instant getInstant(int index) {
+        OffsetDateTime value = getOffsetDateTime(index);
+        return value == null ? null : PgDateTime.toInstant(value);
+    }
+
+    public Instant getInstant(String name) {
+        return getInstant(indexOf(name));
+    }
+
+    /**
+     * timestamptz, at offset UTC whatever offset the server printed; infinities are {@link
+     * OffsetDateTime#MAX} and {@link OffsetDateTime#MIN}.
+     */
+    public OffsetDateTime getOffsetDateTime(int index) {
+        return (OffsetDateTime) typed(index, "getOffsetDateTime", PgType.TIMESTAMPTZ, TIMESTAMPTZS);
+    }
+
+    public OffsetDateTime getOffsetDateTime(String name) {
+        return getOffsetDateTime(indexOf(name));
+    }
+
+    /**
+     * Any of the array types listed in the class description, as an unmodifiable list of
+     * converted elements ({@code null} for NULL), one level of nesting per dimension. Arrays of
+     * other types are parsed from text into lists of element texts.
+     */
+    public List<?> getList(int index) {
+        return (List<?>) typed(index, "getList", PgType.TEXT_ARRAY, ARRAYS);
+    }
+
+    public List<?> getList(String name) {
+        return getList(indexOf(name));
+    }
+
+    /** At most 32 columns, each value cut to 64 characters. */
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder("{");
+        int shown = Math.min(size(), MAX_SHOWN_COLUMNS);
+        for (int i = 0; i < shown; i++) {
+            out.append(i == 0 ? "" : ", ").append(Strings.abbreviate(schema.names().get(i), MAX_SHOWN_CHARS))
+                    .append('=').append(show(i));
+        }
+        if (shown < size()) {
+            out.append(", ... ").append(size() - shown).append(" more");
+        }
+        return out.append('}').toString();
+    }
+
+    private String show(int index) {
+        switch (kind(index)) {
+            case 'n':
+                return "null";
+            case 'u':
+                return "<unchanged toast>";
+            case 't':
+                // Only the start of a long value is decoded.
+                int length = Math.min(valueLength(index), MAX_SHOWN_CHARS * 4);
+                String text = new String(data, valueStart(index), length, StandardCharsets.UTF_8);
+                return Strings.abbreviate(text, MAX_SHOWN_CHARS)
+                        + (length < valueLength(index) && text.length() <= MAX_SHOWN_CHARS ? "..." : "");
+            default:
+                if (valueLength(index) > 1024) {
+                    return "<" + valueLength(index) + " bytes binary>";
+                }
+                try {
+                    return Strings.abbreviate(getString(index), MAX_SHOWN_CHARS);
+                } catch (DecodeException e) {
+                    return "<malformed " + valueLength(index) + " bytes binary>";
+                }
+        }
+    }
+
+    /** Checks the index and the kind: false for NULL, an exception for unchanged TOAST. */
+    private boolean present(int index) {
+        byte kind = kind(index);
+        if (kind == 'u') {
+            throw new IllegalStateException("Column " + describe(index) + " was not sent because it is an"
+                    + " unchanged TOAST value: the Update did not change it and the server does not resend"
+                    + " large out-of-line values. It is not null; its value is unknown here. Check"
+                    + " isUnchangedToast() first, or run ALTER TABLE " + relation().qualifiedName()
+                    + " REPLICA IDENTITY FULL so that the server sends it.");
+        }
+        return kind != 'n';
+    }
+
+    private Object typed(int index, String getter, PgType parseAs, Set<PgType> accepted) {
+        if (!present(index)) {
+            return null;
+        }
+        PgType type = schema.type(index);
+        if (type == null) {
+            if (kind(index) == 'b') {
+                throw new IllegalStateException(getter + "() cannot read column " + describe(index)
+                        + ": its type is not one pgrepl converts and the value was sent in binary;"
+                        + " use getString() for its hex form");
+            }
+            // A type we do not know, like a domain or an enum, is read through its text.
+            return convert(index, () -> TextValues.decode(parseAs, text(index)));
+        }
+        if (!accepted.contains(type)) {
+            throw new IllegalStateException(getter + "() cannot read column " + describe(index)
+                    + "; it reads " + names(accepted) + ". Use getObject() or getString()");
+        }
+        return value(index);
+    }
+
+    /** The converted value, cached. */
+    private Object value(int index) {
+        if (values != null && values[index] != null) {
+            return values[index];
+        }
+        PgType type = schema.type(index);
+        Object value;
+        if (type == null) {
+            value = kind(index) == 't' ? text(index) : TextFormatter.hex(data, valueStart(index), valueLength(index));
+        } else if (kind(index) == 't') {
+            value = convert(index, () -> TextValues.decode(type, text(index)));
+        } else {
+            value = convert(index, () -> BinaryValues.decode(type, data, valueStart(index), valueLength(index)));
+        }
+        if (values == null) {
+            values = new Object[size()];
+        }
+        values[index] = value;
+        return value;
+    }
+
+    /** Runs a conversion, turning a value its type cannot hold into a DecodeException that says where. */
+    private Object convert(int index, Supplier<Object> conversion) {
+        try {
+            return conversion.get();
+        } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+            throw new DecodeException("Malformed " + (kind(index) == 't' ? "text" : "binary") + " value of column "
+                    + describe(index) + " in pgoutput " + messageName + " message at byte "
+                    + (messageOffset + valueStart(index)) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String describe(int index) {
+        ChangeEvent.Relation.Column column = relation().columns().get(index);
+        return "'" + Strings.abbreviate(column.name(), 64) + "' (" + PgType.describe(column.typeOid()) + ") of "
+                + relation().qualifiedName();
+    }
+
+    private static String names(Set<PgType> types) {
+        if (types == ARRAYS) {
+            return "array columns";
+        }
+        StringBuilder out = new StringBuilder();
+        for (PgType type : types) {
+            out.append(out.length() == 0 ? "" : ", ").append(type.typeName());
+        }
+        return out.toString();
+    }
+
+    private byte kind(int index) {
+        return data[starts[Objects.checkIndex(index, starts.length)]];
+    }
+
+    private int valueStart(int index) {
+        return starts[index] + 5;
+    }
+
+    private int valueLength(int index) {
+        int at = starts[index] + 1;
+        return (data[at] & 0xFF) << 24 | (data[at + 1] & 0xFF) << 16 | (data[at + 2] & 0xFF) << 8 | data[at + 3] & 0xFF;
+    }
+
+    private String text(int index) {
+        return new String(data, valueStart(index), valueLength(index), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,50 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.pgoutput.internal.WireReader;
+
+/**
+ * Reads a {@code TupleData}: an int16 column count, then per column a kind byte ({@code n} null,
+ * {@code u} unchanged TOAST, {@code t} text, {@code b} binary) and, for {@code t} and {@code b},
+ * an int32 length and the value. The structure is checked in one pass, then the tuple's bytes are
+ * copied once into the {@link Row}, which converts values only when asked.
+ */
+final class TupleReader {
+
+    private TupleReader() {
+    }
+
+    static Row read(WireReader in, RowSchema schema, String messageName) {
+        int count = in.readShort("tuple column count");
+        if (count != schema.size()) {
+            throw in.error("tuple has " + count + " columns but the Relation message for "
+                    + schema.relation().qualifiedName() + " (OID " + Integer.toUnsignedString(schema.relation().oid())
+                    + ") described " + schema.size());
+        }
+        // Every column takes at least its kind byte: this bounds the array by the message size.
+        if (count > in.remaining()) {
+            throw in.error("truncated: " + count + " columns need at least " + count + " bytes, "
+                    + in.remaining() + " remain");
+        }
+        int from = in.offset();
+        int[] starts = new int[count];
+        // Field names below are constants: building them per column would cost more than the read.
+        for (int i = 0; i < count; i++) {
+            starts[i] = in.offset() - from;
+            byte kind = in.readByte("a column's kind");
+            switch (kind) {
+                case 'n':
+                case 'u':
+                    break;
+                case 't':
+                case 'b':
+                    int length = in.readInt("a column's length");
+                    in.skip(length, "a column's value");
+                    break;
+                default:
+                    throw in.error("unknown kind 0x" + Integer.toHexString(kind & 0xFF) + " of column " + i
+                            + "; expected n, u, t or b");
+            }
+        }
+        return new Row(schema, in.copy(from, in.offset()), starts, messageName, from);
+    }
+}
