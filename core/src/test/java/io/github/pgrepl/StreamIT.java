@@ -102,6 +102,51 @@ class StreamIT {
         }
     }
 
+    @Test
+    void maxMessagesLetsCallsInBetweenBatches() throws Exception {
+        SlowCopy handler = new SlowCopy();
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.rows.get() > 0);
+
+            int rowsAtCall = (Integer) connection.call("rows so far").get(5, TimeUnit.SECONDS);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> handler.done);
+            // the whole COPY arrives in a read or two; without batches the call would wait for all 2000 rows
+            assertThat(rowsAtCall).isLessThan(100);
+            assertThat(handler.rows.get()).isEqualTo(2000);
+        }
+    }
+
+    /** A COPY whose rows take a millisecond each, in batches of 5. */
+    static final class SlowCopy implements ReplicationHandler {
+        final java.util.concurrent.atomic.AtomicInteger rows = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean done;
+
+        @Override
+        public Action handleConnect() {
+            return Action.stream("COPY (SELECT g FROM generate_series(1, 2000) g) TO STDOUT", 5);
+        }
+
+        @Override
+        public Action handleData(ByteBuffer copyData) {
+            rows.incrementAndGet();
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // the slowness is the point
+            return Action.noReply();
+        }
+
+        @Override
+        public Action handleCall(Object request, Caller from) {
+            from.reply(rows.get());
+            return Action.noReply();
+        }
+
+        @Override
+        public Action handleCopyDone() {
+            done = true;
+            return Action.noReply();
+        }
+    }
+
     /** COPY rows out, then SELECT 1, then START_REPLICATION on the same connection. */
     static final class CopyThenReplicate extends RecordingHandler {
         final List<String> copied = new CopyOnWriteArrayList<>();

@@ -29,9 +29,11 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
             int start = in.readerIndex();
             int length = in.getInt(start + 1);
             if (length < 4 || length > maxMessageSize) {
-                throw new TooLongFrameException("The server sent a message of type '" + (char) in.getByte(start)
-                        + "' with length " + length + " bytes, outside 4.." + maxMessageSize
-                        + "; if the data is legitimately this large, raise ConnectionConfig.maxMessageSize");
+                char type = (char) in.getByte(start);
+                in.skipBytes(in.readableBytes()); // the stream is unusable from here; the connection closes
+                throw new TooLongFrameException("The server sent a message of type '" + type + "' with length " + length
+                        + " bytes, outside 4.." + maxMessageSize + (length < 4 ? ": the stream is corrupt"
+                        : "; if the data is legitimately this large, raise ConnectionConfig.maxMessageSize"));
             }
             int frameLength = length + 1;
             if (in.readableBytes() < frameLength) {
