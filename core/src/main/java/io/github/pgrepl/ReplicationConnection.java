@@ -78,6 +78,20 @@ public final class ReplicationConnection implements AutoCloseable {
         return driver.sendAfter(message, delay);
     }
 
+    /**
+     * An operator's pause: stops reading the stream as {@link Action#noReplyAndPause} does, while timers,
+     * calls and status updates go on. It holds until {@link #resume()}, whatever the handler returns,
+     * and survives reconnects. Safe from any thread; pausing twice is harmless.
+     */
+    public void pause() {
+        driver.pauseByOperator();
+    }
+
+    /** Lifts an operator's {@link #pause()}; a pause of the handler's own stays. */
+    public void resume() {
+        driver.resumeByOperator();
+    }
+
     /** A consistent snapshot of the connection's state and positions. */
     public ConnectionStatus status() {
         return driver.status();

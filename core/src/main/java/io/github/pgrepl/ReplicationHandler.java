@@ -64,4 +64,13 @@ public interface ReplicationHandler {
     default Action handleResult(QueryOutcome outcome) {
         return Action.noReply();
     }
+
+    /**
+     * {@link ReplicationConnection#close()} was called: the last chance to acknowledge what was
+     * processed. Acks returned here are sent before Terminate when a replication stream is running;
+     * other actions are ignored. Called once, on the connection's thread; release resources here.
+     */
+    default Action handleClose() {
+        return Action.noReply();
+    }
 }

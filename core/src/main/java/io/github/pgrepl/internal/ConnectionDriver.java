@@ -86,6 +86,7 @@ public final class ConnectionDriver {
     private boolean copyBoth;
     private int maxMessages = Action.DEFAULT_MAX_MESSAGES;
     private boolean paused;
+    private boolean operatorPaused;
     private boolean autoRead = true;
     private boolean drainScheduled;
     private PgException fatalError;
@@ -216,6 +217,37 @@ public final class ConnectionDriver {
         };
     }
 
+    /** Holds the socket as a handler's pause does, until {@link #resumeByOperator}; the handler's resume does not lift it. */
+    public void pauseByOperator() {
+        execute(() -> {
+            if (!operatorPaused) {
+                operatorPaused = true;
+                log.info("[{}] paused by an operator", config.name());
+                if (!paused) {
+                    pausedSinceMillis = System.currentTimeMillis();
+                }
+                updateAutoRead();
+            }
+        });
+    }
+
+    public void resumeByOperator() {
+        execute(() -> {
+            if (operatorPaused) {
+                operatorPaused = false;
+                log.info("[{}] resumed by an operator", config.name());
+                if (!paused) {
+                    pausedSinceMillis = 0;
+                    if (inbox.isEmpty()) {
+                        updateAutoRead();
+                    } else {
+                        scheduleDrain();
+                    }
+                }
+            }
+        });
+    }
+
     public ConnectionStatus status() {
         long pausedSince = pausedSinceMillis;
         long lastMessage = lastMessageAtMillis;
@@ -317,7 +349,7 @@ public final class ConnectionDriver {
                     + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
             log.error("[{}] {}", config.name(), error.getMessage(), e);
             lastError = error;
-            if (!"handleDisconnect".equals(callback)) {
+            if (!"handleDisconnect".equals(callback) && !"handleClose".equals(callback)) {
                 disconnect(error);
             }
             return null;
@@ -368,7 +400,9 @@ public final class ConnectionDriver {
     private void pause() {
         if (!paused) {
             paused = true;
-            pausedSinceMillis = System.currentTimeMillis();
+            if (!operatorPaused) {
+                pausedSinceMillis = System.currentTimeMillis();
+            }
             updateAutoRead();
         }
     }
@@ -376,6 +410,9 @@ public final class ConnectionDriver {
     private void resume() {
         if (paused) {
             paused = false;
+            if (operatorPaused) {
+                return; // the operator's hold stays
+            }
             pausedSinceMillis = 0;
             if (inbox.isEmpty()) {
                 updateAutoRead();
@@ -585,7 +622,7 @@ public final class ConnectionDriver {
         }
         operation = null;
         paused = false;
-        pausedSinceMillis = 0;
+        pausedSinceMillis = operatorPaused ? System.currentTimeMillis() : 0;
         autoRead = true;
         drainScheduled = false;
         copyBoth = false;
@@ -610,6 +647,10 @@ public final class ConnectionDriver {
     private void shutdown() {
         if (phase == Phase.CLOSED) {
             return;
+        }
+        Action last = invoke("handleClose", handler::handleClose);
+        if (last != null && last.acks().length > 0) {
+            sendAcks(last.acks()); // a final status update, while the stream still runs
         }
         phase = Phase.CLOSED;
         state = ConnectionState.CLOSED;
@@ -653,7 +694,7 @@ public final class ConnectionDriver {
         int delivered = 0;
         ByteBuf frame;
         while ((frame = inbox.peek()) != null) {
-            if (phase == Phase.STREAMING && paused) {
+            if (phase == Phase.STREAMING && (paused || operatorPaused)) {
                 break;
             }
             if (phase == Phase.STREAMING && delivered >= maxMessages) {
@@ -684,7 +725,7 @@ public final class ConnectionDriver {
 
     private void updateAutoRead() {
         Channel ch = channel;
-        boolean wanted = !(paused && phase == Phase.STREAMING) && inbox.isEmpty() && !drainScheduled;
+        boolean wanted = !((paused || operatorPaused) && phase == Phase.STREAMING) && inbox.isEmpty() && !drainScheduled;
         if (ch != null && wanted != autoRead) {
             autoRead = wanted;
             ch.config().setAutoRead(wanted);

@@ -1,0 +1,163 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.Lsn;
+
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands events to the {@link ChangeListener} on a thread of its own, through a queue bounded in events
+ * and in bytes. The connection's thread offers; when the queue is full it pauses the connection and
+ * this worker asks for a resume once the queue has drained below half. It records the position of the
+ * last commit the listener returned from: the only position the handler confirms.
+ */
+final class ListenerWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
+
+    /** What the worker tells the handler, from the worker's thread. */
+    interface Signals {
+        void resumeWanted();
+
+        void listenerFailed(ChangeEvent event, Exception error, int attempts);
+    }
+
+    private record Item(ChangeEvent event, int size, long confirmLsn) {
+    }
+
+    private final ChangeListener listener;
+    private final int capacity;
+    private final long maxBytes;
+    private final int maxAttempts;
+    private final Duration retryBackoff;
+    private final Signals signals;
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicBoolean pausedForQueue = new AtomicBoolean();
+    private final AtomicLong processedLsn = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    ListenerWorker(String name, ChangeListener listener, int capacity, long maxBytes, int maxAttempts, Duration retryBackoff,
+                   Signals signals) {
+        this.listener = listener;
+        this.capacity = capacity;
+        this.maxBytes = maxBytes;
+        this.maxAttempts = maxAttempts;
+        this.retryBackoff = retryBackoff;
+        this.signals = signals;
+        this.thread = new Thread(this::run, "pgrepl-" + name + "-listener");
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /**
+     * Queues an event (from the connection's thread). Returns {@code true} when the queue is now full and
+     * the connection should pause; the worker will then ask for a resume.
+     */
+    boolean offer(ChangeEvent event, int size, Lsn confirmAfter) {
+        pending.incrementAndGet();
+        bytes.addAndGet(size);
+        queue.add(new Item(event, size, confirmAfter == null ? 0L : confirmAfter.value()));
+        if (queue.size() < capacity && bytes.get() < maxBytes) {
+            return false;
+        }
+        pausedForQueue.set(true);
+        // The worker may have drained everything between our add and the flag: then do not pause.
+        return !(belowHalf() && pausedForQueue.compareAndSet(true, false));
+    }
+
+    private boolean belowHalf() {
+        return queue.size() <= capacity / 2 && bytes.get() <= maxBytes / 2;
+    }
+
+    /** Events queued or being handled. */
+    int pending() {
+        return pending.get();
+    }
+
+    int queuedEvents() {
+        return queue.size();
+    }
+
+    long queuedBytes() {
+        return bytes.get();
+    }
+
+    /** End LSN of the last commit the listener returned from, or {@link Lsn#ZERO}. */
+    Lsn processedLsn() {
+        return Lsn.of(processedLsn.get());
+    }
+
+    /** Stops taking events and waits up to {@code wait} for the one in hand; the rest stay unconfirmed. */
+    void stop(Duration wait) {
+        running = false;
+        thread.interrupt();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        queue.clear();
+    }
+
+    private void run() {
+        while (running) {
+            Item item;
+            try {
+                item = queue.take();
+            } catch (InterruptedException e) {
+                continue; // running was cleared, or a spurious interrupt
+            }
+            if (!deliver(item.event())) {
+                return;
+            }
+            if (item.confirmLsn() != 0L) {
+                processedLsn.accumulateAndGet(item.confirmLsn(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+            }
+            bytes.addAndGet(-item.size());
+            pending.decrementAndGet();
+            if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
+                signals.resumeWanted();
+            }
+        }
+    }
+
+    /** Calls the listener, retrying with backoff; {@code false} when it kept failing and the worker stops. */
+    private boolean deliver(ChangeEvent event) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                listener.onChange(event);
+                return true;
+            } catch (Exception e) {
+                if (attempt >= maxAttempts || !running) {
+                    running = false;
+                    signals.listenerFailed(event, e, attempt);
+                    return false;
+                }
+                long delay = Math.min(retryBackoff.toMillis() << Math.min(attempt - 1, 20), 30_000L);
+                log.warn("ChangeListener failed on {} (attempt {} of {}), retrying in {} ms: {}", event, attempt, maxAttempts,
+                        delay, e.toString());
+                try {
+                    TimeUnit.MILLISECONDS.sleep(delay);
+                } catch (InterruptedException interrupted) {
+                    if (!running) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}

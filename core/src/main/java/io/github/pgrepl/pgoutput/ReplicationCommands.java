@@ -1,0 +1,78 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.Lsn;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The SQL and replication commands a {@link PgOutputHandler} sends, with their quoting in one place. */
+final class ReplicationCommands {
+
+    /** One row: wal_level, server_version_num, wal_sender_timeout (ms), rolreplication, rolsuper, current_user. */
+    static final String SERVER_CHECK = "SELECT current_setting('wal_level'), current_setting('server_version_num'),"
+            + " (SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'), r.rolreplication, r.rolsuper, current_user"
+            + " FROM pg_roles r WHERE r.rolname = current_user";
+
+    private ReplicationCommands() {
+    }
+
+    static String findPublications(List<String> publications) {
+        return "SELECT pubname FROM pg_publication WHERE pubname IN ("
+                + publications.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", ")) + ")";
+    }
+
+    static String createPublication(String publication, List<String> tables) {
+        String target = tables.isEmpty() ? "ALL TABLES"
+                : "TABLE " + tables.stream().map(ReplicationCommands::qualifiedName).collect(Collectors.joining(", "));
+        return "CREATE PUBLICATION " + identifier(publication) + " FOR " + target;
+    }
+
+    /** One row, or none: plugin, active_pid, confirmed_flush_lsn, database. */
+    static String findSlot(String slot) {
+        return "SELECT plugin, active_pid, confirmed_flush_lsn, database FROM pg_replication_slots WHERE slot_name = "
+                + literal(slot);
+    }
+
+    static String createSlot(String slot, boolean temporary, boolean twoPhase, int serverVersionNum) {
+        String kind = temporary ? " TEMPORARY" : "";
+        if (serverVersionNum < 150000) {
+            return "CREATE_REPLICATION_SLOT " + slot + kind + " LOGICAL pgoutput NOEXPORT_SNAPSHOT";
+        }
+        return "CREATE_REPLICATION_SLOT " + slot + kind + " LOGICAL pgoutput (SNAPSHOT 'nothing'"
+                + (twoPhase ? ", TWO_PHASE true" : "") + ")";
+    }
+
+    static String startReplication(String slot, Lsn from, int protocolVersion, List<String> publications, boolean binary,
+                                   boolean messages, boolean streaming, boolean twoPhase) {
+        StringBuilder sql = new StringBuilder("START_REPLICATION SLOT ").append(slot).append(" LOGICAL ").append(from)
+                .append(" (proto_version '").append(protocolVersion).append("', publication_names ")
+                .append(literal(publications.stream().map(ReplicationCommands::identifier).collect(Collectors.joining(","))));
+        if (binary) {
+            sql.append(", binary 'true'");
+        }
+        if (messages) {
+            sql.append(", messages 'true'");
+        }
+        if (streaming && protocolVersion >= 2) {
+            sql.append(", streaming 'on'");
+        }
+        if (twoPhase && protocolVersion >= 3) {
+            sql.append(", two_phase 'on'");
+        }
+        return sql.append(')').toString();
+    }
+
+    static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    static String identifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    /** {@code schema.table} or {@code table}, each part quoted, so names keep their case. */
+    static String qualifiedName(String table) {
+        int dot = table.indexOf('.');
+        return dot < 0 ? identifier(table) : identifier(table.substring(0, dot)) + "." + identifier(table.substring(dot + 1));
+    }
+}
