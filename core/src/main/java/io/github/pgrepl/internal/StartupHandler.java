@@ -3,6 +3,7 @@ package io.github.pgrepl.internal;
 import io.github.pgrepl.ChannelBinding;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
+import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.internal.auth.Md5Password;
 import io.github.pgrepl.internal.auth.ScramSha256Client;
@@ -147,13 +148,22 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             case 'R' -> onAuthentication(ctx, body);
             case 'S' -> serverParameters.put(FrontendMessages.readCString(body), FrontendMessages.readCString(body));
             case 'K' -> backendPid = body.readInt();
-            case 'E' -> fail(ctx, ErrorResponses.exception(body));
+            case 'E' -> fail(ctx, withStartupHint(ErrorResponses.exception(body)));
             case 'N', 'v' -> {
                 // notices and protocol negotiation carry nothing startup needs
             }
             case 'Z' -> onReady(ctx);
             default -> throw new ReplicationException("Protocol error: unexpected message '" + (char) type + "' during startup");
         }
+    }
+
+    /** Adds the fix to the refusals a replication connection commonly meets at startup. */
+    private PgException withStartupHint(PgException error) {
+        if (error.hint() == null && "42501".equals(error.sqlState())) {
+            return new PgException(error.severity(), error.sqlState(), error.serverMessage(), error.detail(),
+                    "the role needs the REPLICATION attribute: ALTER ROLE " + config.user() + " REPLICATION");
+        }
+        return error;
     }
 
     private void onAuthentication(ChannelHandlerContext ctx, ByteBuf body) {
