@@ -543,12 +543,16 @@ public final class ConnectionDriver {
         ch.pipeline().addLast("pgrepl", new InboundHandler());
         startSilenceCheck();
         phase = Phase.READY;
-        state = ConnectionState.CONNECTED;
-        reconnectAttempts = 0;
-        lastError = null;
         fatalError = null;
-        if (everConnected) {
-            reconnects++;
+        if (state != ConnectionState.STANDBY) {
+            // A standby's retries are not reconnects: it stays STANDBY, and its backoff keeps growing,
+            // until the handler's stream starts.
+            state = ConnectionState.CONNECTED;
+            reconnectAttempts = 0;
+            lastError = null;
+            if (everConnected) {
+                reconnects++;
+            }
         }
         everConnected = true;
         log.info("[{}] connected to {} (pid {}, PostgreSQL {}, {}{})", config.name(), where(), info.backendPid(),
@@ -883,6 +887,7 @@ public final class ConnectionDriver {
         }
         phase = Phase.STREAMING;
         state = ConnectionState.STREAMING;
+        reconnectAttempts = 0;
         copyBoth = both;
         maxMessages = op.maxMessages;
         checkSettled();
@@ -917,7 +922,9 @@ public final class ConnectionDriver {
         Operation op = operation;
         operation = null;
         phase = Phase.READY;
-        state = ConnectionState.CONNECTED;
+        if (state != ConnectionState.STANDBY) {
+            state = ConnectionState.CONNECTED;
+        }
         copyBoth = false;
         if (op != null && op.timeout != null) {
             op.timeout.cancel(false);
