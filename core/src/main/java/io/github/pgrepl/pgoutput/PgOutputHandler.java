@@ -84,6 +84,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private final int maxAttempts;
     private final Duration retryBackoff;
     private final Duration closeTimeout;
+    private final int maxMessages;
 
     // Confined to the connection's thread.
     private ReplicationConnection connection;
@@ -123,6 +124,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         this.maxAttempts = b.maxAttempts;
         this.retryBackoff = b.retryBackoff;
         this.closeTimeout = b.closeTimeout;
+        this.maxMessages = b.maxMessages;
     }
 
     public static Builder builder(ChangeListener listener) {
@@ -324,7 +326,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), slot, from, protocolVersion,
                 publications);
         return Action.stream(ReplicationCommands.startReplication(slot, from, protocolVersion, publications, binary, messages,
-                streaming, twoPhase));
+                streaming, twoPhase), maxMessages);
     }
 
     private Action fail(String problem) {
@@ -461,6 +463,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         private int maxAttempts = 3;
         private Duration retryBackoff = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(10);
+        private int maxMessages = Action.DEFAULT_MAX_MESSAGES;
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -587,6 +590,18 @@ public final class PgOutputHandler implements ReplicationHandler {
         /** How long close waits for the listener to finish the event in hand (default 10 s). */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * Messages read from the stream per turn before timers and calls get theirs ({@link Action#stream(String, int)};
+         * default {@value Action#DEFAULT_MAX_MESSAGES}).
+         */
+        public Builder maxMessages(int maxMessages) {
+            if (maxMessages < 1) {
+                throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
+            }
+            this.maxMessages = maxMessages;
             return this;
         }
 
