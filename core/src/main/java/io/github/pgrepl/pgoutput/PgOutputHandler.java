@@ -387,7 +387,9 @@ public final class PgOutputHandler implements ReplicationHandler {
     public Action handleInfo(Object message) {
         if (message == STATUS_TICK) {
             connection.sendAfter(STATUS_TICK, statusInterval);
-            return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
+            // Asking for a reply makes an idle server answer with a keepalive: without it a caught-up stream
+            // is silent, and a half-open socket could not be told from a quiet one (status().lastMessageAt()).
+            return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate(true)) : Action.noReply();
         }
         if (message == QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
@@ -430,8 +432,12 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** Confirms what the listener processed, or the idle position when nothing is in flight. */
     private byte[] statusUpdate() {
+        return statusUpdate(false);
+    }
+
+    private byte[] statusUpdate(boolean replyRequested) {
         Lsn flushed = Lsn.max(worker.processedLsn(), idleConfirmed);
-        return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, false);
+        return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 
     private String name() {
