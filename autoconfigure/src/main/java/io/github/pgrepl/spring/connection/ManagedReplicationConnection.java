@@ -104,6 +104,12 @@ public final class ManagedReplicationConnection {
         if (endpoint.bean() instanceof ReplicationHandler replicationHandler) {
             handler.bind(replicationHandler, false);
         } else if (endpoint.bean() instanceof ChangeListener changeListener) {
+            if (settings.pgOutput().publications().isEmpty()) {
+                String property = "pgrepl.connections." + name() + ".publications";
+                throw new InvalidReplicationPropertyException(property, "is empty, but the listener, bean '" + endpoint.beanName()
+                        + "', is a ChangeListener, which streams publications", "Set " + property + "=<publication>, and "
+                        + "pgrepl.connections." + name() + ".create-publication=true to have it created.");
+            }
             PgOutputHandler pgOutput = settings.pgOutput().newHandler(new TimedChangeListener(changeListener, listenerTimings));
             handler.bind(pgOutput, true);
             pgOutputHandler = pgOutput;
