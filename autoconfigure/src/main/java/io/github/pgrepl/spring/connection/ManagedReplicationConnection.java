@@ -11,8 +11,10 @@ import io.github.pgrepl.spring.listener.ReplicationListenerEndpoint;
 import io.github.pgrepl.spring.listener.internal.TimedChangeListener;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class ManagedReplicationConnection {
 
     private static final Logger log = LoggerFactory.getLogger(ManagedReplicationConnection.class);
+    private static final Duration MAILBOX_WAIT = Duration.ofSeconds(2);
 
     private final ConnectionSettings settings;
     private final TrackingHandler handler;
@@ -91,13 +94,30 @@ public final class ManagedReplicationConnection {
         return handler.connectedAt();
     }
 
-    /** An operator's pause: stops reading the stream; status updates keep flowing. Survives reconnects. */
+    /**
+     * An operator's pause: stops reading the stream; status updates keep flowing. Survives reconnects. Returns once
+     * the connection's thread has applied it (or after a short bound, while the connection is busy setting up).
+     */
     public void pause() {
         connection.pause();
+        awaitMailbox();
     }
 
+    /** Lifts an operator's pause; returns once applied, as {@link #pause()} does. */
     public void resume() {
         connection.resume();
+        awaitMailbox();
+    }
+
+    /** Pause and resume are queued on the connection's thread; a call queued after them returns once they have run. */
+    private void awaitMailbox() {
+        try {
+            connection.call(TrackingHandler.MAILBOX_BARRIER, MAILBOX_WAIT).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // Not connected, or a query holds the mailbox: the pause still applies, only not yet.
+        }
     }
 
     void bind(ReplicationListenerEndpoint endpoint) {

@@ -126,9 +126,11 @@ class StartupFailureAnalysisTest {
 
     @Test
     void theAnalyzersAreRegistered() {
-        assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader())).contains(
-                "io.github.pgrepl.spring.connection.InvalidReplicationPropertyFailureAnalyzer",
-                "io.github.pgrepl.spring.listener.ReplicationListenerFailureAnalyzer");
+        assertThat(SpringFactoriesLoader.forDefaultResourceLocation()
+                .load(FailureAnalyzer.class, (type, implementation, notInstantiable) -> { }))
+                .extracting(analyzer -> analyzer.getClass().getName()).contains(
+                        "io.github.pgrepl.spring.connection.InvalidReplicationPropertyFailureAnalyzer",
+                        "io.github.pgrepl.spring.listener.ReplicationListenerFailureAnalyzer");
     }
 
     private void assertFailure(List<String> properties, Consumer<FailureAnalysis> expectations) {

@@ -18,6 +18,14 @@ import java.util.Objects;
  */
 public final class TrackingHandler implements ReplicationHandler {
 
+    /** A call answered here, not by the delegate: once it is answered, everything sent before it has run. */
+    public static final Object MAILBOX_BARRIER = new Object() {
+        @Override
+        public String toString() {
+            return "pgrepl mailbox barrier";
+        }
+    };
+
     private final Clock clock;
     private volatile ReplicationHandler delegate;
     /** Whether only a delivering stream counts as available (the handler streams), or any session. */
@@ -101,6 +109,10 @@ public final class TrackingHandler implements ReplicationHandler {
 
     @Override
     public Action handleCall(Object request, Caller from) {
+        if (request == MAILBOX_BARRIER) {
+            from.reply(Boolean.TRUE);
+            return Action.noReply();
+        }
         return delegate.handleCall(request, from);
     }
 
