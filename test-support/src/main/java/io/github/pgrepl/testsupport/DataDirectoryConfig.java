@@ -66,6 +66,7 @@ final class DataDirectoryConfig {
             lines.add("host all " + PgServer.MD5_USER + " " + address + " md5");
             lines.add("host all " + PgServer.SCRAM_USER + " " + address + " scram-sha-256");
             lines.add("host replication all " + address + " trust");
+            lines.add("host all all " + address + " trust"); // roles tests create on the fly
         }
         return lines;
     }

@@ -1,0 +1,102 @@
+package io.github.pgrepl.pgoutput;
+
+import static io.github.pgrepl.pgoutput.PgOutputFixtures.config;
+import static io.github.pgrepl.pgoutput.PgOutputFixtures.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.ReplicationException;
+import io.github.pgrepl.testsupport.PgExtension;
+import io.github.pgrepl.testsupport.PgServer;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The handler checks the server first and says what to fix. */
+class PgOutputServerChecksIT {
+
+    @RegisterExtension
+    static final PgExtension pg = PgExtension.builder().build();
+
+    @Test
+    void aMissingPublicationNamesItAndTheFix() {
+        String slot = unique("slot");
+        Throwable failure = start(PgOutputHandler.builder(event -> { }).slot(slot).publications("no_such_pub").createSlot(true));
+
+        assertThat(failure).hasMessageContaining("publication \"no_such_pub\" does not exist")
+                .hasMessageContaining("CREATE PUBLICATION");
+    }
+
+    @Test
+    void aMissingSlotNamesItAndTheFix() {
+        String publication = unique("pub");
+        pg.server().execute("CREATE PUBLICATION " + publication + " FOR ALL TABLES");
+
+        Throwable failure = start(PgOutputHandler.builder(event -> { }).slot("no_such_slot").publications(publication));
+
+        assertThat(failure).hasMessageContaining("replication slot \"no_such_slot\" does not exist")
+                .hasMessageContaining("createSlot");
+    }
+
+    @Test
+    void aSlotActiveForAnotherConsumerNamesThePid() {
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE PUBLICATION " + publication + " FOR ALL TABLES");
+        PgOutputHandler.Builder handler = PgOutputHandler.builder(event -> { }).slot(slot).publications(publication).createSlot(true);
+        try (ReplicationConnection first = ReplicationConnection.start(config(pg.server()).build(), handler.build())) {
+            Throwable failure = start(handler);
+
+            assertThat(failure).hasMessageContaining("replication slot \"" + slot + "\" is active for PID "
+                    + pg.server().queryValue("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
+        }
+    }
+
+    @Test
+    void aRoleWithoutReplicationIsRefusedWithTheGrant() {
+        String role = unique("plain");
+        pg.server().execute("CREATE ROLE " + role + " LOGIN");
+
+        Throwable failure = catchThrowable(() -> ReplicationConnection.start(config(pg.server()).user(role).build(),
+                PgOutputHandler.builder(event -> { }).slot(unique("slot")).publications("p").build()));
+
+        assertThat(failure).isInstanceOf(ReplicationException.class).hasMessageContaining("42501")
+                .hasMessageContaining("REPLICATION");
+    }
+
+    @Test
+    void createsThePublicationAndTheSlotWhenAsked() {
+        String table = unique("t");
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(slot).publications(publication)
+                .createSlot(true).createPublication(true).publicationTables(java.util.List.of("public." + table)).build();
+
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThat(pg.server().queryValue("SELECT count(*) FROM pg_publication_tables WHERE pubname = '" + publication
+                    + "' AND tablename = '" + table + "'")).isEqualTo("1");
+            assertThat(pg.server().queryValue("SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+                    .isEqualTo("pgoutput");
+            assertThat(handler.walSenderTimeout()).isPositive();
+        }
+    }
+
+    @Test
+    void rejectsIllegalSlotNamesUpFront() {
+        assertThatThrownBy(() -> PgOutputHandler.builder(event -> { }).slot("Orders-Slot"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lowercase letters, digits and underscores");
+        assertThatThrownBy(() -> PgOutputHandler.builder(event -> { }).slot("orders").build())
+                .hasMessageContaining("publication");
+    }
+
+    private static Throwable start(PgOutputHandler.Builder handler) {
+        return catchThrowable(() -> ReplicationConnection.start(config(pg.server()).build(), handler.build()).close());
+    }
+
+    static PgServer server() {
+        return pg.server();
+    }
+}
