@@ -14,7 +14,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Health of one replication connection. UP while connected or streaming, paused or not; DOWN after a fatal error,
+ * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
+ * consumer holds the slot); DOWN after a fatal error,
  * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
  * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
  */
@@ -77,6 +78,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 return down("not connected, and not retrying");
             case STREAMING:
                 return streaming(status, now);
+            case STANDBY:
+                return Health.up(); // another consumer streams the slot; this one is ready to take over
             case CONNECTED:
                 if (connection.pgOutputHandler().isEmpty()) {
                     return Health.up(); // a handler of its own may well stay connected without a stream
@@ -100,7 +103,7 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.paused()) {
             return Health.up(); // nothing is read while paused; status updates keep the session alive
         }
-        Duration walSenderTimeout = walSenderTimeout();
+        Duration walSenderTimeout = walSenderTimeout(status);
         if (walSenderTimeout.isZero()) {
             return Health.up(); // the server's timeout is off: silence proves nothing
         }
@@ -113,7 +116,10 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         return Health.up();
     }
 
-    private Duration walSenderTimeout() {
+    private Duration walSenderTimeout(ConnectionStatus status) {
+        if (status.walSenderTimeout() != null) {
+            return status.walSenderTimeout();
+        }
         Duration known = connection.pgOutputHandler().map(PgOutputHandler::walSenderTimeout).orElse(null);
         return known != null ? known : properties.walSenderTimeout();
     }

@@ -10,8 +10,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param reconnectGracePeriod How long a connection may be starting, reconnecting or setting up its stream and still
  *     be UP; past it, it is DOWN.
- * @param walSenderTimeout The server's wal_sender_timeout assumed when it is not known (a listener that is a
- *     handler of its own, or before the first connect): a stream silent for twice as long is DOWN.
+ * @param walSenderTimeout The server's wal_sender_timeout assumed until the server has told its own (before the first
+ *     connect): a stream silent for twice as long is DOWN.
  */
 @ConfigurationProperties("management.health.replication")
 public record ReplicationHealthProperties(@DefaultValue("30s") Duration reconnectGracePeriod,
