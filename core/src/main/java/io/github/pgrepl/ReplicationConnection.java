@@ -5,6 +5,7 @@ import io.github.pgrepl.internal.ConnectionDriver;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A connection to PostgreSQL in replication mode, driven by a {@link ReplicationHandler} callback
@@ -28,6 +29,7 @@ public final class ReplicationConnection implements AutoCloseable {
 
     private final ConnectionConfig config;
     private final ConnectionDriver driver;
+    private final AtomicBoolean connectCalled = new AtomicBoolean();
 
     private ReplicationConnection(ConnectionConfig config, ReplicationHandler handler) {
         this.config = config;
@@ -41,10 +43,35 @@ public final class ReplicationConnection implements AutoCloseable {
      * throws a {@link ReplicationException} otherwise, never later than {@code connectTimeout}.
      */
     public static ReplicationConnection start(ConnectionConfig config, ReplicationHandler handler) {
-        ReplicationConnection connection = new ReplicationConnection(Objects.requireNonNull(config, "config"),
-                Objects.requireNonNull(handler, "handler"));
-        connection.driver.start();
+        ReplicationConnection connection = create(config, handler);
+        connection.connect();
         return connection;
+    }
+
+    /**
+     * Creates the connection without connecting; {@link #connect()} starts it. For containers that create
+     * their objects first and start them later (Spring's lifecycle). Until then {@link #status()} reports
+     * {@link ConnectionState#CONNECTING}, and {@link #close()} releases the connection's thread without
+     * calling the handler: neither {@code init} nor {@code handleClose} runs for a connection never started.
+     */
+    public static ReplicationConnection create(ConnectionConfig config, ReplicationHandler handler) {
+        return new ReplicationConnection(Objects.requireNonNull(config, "config"), Objects.requireNonNull(handler, "handler"));
+    }
+
+    /**
+     * Starts a connection from {@link #create}: calls {@link ReplicationHandler#init} and connects, exactly as
+     * {@link #start} does (blocking or not as {@link ConnectionConfig#syncConnect()} says).
+     *
+     * @throws IllegalStateException when called twice, or after {@link #close()}
+     */
+    public void connect() {
+        if (status().state() == ConnectionState.CLOSED) {
+            throw new IllegalStateException("The replication connection '" + config.name() + "' is closed; create a new one");
+        }
+        if (!connectCalled.compareAndSet(false, true)) {
+            throw new IllegalStateException("The replication connection '" + config.name() + "' was already started");
+        }
+        driver.start();
     }
 
     /** Sends {@code request} to {@link ReplicationHandler#handleCall}; times out after the config's call timeout (5 s). */

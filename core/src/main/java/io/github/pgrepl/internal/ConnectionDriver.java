@@ -95,6 +95,8 @@ public final class ConnectionDriver {
     private long lastActivityMillis;
     private long lastStandbyLogMillis;
     private boolean everConnected;
+    /** Whether handler.init ran: a connection closed before it was started never calls the handler. */
+    private boolean initialized;
     private SslContext sslContext;
     private long received;
     private long receivedBytes;
@@ -134,6 +136,10 @@ public final class ConnectionDriver {
     /** Starts connecting; with syncConnect, waits until settled (bounded by connectTimeout). */
     public void start() {
         loop.execute(() -> {
+            if (phase == Phase.CLOSED) {
+                return; // closed before it was started
+            }
+            initialized = true;
             if (invoke("init", () -> {
                 handler.init(owner);
                 return Action.noReply();
@@ -693,7 +699,7 @@ public final class ConnectionDriver {
         if (phase == Phase.CLOSED) {
             return;
         }
-        Action last = invoke("handleClose", handler::handleClose);
+        Action last = initialized ? invoke("handleClose", handler::handleClose) : null;
         if (last != null && last.acks().length > 0) {
             sendAcks(last.acks()); // a final status update, while the stream still runs
         }

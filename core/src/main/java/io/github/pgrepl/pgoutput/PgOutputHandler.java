@@ -84,6 +84,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private final int maxAttempts;
     private final Duration retryBackoff;
     private final Duration closeTimeout;
+    private final int maxMessages;
 
     // Confined to the connection's thread.
     private ReplicationConnection connection;
@@ -123,6 +124,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         this.maxAttempts = b.maxAttempts;
         this.retryBackoff = b.retryBackoff;
         this.closeTimeout = b.closeTimeout;
+        this.maxMessages = b.maxMessages;
     }
 
     public static Builder builder(ChangeListener listener) {
@@ -325,7 +327,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), slot, from, protocolVersion,
                 publications);
         return Action.stream(ReplicationCommands.startReplication(slot, from, protocolVersion, publications, binary, messages,
-                streaming, twoPhase));
+                streaming, twoPhase), maxMessages);
     }
 
     private Action fail(String problem) {
@@ -386,7 +388,9 @@ public final class PgOutputHandler implements ReplicationHandler {
     public Action handleInfo(Object message) {
         if (message == STATUS_TICK) {
             connection.sendAfter(STATUS_TICK, statusInterval);
-            return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
+            // Asking for a reply makes an idle server answer with a keepalive: without it a caught-up stream
+            // is silent, and a half-open socket could not be told from a quiet one (status().lastMessageAt()).
+            return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate(true)) : Action.noReply();
         }
         if (message == QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
@@ -429,8 +433,12 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** Confirms what the listener processed, or the idle position when nothing is in flight. */
     private byte[] statusUpdate() {
+        return statusUpdate(false);
+    }
+
+    private byte[] statusUpdate(boolean replyRequested) {
         Lsn flushed = Lsn.max(worker.processedLsn(), idleConfirmed);
-        return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, false);
+        return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 
     private String name() {
@@ -462,6 +470,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         private int maxAttempts = 3;
         private Duration retryBackoff = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(10);
+        private int maxMessages = Action.DEFAULT_MAX_MESSAGES;
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -588,6 +597,18 @@ public final class PgOutputHandler implements ReplicationHandler {
         /** How long close waits for the listener to finish the event in hand (default 10 s). */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * Messages read from the stream per turn before timers and calls get theirs ({@link Action#stream(String, int)};
+         * default {@value Action#DEFAULT_MAX_MESSAGES}).
+         */
+        public Builder maxMessages(int maxMessages) {
+            if (maxMessages < 1) {
+                throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
+            }
+            this.maxMessages = maxMessages;
             return this;
         }
 

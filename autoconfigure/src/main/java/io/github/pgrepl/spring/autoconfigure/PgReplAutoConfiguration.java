@@ -1,0 +1,51 @@
+package io.github.pgrepl.spring.autoconfigure;
+
+import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.spring.autoconfigure.internal.ConnectionSettingsFactory;
+import io.github.pgrepl.spring.autoconfigure.internal.DataSourceFallback;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.listener.ReplicationListenerBeanPostProcessor;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+
+/**
+ * One {@link ReplicationConnection} bean per entry under {@code pgrepl.connections} (named
+ * {@code <name>ReplicationConnection}), owned and started by a {@link ReplicationConnectionRegistry}, and consumed by
+ * the bean annotated with {@code @ReplicationListener("<name>")}.
+ */
+@AutoConfiguration
+@ConditionalOnClass(ReplicationConnection.class)
+@EnableConfigurationProperties(PgReplProperties.class)
+@Import(ReplicationConnectionBeanRegistrar.class)
+public class PgReplAutoConfiguration {
+
+    /** Spring Boot's default of {@code spring.lifecycle.timeout-per-shutdown-phase}. */
+    private static final Duration DEFAULT_SHUTDOWN_PHASE_TIMEOUT = Duration.ofSeconds(30);
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ReplicationConnectionRegistry replicationConnectionRegistry(PgReplProperties properties, Environment environment,
+                                                                       ObjectProvider<ReplicationConnectionDetails> serviceConnection) {
+        Duration shutdownPhaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
+                DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
+        ConnectionSettingsFactory settings = new ConnectionSettingsFactory(serviceConnection.getIfAvailable(),
+                DataSourceFallback.from(environment), shutdownPhaseTimeout);
+        return new ReplicationConnectionRegistry(settings.create(properties));
+    }
+
+    /** Static: a post-processor must not make this configuration class, or anything else, an early bean. */
+    @Bean
+    @ConditionalOnMissingBean
+    public static ReplicationListenerBeanPostProcessor replicationListenerBeanPostProcessor() {
+        return new ReplicationListenerBeanPostProcessor();
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.pgrepl.spring.autoconfigure;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Replication connections, one per entry under pgrepl.connections; the entry's name names the
+ * connection, its bean (<name>ReplicationConnection) and the @ReplicationListener that consumes it.
+ *
+ * @param connections The replication connections, by name.
+ */
+@ConfigurationProperties("pgrepl")
+public record PgReplProperties(Map<String, Connection> connections) {
+
+    public PgReplProperties {
+        // Insertion order, so that connections start, report and stop in the order they were configured.
+        connections = connections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(connections));
+    }
+
+    /**
+     * One replication connection. Values left out come from the URL, then from spring.datasource.*.
+     *
+     * @param url Server to connect to: postgresql://host:5432/db or jdbc:postgresql://host:5432/db;
+     *     by default a @ServiceConnection's, else spring.datasource.url.
+     * @param username Login role, which needs the REPLICATION attribute; by default the URL's user, else
+     *     spring.datasource.username.
+     * @param password Password of the role; by default the URL's, else spring.datasource.password.
+     * @param slot Logical replication slot to stream: 1 to 63 lowercase letters, digits and underscores; by default
+     *     pgrepl_<name>.
+     * @param publications Publications to stream; required when the listener is a ChangeListener.
+     * @param createSlot Whether to create the slot when it does not exist.
+     * @param temporarySlot Whether to use a temporary slot, created on each connect and dropped with the session
+     *     (changes made while disconnected are lost).
+     * @param createPublication Whether to create missing publications, for publication-tables.
+     * @param publicationTables Tables of a created publication (schema.table or table); empty means
+     *     all tables.
+     * @param binary Whether to ask pgoutput for values in binary rather than text.
+     * @param messages Whether to deliver pg_logical_emit_message messages.
+     * @param streaming Whether large in-progress transactions are streamed rather than spilled by the server.
+     * @param applicationName The application_name of the session; by default the URL's, else pgrepl.
+     * @param connectTimeout Bound on one connection attempt (TCP, TLS and authentication); by default the URL's
+     *     connect_timeout, else 10 seconds.
+     * @param statusInterval How often the standby status update is sent; by default a third of the server's
+     *     wal_sender_timeout, at most 10 seconds.
+     * @param maxMessages Stream messages handled in one turn before timers and calls get theirs.
+     * @param autoStartup Whether the connection starts with the application context; when false, start it with
+     *     ReplicationConnectionRegistry.start(name).
+     * @param ssl TLS settings.
+     * @param reconnect Reconnection after the connection is lost.
+     * @param listener How changes are handed to a ChangeListener.
+     */
+    public record Connection(String url, String username, String password, String slot, List<String> publications,
+                             @DefaultValue("false") boolean createSlot, @DefaultValue("false") boolean temporarySlot,
+                             @DefaultValue("false") boolean createPublication, List<String> publicationTables,
+                             @DefaultValue("false") boolean binary, @DefaultValue("false") boolean messages,
+                             @DefaultValue("true") boolean streaming, String applicationName, Duration connectTimeout,
+                             Duration statusInterval, @DefaultValue("500") int maxMessages,
+                             @DefaultValue("true") boolean autoStartup, @DefaultValue Ssl ssl,
+                             @DefaultValue Reconnect reconnect, @DefaultValue Listener listener) {
+
+        public Connection {
+            publications = publications == null ? List.of() : List.copyOf(publications);
+            publicationTables = publicationTables == null ? List.of() : List.copyOf(publicationTables);
+        }
+
+        /** Never shows the password. */
+        @Override
+        public String toString() {
+            return "Connection[url=" + (url == null ? null : "<set>") + ", username=" + username + ", password="
+                    + (password == null ? "<none>" : "<hidden>") + ", slot=" + slot + ", publications=" + publications + "]";
+        }
+    }
+
+    /**
+     * TLS, with libpq's meanings.
+     *
+     * @param mode One of disable, allow, prefer, require, verify-ca or
+     *     verify-full; by default the URL's sslmode, else prefer.
+     * @param rootCert PEM file of the certificates trusted for verify-ca and verify-full; by default
+     *     the JDK's trust store.
+     * @param cert PEM client certificate, for certificate authentication.
+     * @param key PEM (PKCS#8) private key of cert.
+     * @param channelBinding SCRAM channel binding: disable, prefer or require; by default
+     *     the URL's channel_binding, else prefer.
+     */
+    public record Ssl(String mode, String rootCert, String cert, String key, String channelBinding) {
+    }
+
+    /**
+     * Reconnection: delays grow exponentially, with jitter, from the minimum to the maximum.
+     *
+     * @param minBackoff Delay before the first reconnection attempt.
+     * @param maxBackoff Longest delay between attempts.
+     */
+    public record Reconnect(@DefaultValue("1s") Duration minBackoff, @DefaultValue("30s") Duration maxBackoff) {
+    }
+
+    /**
+     * The queue between the stream and a ChangeListener: when either bound is reached the connection stops
+     * reading (TCP backpressure holds the server) until the listener catches up.
+     *
+     * @param queueCapacity Most events waiting for the listener.
+     * @param queueMaxSize Most bytes of events waiting for the listener.
+     * @param maxAttempts Times an event is tried when the listener throws, before the connection stops.
+     * @param retryBackoff Wait before the second attempt, doubling for each further one.
+     * @param closeTimeout How long shutdown waits for the listener to finish the event in hand; never longer than
+     *     half of spring.lifecycle.timeout-per-shutdown-phase.
+     */
+    public record Listener(@DefaultValue("10000") int queueCapacity, @DefaultValue("64MB") DataSize queueMaxSize,
+                           @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,
+                           @DefaultValue("10s") Duration closeTimeout) {
+    }
+}

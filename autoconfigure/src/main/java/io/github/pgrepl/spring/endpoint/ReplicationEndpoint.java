@@ -1,0 +1,67 @@
+package io.github.pgrepl.spring.endpoint;
+
+import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * {@code /actuator/pgrepl}: reads every connection's status; {@code POST /actuator/pgrepl/<name>} with
+ * {@code {"paused": true}} pauses a connection, {@code {"paused": false}} resumes it. An operator's pause stops reading
+ * the stream (the server holds the WAL) while status updates keep the session alive, and survives reconnects.
+ */
+@Endpoint(id = "pgrepl")
+public class ReplicationEndpoint {
+
+    private final ReplicationConnectionRegistry registry;
+
+    public ReplicationEndpoint(ReplicationConnectionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @ReadOperation
+    public ConnectionsDescriptor connections() {
+        Map<String, ConnectionDescriptor> connections = new LinkedHashMap<>();
+        for (ManagedReplicationConnection connection : registry.connections()) {
+            connections.put(connection.name(), ConnectionDescriptor.of(connection));
+        }
+        return new ConnectionsDescriptor(connections);
+    }
+
+    /** One connection; {@code null} (404 over HTTP) when there is none of that name. */
+    @ReadOperation
+    public ConnectionDescriptor connection(@Selector String name) {
+        return registry.connections().stream().filter(connection -> connection.name().equals(name)).findFirst()
+                .map(ConnectionDescriptor::of).orElse(null);
+    }
+
+    /** Pauses or resumes connection {@code name}; returns its status afterwards. */
+    @WriteOperation
+    public ConnectionDescriptor setPaused(@Selector String name, boolean paused) {
+        ManagedReplicationConnection connection;
+        try {
+            connection = registry.connection(name);
+        } catch (NoSuchElementException e) {
+            throw new InvalidEndpointRequestException(e.getMessage(), "No replication connection '" + name + "'");
+        }
+        if (paused) {
+            connection.pause();
+        } else {
+            connection.resume();
+        }
+        return ConnectionDescriptor.of(connection);
+    }
+
+    /** Every connection, by name. */
+    public record ConnectionsDescriptor(Map<String, ConnectionDescriptor> connections) implements OperationResponseBody {
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.pgrepl.spring.health;
+
+import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
+ * consumer holds the slot); DOWN after a fatal error,
+ * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
+ * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
+ */
+public class ReplicationHealthIndicator implements HealthIndicator {
+
+    private final ManagedReplicationConnection connection;
+    private final ReplicationHealthProperties properties;
+    private final Clock clock;
+    /** The last time this indicator saw the stream paused: a paused socket is not read, so silence then is expected. */
+    private volatile Instant lastSeenPaused;
+
+    public ReplicationHealthIndicator(ManagedReplicationConnection connection, ReplicationHealthProperties properties, Clock clock) {
+        this.connection = connection;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Override
+    public Health health() {
+        if (!connection.isStarted()) {
+            return Health.unknown().withDetail("state", "NOT_STARTED").build();
+        }
+        ConnectionStatus status = connection.status();
+        Instant now = clock.instant();
+        if (status.paused()) {
+            lastSeenPaused = now;
+        }
+        Health.Builder health = status(status, now);
+        health.withDetail("state", status.state().name()).withDetail("paused", status.paused());
+        if (status.pausedSince() != null) {
+            health.withDetail("pausedSince", status.pausedSince().toString());
+        }
+        if (connection.slot() != null) {
+            health.withDetail("slot", connection.slot());
+        }
+        health.withDetail("lastReceivedLsn", status.lastReceivedLsn().toString())
+                .withDetail("lastFlushedLsn", status.lastFlushedLsn().toString())
+                .withDetail("lagBytes", status.lagBytes())
+                .withDetail("reconnectAttempts", status.reconnectAttempts());
+        if (status.lastMessageAt() != null) {
+            health.withDetail("lastMessageAt", status.lastMessageAt().toString());
+        }
+        Throwable lastError = failure().orElse(status.lastError());
+        if (lastError != null) {
+            // Messages of pgrepl never contain a password; the exception's class and message, not its stack.
+            health.withDetail("lastError", lastError.getClass().getSimpleName() + ": " + lastError.getMessage());
+        }
+        return health.build();
+    }
+
+    private Health.Builder status(ConnectionStatus status, Instant now) {
+        if (failure().isPresent()) {
+            return down("the listener failed and the connection stopped; restart the application once it is fixed");
+        }
+        ConnectionState state = status.state();
+        switch (state) {
+            case CLOSED:
+                return down("the connection is closed");
+            case DISCONNECTED:
+                return down("not connected, and not retrying");
+            case STREAMING:
+                return streaming(status, now);
+            case STANDBY:
+                return Health.up(); // another consumer streams the slot; this one is ready to take over
+            case CONNECTED:
+                if (connection.pgOutputHandler().isEmpty()) {
+                    return Health.up(); // a handler of its own may well stay connected without a stream
+                }
+                return withinGracePeriod(now, "setting up the stream");
+            default:
+                return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
+        }
+    }
+
+    private Health.Builder withinGracePeriod(Instant now, String doing) {
+        Instant since = connection.unavailableSince();
+        if (since == null || !now.isAfter(since.plus(properties.reconnectGracePeriod()))) {
+            return Health.up();
+        }
+        return down(doing + " since " + since + ", longer than the grace period of " + properties.reconnectGracePeriod())
+                .withDetail("unavailableSince", since.toString());
+    }
+
+    private Health.Builder streaming(ConnectionStatus status, Instant now) {
+        if (status.paused()) {
+            return Health.up(); // nothing is read while paused; status updates keep the session alive
+        }
+        Duration walSenderTimeout = walSenderTimeout(status);
+        if (walSenderTimeout.isZero()) {
+            return Health.up(); // the server's timeout is off: silence proves nothing
+        }
+        Duration limit = walSenderTimeout.multipliedBy(2);
+        Instant heardFrom = latest(status.lastMessageAt(), connection.connectedAt(), lastSeenPaused);
+        if (heardFrom != null && now.isAfter(heardFrom.plus(limit))) {
+            return down("no message or keepalive from the server since " + heardFrom + ", for more than twice its"
+                    + " wal_sender_timeout (" + limit + "); the connection may be half-open");
+        }
+        return Health.up();
+    }
+
+    private Duration walSenderTimeout(ConnectionStatus status) {
+        if (status.walSenderTimeout() != null) {
+            return status.walSenderTimeout();
+        }
+        Duration known = connection.pgOutputHandler().map(PgOutputHandler::walSenderTimeout).orElse(null);
+        return known != null ? known : properties.walSenderTimeout();
+    }
+
+    private Optional<Throwable> failure() {
+        return connection.pgOutputHandler().map(PgOutputHandler::failure);
+    }
+
+    private static Health.Builder down(String reason) {
+        return Health.down().withDetail("reason", reason);
+    }
+
+    private static Instant latest(Instant... instants) {
+        Instant latest = null;
+        for (Instant instant : instants) {
+            if (instant != null && (latest == null || instant.isAfter(latest))) {
+                latest = instant;
+            }
+        }
+        return latest;
+    }
+}

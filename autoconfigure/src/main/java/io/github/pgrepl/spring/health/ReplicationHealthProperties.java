@@ -1,0 +1,19 @@
+package io.github.pgrepl.spring.health;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The replication health contributor.
+ *
+ * @param reconnectGracePeriod How long a connection may be starting, reconnecting or setting up its stream and still
+ *     be UP; past it, it is DOWN.
+ * @param walSenderTimeout The server's wal_sender_timeout assumed until the server has told its own (before the first
+ *     connect): a stream silent for twice as long is DOWN.
+ */
+@ConfigurationProperties("management.health.replication")
+public record ReplicationHealthProperties(@DefaultValue("30s") Duration reconnectGracePeriod,
+                                          @DefaultValue("60s") Duration walSenderTimeout) {
+}

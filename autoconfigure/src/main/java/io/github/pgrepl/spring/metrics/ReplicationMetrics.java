@@ -1,0 +1,79 @@
+package io.github.pgrepl.spring.metrics;
+
+import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Meters under {@code pgrepl.*} for every connection, tagged {@code connection=<name>}. Each reads the connection's
+ * status when it is published, so nothing is counted twice and nothing runs on the connection's thread.
+ */
+public class ReplicationMetrics implements MeterBinder {
+
+    private final ReplicationConnectionRegistry registry;
+    private final Clock clock;
+
+    public ReplicationMetrics(ReplicationConnectionRegistry registry) {
+        this(registry, Clock.systemUTC());
+    }
+
+    ReplicationMetrics(ReplicationConnectionRegistry registry, Clock clock) {
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry meters) {
+        for (ManagedReplicationConnection connection : registry.connections()) {
+            bind(meters, connection, Tags.of("connection", connection.name()));
+        }
+    }
+
+    private void bind(MeterRegistry meters, ManagedReplicationConnection connection, Tags tags) {
+        counter(meters, "pgrepl.messages.received", "Stream messages received (WAL data and keepalives)", null, tags,
+                connection, status -> status.messagesReceived());
+        counter(meters, "pgrepl.bytes.received", "Bytes of the stream messages received", BaseUnits.BYTES, tags,
+                connection, status -> status.bytesReceived());
+        counter(meters, "pgrepl.reconnects", "Successful reconnections", null, tags, connection, status -> status.reconnects());
+        Gauge.builder("pgrepl.lag", connection, each -> each.status().lagBytes())
+                .description("WAL the server has that the connection has not confirmed").baseUnit(BaseUnits.BYTES)
+                .tags(tags).register(meters);
+        Gauge.builder("pgrepl.paused", connection, each -> each.status().paused() ? 1 : 0)
+                .description("Whether the connection has stopped reading the stream (1) or not (0)").tags(tags)
+                .register(meters);
+        TimeGauge.builder("pgrepl.paused.duration", connection, TimeUnit.MILLISECONDS, this::pausedMillis)
+                .description("How long the current pause has lasted; 0 when not paused").tags(tags).register(meters);
+        FunctionTimer.builder("pgrepl.listener", connection.listenerTimings(), timings -> timings.count(),
+                        timings -> timings.totalTime(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
+                .description("Time the ChangeListener took per event").tags(tags).register(meters);
+        Gauge.builder("pgrepl.listener.queue", connection,
+                        each -> each.pgOutputHandler().map(PgOutputHandler::queuedEvents).orElse(0))
+                .description("Events waiting for the ChangeListener").baseUnit("events").tags(tags).register(meters);
+    }
+
+    private static void counter(MeterRegistry meters, String name, String description, String baseUnit, Tags tags,
+                                ManagedReplicationConnection connection, ToDoubleFunction<ConnectionStatus> value) {
+        FunctionCounter.builder(name, connection, each -> value.applyAsDouble(each.status()))
+                .description(description).baseUnit(baseUnit).tags(tags).register(meters);
+    }
+
+    private double pausedMillis(ManagedReplicationConnection connection) {
+        Instant since = connection.status().pausedSince();
+        return since == null ? 0 : Math.max(0, Duration.between(since, clock.instant()).toMillis());
+    }
+}

@@ -1,0 +1,213 @@
+package io.github.pgrepl.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.SslMode;
+import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.listener.ReplicationListenerBeanPostProcessor;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Conditions and defaults of the core auto-configuration; nothing here connects (auto-startup is off). */
+class PgReplAutoConfigurationTest {
+
+    private static final String ORDERS = "pgrepl.connections.orders.";
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class));
+
+    @Test
+    void withoutConnectionsThereIsAnEmptyRegistryAndNoConnectionBean() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(ReplicationConnectionRegistry.class)
+                    .hasSingleBean(ReplicationListenerBeanPostProcessor.class)
+                    .doesNotHaveBean(ReplicationConnection.class);
+            assertThat(context.getBean(ReplicationConnectionRegistry.class).connections()).isEmpty();
+        });
+    }
+
+    @Test
+    void backsOffWithoutTheCore() {
+        runner.withClassLoader(new FilteredClassLoader(ReplicationConnection.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(ReplicationConnectionRegistry.class));
+    }
+
+    @Test
+    void eachConnectionIsABeanNamedAfterIt() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app:s3cret-Pw@db.example:5433/shop",
+                        ORDERS + "publications=orders_pub", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(ReplicationConnection.class)
+                            .hasBean("ordersReplicationConnection");
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    assertThat(context.getBean("ordersReplicationConnection")).isSameAs(orders.connection());
+                    ConnectionConfig config = orders.settings().config();
+                    assertThat(config.name()).isEqualTo("orders");
+                    assertThat(config.host()).isEqualTo("db.example");
+                    assertThat(config.port()).isEqualTo(5433);
+                    assertThat(config.database()).isEqualTo("shop");
+                    assertThat(config.user()).isEqualTo("app");
+                    assertThat(config.password()).isEqualTo("s3cret-Pw");
+                    assertThat(config.syncConnect()).as("an application starts while the database is down").isFalse();
+                    assertThat(config.autoReconnect()).isTrue();
+                    assertThat(orders.isStarted()).isFalse();
+                });
+    }
+
+    @Test
+    void aChangeListenerGetsAPgOutputHandlerWithTheConnectionsSlotAndPublications() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub,audit_pub",
+                        ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    PgOutputHandler handler = orders.pgOutputHandler().orElseThrow();
+                    assertThat(handler.slot()).isEqualTo("pgrepl_orders");
+                    assertThat(handler.publications()).containsExactly("orders_pub", "audit_pub");
+                    assertThat(orders.listenerBeanName()).contains("ordersListener");
+                });
+    }
+
+    @Test
+    void aReplicationHandlerIsUsedAsIs() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    assertThat(orders.pgOutputHandler()).isEmpty();
+                    assertThat(orders.slot()).isNull();
+                    assertThat(orders.listenerBeanName()).contains("ordersHandler");
+                });
+    }
+
+    @Test
+    void propertiesReachTheConnection() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=jdbc:postgresql://db:5432/shop?sslmode=disable", ORDERS + "username=app",
+                        ORDERS + "password=pw", ORDERS + "slot=orders_slot", ORDERS + "publications=orders_pub",
+                        ORDERS + "ssl.mode=verify-full", ORDERS + "connect-timeout=3s", ORDERS + "reconnect.min-backoff=200ms",
+                        ORDERS + "reconnect.max-backoff=5s", ORDERS + "application-name=orders-app",
+                        ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    ConnectionConfig config = orders.settings().config();
+                    assertThat(config.user()).isEqualTo("app");
+                    assertThat(config.sslMode()).as("the property beats the URL").isEqualTo(SslMode.VERIFY_FULL);
+                    assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(config.reconnectBackoffMin()).isEqualTo(Duration.ofMillis(200));
+                    assertThat(config.reconnectBackoffMax()).isEqualTo(Duration.ofSeconds(5));
+                    assertThat(config.applicationName()).isEqualTo("orders-app");
+                    assertThat(orders.slot()).isEqualTo("orders_slot");
+                    assertThat(orders.settings().pgOutput().maxMessages()).isEqualTo(500);
+                    assertThat(orders.settings().pgOutput().queueCapacity()).isEqualTo(10_000);
+                    assertThat(orders.settings().pgOutput().queueMaxBytes()).isEqualTo(64L * 1024 * 1024);
+                });
+    }
+
+    @Test
+    void aConnectionWithoutUrlTakesSpringDatasource() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues("spring.datasource.url=jdbc:postgresql://ds-host:6543/app",
+                        "spring.datasource.username=ds_user", "spring.datasource.password=ds-secret",
+                        ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                            .settings().config();
+                    assertThat(config.host()).isEqualTo("ds-host");
+                    assertThat(config.port()).isEqualTo(6543);
+                    assertThat(config.database()).isEqualTo("app");
+                    assertThat(config.user()).isEqualTo("ds_user");
+                    assertThat(config.password()).isEqualTo("ds-secret");
+                });
+    }
+
+    @Test
+    void aServiceConnectionWinsOverProperties() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class, ServiceConnectionConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                            .settings().config();
+                    assertThat(config.host()).isEqualTo("container");
+                    assertThat(config.port()).isEqualTo(32768);
+                    assertThat(config.user()).isEqualTo("test");
+                });
+    }
+
+    @Test
+    void secretsStayOutOfToString() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app:url-secret@db/shop", ORDERS + "password=prop-secret",
+                        ORDERS + "auto-startup=false")
+                .run(context -> {
+                    String described = context.getBean(PgReplProperties.class) + " "
+                            + context.getBean(ReplicationConnectionRegistry.class).connection("orders").settings()
+                            + " " + context.getBean("ordersReplicationConnection");
+                    assertThat(described).contains("orders").doesNotContain("url-secret").doesNotContain("prop-secret");
+                });
+    }
+
+    @Test
+    void aUserDefinedConnectionBeanOrRegistryWins() {
+        runner.withUserConfiguration(UserRegistryConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(ReplicationConnectionRegistry.class);
+                    assertThat(context.getBean(ReplicationConnectionRegistry.class))
+                            .isSameAs(context.getBean(UserRegistryConfiguration.class).registry);
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ServiceConnectionConfiguration {
+        @Bean
+        ReplicationConnectionDetails testcontainerDetails() {
+            return new ReplicationConnectionDetails() {
+                @Override
+                public String getUrl() {
+                    return "postgresql://container:32768/test";
+                }
+
+                @Override
+                public String getUsername() {
+                    return "test";
+                }
+
+                @Override
+                public String getPassword() {
+                    return "test";
+                }
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserRegistryConfiguration {
+        final ReplicationConnectionRegistry registry = new ReplicationConnectionRegistry(List.of());
+
+        @Bean
+        ReplicationConnectionRegistry myRegistry() {
+            return registry;
+        }
+
+        @Bean
+        ReplicationConnection ordersReplicationConnection() {
+            return ReplicationConnection.create(ConnectionConfig.builder().user("app").build(),
+                    new io.github.pgrepl.ReplicationHandler() { });
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.github.pgrepl.spring.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.pgrepl.spring.TestListeners;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.support.SpringFactoriesLoader;
+
+/**
+ * Every way the configuration can be wrong fails startup with a description that names the property or the beans
+ * and says what to do, and never shows a password.
+ */
+class StartupFailureAnalysisTest {
+
+    private static final String ORDERS = "pgrepl.connections.orders.";
+    private static final String SECRET = "Sup3r-S3cret";
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class))
+            .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class);
+
+    @Test
+    void malformedUrl() {
+        assertFailure(List.of(ORDERS + "url=mysql://app:" + SECRET + "@db/shop"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.url'")
+                    .contains("must start with postgresql:// or jdbc:postgresql://");
+            assertThat(analysis.getAction()).contains("postgresql://host:5432/database");
+        });
+    }
+
+    @Test
+    void unknownUrlParameterKeepsThePasswordMasked() {
+        assertFailure(List.of(ORDERS + "url=postgresql://db/shop?password=" + SECRET + "&sslmod=require"),
+                analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.url'")
+                        .contains("unknown parameter 'sslmod'"));
+    }
+
+    @Test
+    void unknownSslMode() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.mode=verify-everything"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.mode'").contains("verify-everything");
+            assertThat(analysis.getAction()).contains("disable, allow, prefer, require, verify-ca, verify-full");
+        });
+    }
+
+    @Test
+    void negativeDuration() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "connect-timeout=-5s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.connect-timeout'").contains("negative");
+            assertThat(analysis.getAction()).contains("positive duration");
+        });
+    }
+
+    @Test
+    void maximumBackoffBelowMinimum() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "reconnect.min-backoff=10s",
+                ORDERS + "reconnect.max-backoff=1s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.reconnect.max-backoff'");
+            assertThat(analysis.getAction()).contains("at least PT10S");
+        });
+    }
+
+    @Test
+    void emptySlot() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "slot="), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.slot'").contains("is empty");
+            assertThat(analysis.getAction()).contains("lowercase letters, digits and underscores");
+        });
+    }
+
+    @Test
+    void illegalSlot() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "slot=Orders-Slot"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.slot'")
+                    .contains("'Orders-Slot' is not a valid replication slot name");
+            assertThat(analysis.getAction()).contains("e.g. pgrepl_orders");
+        });
+    }
+
+    @Test
+    void tooFewListenerQueueEvents() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.queue-capacity=1"),
+                analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.queue-capacity'"));
+    }
+
+    @Test
+    void noUrlAndNoDatasource() {
+        assertFailure(List.of(ORDERS + "slot=orders_slot"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.url'")
+                    .contains("no spring.datasource.url");
+            assertThat(analysis.getAction()).contains("Set pgrepl.connections.orders.url");
+        });
+    }
+
+    @Test
+    void datasourceThatIsNotPostgres() {
+        assertFailure(List.of("spring.datasource.url=jdbc:h2:mem:test", "spring.datasource.password=" + SECRET,
+                ORDERS + "slot=orders_slot"), analysis -> assertThat(analysis.getDescription())
+                .contains("spring.datasource.url (the default of pgrepl.connections.orders.url)"));
+    }
+
+    @Test
+    void noUser() {
+        assertFailure(List.of(ORDERS + "url=postgresql://db/shop", ORDERS + "password=" + SECRET), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.username'");
+            assertThat(analysis.getAction()).contains("REPLICATION");
+        });
+    }
+
+    @Test
+    void aChangeListenerNeedsPublications() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app:" + SECRET + "@db/shop"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.publications'")
+                    .contains("'ordersListener'");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.publications=");
+        });
+    }
+
+    @Test
+    void theAnalyzersAreRegistered() {
+        assertThat(SpringFactoriesLoader.forDefaultResourceLocation()
+                .load(FailureAnalyzer.class, (type, implementation, notInstantiable) -> { }))
+                .extracting(analyzer -> analyzer.getClass().getName()).contains(
+                        "io.github.pgrepl.spring.connection.InvalidReplicationPropertyFailureAnalyzer",
+                        "io.github.pgrepl.spring.listener.ReplicationListenerFailureAnalyzer");
+    }
+
+    private void assertFailure(List<String> properties, Consumer<FailureAnalysis> expectations) {
+        runner.withPropertyValues(properties.toArray(String[]::new)).run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = FailureAnalyses.analyze(context.getStartupFailure());
+            assertThat(analysis).as("a FailureAnalyzer explains %s", context.getStartupFailure()).isNotNull();
+            assertThat(analysis.getDescription() + analysis.getAction()).doesNotContain(SECRET);
+            expectations.accept(analysis);
+        });
+    }
+}
