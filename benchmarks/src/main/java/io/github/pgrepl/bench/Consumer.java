@@ -26,6 +26,15 @@ enum Consumer {
         return "bench_" + label.replace('-', '_') + "_" + format.label();
     }
 
+    /** The slot of the warm-up workload this consumer reads, unmeasured, before its own. */
+    String warmupSlot(Format format) {
+        return slot(format) + "_warmup";
+    }
+
+    boolean java() {
+        return this != PG_RECVLOGICAL;
+    }
+
     static Consumer of(String label) {
         for (Consumer consumer : values()) {
             if (consumer.label.equals(label)) {

@@ -39,6 +39,8 @@ public final class Harness {
             if (url == null) {
                 System.out.println("Starting an embedded PostgreSQL ...");
                 embedded = PgServer.builder().tls(false)
+                        .setting("max_replication_slots", "40")
+                        .setting("max_wal_senders", "40")
                         .setting("max_wal_size", "8GB")
                         .setting("checkpoint_timeout", "1h")
                         .start();
@@ -77,8 +79,21 @@ public final class Harness {
         Workload.createSchema(target);
         List<Result> results = new ArrayList<>();
         for (Workload workload : options.workloads) {
-            Workload.truncate(target);
             List<String> slots = new ArrayList<>();
+            String warmupEnd = null;
+            int warmupSize = (int) Math.round(workload.size(options) * options.warmup);
+            if (warmupSize > 0) {
+                Workload.truncate(target);
+                for (Format format : options.formats) {
+                    for (Consumer consumer : options.consumers) {
+                        if (consumer.java()) {
+                            slots.add(createSlot(consumer.warmupSlot(format)));
+                        }
+                    }
+                }
+                warmupEnd = workload.write(target, warmupSize);
+            }
+            Workload.truncate(target);
             for (Format format : options.formats) {
                 for (Consumer consumer : options.consumers) {
                     slots.add(createSlot(consumer.slot(format)));
@@ -87,15 +102,16 @@ public final class Harness {
             String start = target.queryValue("SELECT pg_current_wal_lsn()");
             System.out.printf("%n%s: writing ...%n", workload.label());
             long began = System.nanoTime();
-            String end = workload.write(target, options);
+            String end = workload.write(target, workload.size(options));
             System.out.printf("%s: %s of WAL written in %.1f s, end marker at %s%n", workload.label(),
                     megabytes(target.queryValue("SELECT pg_wal_lsn_diff('" + end + "', '" + start + "')")),
                     (System.nanoTime() - began) / 1e9, end);
+            Workload.settle(target);
             String overheadSlot = createSlot("bench_overhead");
             long overhead = new RecvLogicalRun(target, logs).overheadNanos(overheadSlot, end);
             dropSlot(overheadSlot);
             for (Format format : options.formats) {
-                results.addAll(runGroup(workload, format, end, overhead));
+                results.addAll(runGroup(workload, format, end, warmupEnd, overhead));
             }
             slots.forEach(this::dropSlot);
         }
@@ -103,7 +119,7 @@ public final class Harness {
     }
 
     /** Every consumer on its own slot of the same WAL; ratios against pg_recvlogical's time. */
-    private List<Result> runGroup(Workload workload, Format format, String end, long recvLogicalOverhead)
+    private List<Result> runGroup(Workload workload, Format format, String end, String warmupEnd, long recvLogicalOverhead)
             throws IOException, InterruptedException {
         Map<Consumer, Measurement> measured = new TreeMap<>();
         for (Consumer consumer : options.consumers) {
@@ -115,8 +131,12 @@ public final class Harness {
                 m = new Measurement(-1, -1, Math.max(1, raw.nanos() - recvLogicalOverhead), raw.cpuNanos(), -1, -1,
                         raw.peakRssBytes());
             } else {
+                List<String> args = new ArrayList<>(List.of(consumer.label(), format.label(), consumer.slot(format), end));
+                if (warmupEnd != null) {
+                    args.addAll(List.of(consumer.warmupSlot(format), warmupEnd));
+                }
                 m = Measurement.parse(new ChildJvm(target, options.jvmOptions, logs).run(name, List.of(), ConsumerMain.class,
-                        Measurement.PREFIX, consumer.label(), consumer.slot(format), format.label(), end));
+                        Measurement.PREFIX, args.toArray(String[]::new)));
             }
             measured.put(consumer, m);
             System.out.printf(Locale.ROOT, "%.2f s%n", m.seconds());

@@ -6,9 +6,11 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.DirectoryStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Measures this JVM between {@link #start} and {@link #stop}: process CPU (all threads: the client's,
@@ -27,10 +29,13 @@ final class Meter {
     private long startNanos;
     private long startCpu;
     private Map<Long, Long> startAllocated;
+    private Map<String, Long> startTaskCpu;
+    private String breakdown = "";
 
     void start() {
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
         startAllocated = allocatedByThread();
+        startTaskCpu = cpuByTask();
         startCpu = os.getProcessCpuTime();
         startNanos = System.nanoTime();
     }
@@ -42,6 +47,7 @@ final class Meter {
         for (Map.Entry<Long, Long> thread : allocatedByThread().entrySet()) {
             allocated += thread.getValue() - startAllocated.getOrDefault(thread.getKey(), 0L);
         }
+        breakdown = breakdown();
         long peakHeap = heapPools.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
         return new Measurement(messages, bytes, nanos, cpu, allocated, peakHeap, peakRss());
     }
@@ -58,6 +64,42 @@ final class Meter {
             // not Linux: unknown
         }
         return -1;
+    }
+
+    /** Where the CPU went, by OS thread (Java threads, GC and JIT compiler threads alike); Linux only. */
+    String cpuBreakdown() {
+        return breakdown;
+    }
+
+    private String breakdown() {
+        Map<String, Long> now = cpuByTask();
+        Map<String, Long> used = new TreeMap<>();
+        now.forEach((task, ticks) -> {
+            long delta = ticks - startTaskCpu.getOrDefault(task, 0L);
+            String name = task.substring(task.indexOf(' ') + 1).replaceAll("[0-9]+$", "#");
+            if (delta > 0) {
+                used.merge(name, delta, Long::sum);
+            }
+        });
+        StringBuilder out = new StringBuilder("CPU by thread (ticks of 10 ms):");
+        used.forEach((name, ticks) -> out.append(' ').append(name).append('=').append(ticks));
+        return out.toString();
+    }
+
+    /** utime + stime of every task of this process, keyed by "tid name". */
+    private static Map<String, Long> cpuByTask() {
+        Map<String, Long> byTask = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String stat = Files.readString(task.resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                byTask.put(task.getFileName() + " " + name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or a task ended while listing: no breakdown
+        }
+        return byTask;
     }
 
     private Map<Long, Long> allocatedByThread() {

@@ -17,6 +17,9 @@ final class Options {
               --workloads a,b        big-transaction,small-transactions (default both)
               --formats a,b          text,binary (default both)
               --consumers a,b        pg_recvlogical,pgjdbc,pgrepl-raw,pgrepl-pgoutput (default all)
+              --warmup F             before measuring, each Java consumer reads a warm-up workload of F times the
+                                     size on a slot of its own, so that JIT compilation is not measured (default 0.2;
+                                     0 measures a cold JVM)
               --jvm "opts"           JVM options of each Java consumer (default "-Xms512m -Xmx512m")
               --backlog-mb N         paused-backlog check over N MB of WAL; 0 skips it (default 1024)
               --out DIR              where results.csv and results.png go (default benchmarks/results)
@@ -28,6 +31,7 @@ final class Options {
     List<Workload> workloads = List.of(Workload.values());
     List<Format> formats = List.of(Format.values());
     List<Consumer> consumers = List.of(Consumer.values());
+    double warmup = 0.2;
     List<String> jvmOptions = List.of("-Xms512m", "-Xmx512m");
     int backlogMegabytes = 1024;
     Path out = Path.of("benchmarks/results");
@@ -51,6 +55,7 @@ final class Options {
                 case "--workloads" -> o.workloads = list(value, Workload::of);
                 case "--formats" -> o.formats = list(value, Format::of);
                 case "--consumers" -> o.consumers = list(value, Consumer::of);
+                case "--warmup" -> o.warmup = Double.parseDouble(value);
                 case "--jvm" -> o.jvmOptions = Arrays.asList(value.trim().split("\\s+"));
                 case "--backlog-mb" -> o.backlogMegabytes = Integer.parseInt(value);
                 case "--out" -> o.out = Path.of(value);

@@ -65,6 +65,7 @@ final class StreamProbe {
     void finish() {
         if (!result.isDone()) {
             result.complete(meter.stop(messages, bytes));
+            System.err.println(meter.cpuBreakdown());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.pgrepl.bench;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.netty.channel.EventLoopGroup;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -22,6 +23,11 @@ record Target(String url, ConnectionConfig config) {
 
     static Target of(String url) {
         return new Target(url, ConnectionConfig.fromUrl(url).connectTimeout(Duration.ofSeconds(30)).build());
+    }
+
+    /** The same server, with connections on this event loop group rather than one of their own. */
+    Target withEventLoopGroup(EventLoopGroup group) {
+        return new Target(url, config.toBuilder().eventLoopGroup(group).build());
     }
 
     static Target fromEnvironment() {

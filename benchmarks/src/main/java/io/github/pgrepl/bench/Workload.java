@@ -8,25 +8,25 @@ enum Workload {
     /** {@code rows} single-row INSERTs in one transaction: the walsender's reorder buffer spills it to disk. */
     BIG_TRANSACTION("big-transaction") {
         @Override
-        String sql(Options options) {
-            return "DO $$ BEGIN FOR i IN 1.." + options.rows + " LOOP " + INSERT + "; END LOOP; END $$";
+        int size(Options options) {
+            return options.rows;
         }
 
         @Override
-        long transactions(Options options) {
-            return 1;
+        String sql(int rows) {
+            return "DO $$ BEGIN FOR i IN 1.." + rows + " LOOP " + INSERT + "; END LOOP; END $$";
         }
     },
     /** {@code transactions} transactions of one INSERT each: three messages per transaction. */
     SMALL_TRANSACTIONS("small-transactions") {
         @Override
-        String sql(Options options) {
-            return "CALL bench_small_transactions(" + options.transactions + ")";
+        int size(Options options) {
+            return options.transactions;
         }
 
         @Override
-        long transactions(Options options) {
-            return options.transactions;
+        String sql(int transactions) {
+            return "CALL bench_small_transactions(" + transactions + ")";
         }
     };
 
@@ -51,9 +51,10 @@ enum Workload {
         return label;
     }
 
-    abstract String sql(Options options);
+    /** Rows, or transactions, as the options ask. */
+    abstract int size(Options options);
 
-    abstract long transactions(Options options);
+    abstract String sql(int size);
 
     static Workload of(String label) {
         for (Workload workload : values()) {
@@ -70,22 +71,31 @@ enum Workload {
                 "DROP PUBLICATION IF EXISTS " + BACKLOG_PUBLICATION,
                 "DROP TABLE IF EXISTS " + TABLE,
                 "DROP TABLE IF EXISTS " + BACKLOG_TABLE,
-                "CREATE TABLE " + BACKLOG_TABLE + " (id bigint PRIMARY KEY, payload text)",
+                "CREATE TABLE " + BACKLOG_TABLE + " (id bigint PRIMARY KEY, payload text) WITH (autovacuum_enabled = false)",
                 "CREATE PUBLICATION " + BACKLOG_PUBLICATION + " FOR TABLE " + BACKLOG_TABLE,
                 "CREATE TABLE " + TABLE + " (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(12,2),"
-                        + " note text, created timestamptz)",
+                        + " note text, created timestamptz) WITH (autovacuum_enabled = false)",
                 "CREATE PUBLICATION " + PUBLICATION + " FOR TABLE " + TABLE,
                 "CREATE OR REPLACE PROCEDURE bench_small_transactions(n int) LANGUAGE plpgsql AS $$"
                         + " BEGIN FOR i IN 1..n LOOP " + INSERT + "; COMMIT; END LOOP; END $$");
     }
 
-    /** Empties the table (before the slots exist, so no consumer sees it), writes, returns the end marker's LSN. */
-    String write(Target target, Options options) {
-        target.execute(sql(options));
+    /** Writes {@code size} rows or transactions, then the end marker; returns the marker's LSN. */
+    String write(Target target, int size) {
+        target.execute(sql(size));
         return target.queryValue("SELECT pg_logical_emit_message(false, '" + END_PREFIX + "', 'end')");
     }
 
+    /** Empties the table; call it before creating slots, so that no consumer sees it. */
     static void truncate(Target target) {
         target.execute("TRUNCATE " + TABLE);
+    }
+
+    /**
+     * What the server would otherwise do while the first consumer runs: a checkpoint, and the vacuum
+     * and analyze that autovacuum (off for these tables) would start after a large insert.
+     */
+    static void settle(Target target) {
+        target.execute("VACUUM ANALYZE " + TABLE, "CHECKPOINT");
     }
 }
