@@ -55,6 +55,12 @@ public final class PgOutputHandler implements ReplicationHandler {
             return "pgoutput status tick";
         }
     };
+    private static final Object FLUSH_EVENTS = new Object() {
+        @Override
+        public String toString() {
+            return "pgoutput flush events";
+        }
+    };
     private static final Object QUEUE_DRAINED = new Object() {
         @Override
         public String toString() {
@@ -99,6 +105,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean inTransaction;
     private boolean skippingTransaction;
     private boolean timerRunning;
+    private boolean flushScheduled;
     private boolean stopping;
 
     private volatile Duration walSenderTimeout;
@@ -382,7 +389,15 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (skippingTransaction) {
             return Action.noReply();
         }
-        return worker.offer(event, payloadBytes, confirmAfter) ? Action.noReplyAndPause() : Action.noReply();
+        if (worker.offer(event, payloadBytes, confirmAfter)) {
+            return Action.noReplyAndPause();
+        }
+        if (worker.hasUnflushed() && !flushScheduled) {
+            // Runs after the messages of this socket read: the worker gets them as one batch.
+            flushScheduled = true;
+            connection.send(FLUSH_EVENTS);
+        }
+        return Action.noReply();
     }
 
     /** The end of a streamed or two-phase transaction's last message, else {@code null}. */
@@ -407,6 +422,11 @@ public final class PgOutputHandler implements ReplicationHandler {
             connection.sendAfter(STATUS_TICK, statusInterval);
             return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
         }
+        if (message == FLUSH_EVENTS) {
+            flushScheduled = false;
+            worker.flush();
+            return Action.noReply();
+        }
         if (message == QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
         }
@@ -429,6 +449,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleDisconnect(Throwable reason) {
+        worker.flush(); // what was decoded before the disconnect still goes to the listener
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
