@@ -14,7 +14,7 @@ import java.util.Objects;
 public final class Action {
 
     /** The kinds of action; useful to handlers that wrap others. */
-    public enum Kind { NO_REPLY, QUERY, STREAM, DISCONNECT, PAUSE, RESUME }
+    public enum Kind { NO_REPLY, QUERY, STREAM, DISCONNECT, STANDBY, PAUSE, RESUME }
 
     /** The default {@code maxMessages} of a stream: CopyData messages per batch before timers and calls run. */
     public static final int DEFAULT_MAX_MESSAGES = 500;
@@ -83,6 +83,16 @@ public final class Action {
     }
 
     /**
+     * Close the socket and wait as a standby: another consumer holds what this one needs (typically
+     * "replication slot ... is active for PID n"). With auto-reconnect the connection stays in
+     * {@link ConnectionState#STANDBY}, retries with backoff and calls {@code handleConnect} again, logging
+     * at most once a minute; without it, this is a {@link #disconnect}.
+     */
+    public static Action standby(String reason) {
+        return new Action(Kind.STANDBY, NO_ACKS, null, null, 0, Objects.requireNonNull(reason, "reason"));
+    }
+
+    /**
      * Send the acks, then stop reading the socket: no {@code handleData} until resumed. Timers, calls and
      * writes go on, so status updates keep {@code wal_sender_timeout} from firing while TCP backpressure
      * holds the walsender. Pausing when paused is harmless.
@@ -146,7 +156,7 @@ public final class Action {
         return maxMessages;
     }
 
-    /** The reason of a disconnect, else {@code null}. */
+    /** The reason of a disconnect or standby, else {@code null}. */
     public String reason() {
         return reason;
     }
@@ -157,7 +167,7 @@ public final class Action {
             case NO_REPLY, PAUSE, RESUME -> kind + (acks.length == 0 ? "" : "(" + acks.length + " acks)");
             case QUERY -> "QUERY(" + sql + ")";
             case STREAM -> "STREAM(" + sql + ", maxMessages=" + maxMessages + ")";
-            case DISCONNECT -> "DISCONNECT(" + reason + ")";
+            case DISCONNECT, STANDBY -> kind + "(" + reason + ")";
         };
     }
 }

@@ -47,6 +47,7 @@ public final class ConnectionConfig {
     private final Duration reconnectBackoffMin;
     private final Duration reconnectBackoffMax;
     private final int maxMessageSize;
+    private final Duration silenceTimeout;
     private final Map<String, String> parameters;
     private final EventLoopGroup eventLoopGroup;
 
@@ -71,6 +72,7 @@ public final class ConnectionConfig {
         this.reconnectBackoffMin = b.reconnectBackoffMin;
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.maxMessageSize = b.maxMessageSize;
+        this.silenceTimeout = b.silenceTimeout;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
         this.eventLoopGroup = b.eventLoopGroup;
     }
@@ -181,6 +183,15 @@ public final class ConnectionConfig {
         return maxMessageSize;
     }
 
+    /**
+     * How long a running replication stream may stay silent (no data, no keepalive) before the
+     * connection is presumed dead (half-open) and closed; {@code null} (the default) means twice the
+     * server's {@code wal_sender_timeout}, {@link Duration#ZERO} turns the check off. Not checked while paused.
+     */
+    public Duration silenceTimeout() {
+        return silenceTimeout;
+    }
+
     /** Extra startup parameters; {@code replication} here overrides the default {@code database}. */
     public Map<String, String> parameters() {
         return parameters;
@@ -214,6 +225,7 @@ public final class ConnectionConfig {
         b.reconnectBackoffMin = reconnectBackoffMin;
         b.reconnectBackoffMax = reconnectBackoffMax;
         b.maxMessageSize = maxMessageSize;
+        b.silenceTimeout = silenceTimeout;
         b.parameters.putAll(parameters);
         b.eventLoopGroup = eventLoopGroup;
         return b;
@@ -248,6 +260,7 @@ public final class ConnectionConfig {
         private Duration reconnectBackoffMin = DEFAULT_BACKOFF_MIN;
         private Duration reconnectBackoffMax = DEFAULT_BACKOFF_MAX;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private Duration silenceTimeout;
         private final Map<String, String> parameters = new LinkedHashMap<>();
         private EventLoopGroup eventLoopGroup;
 
@@ -361,6 +374,15 @@ public final class ConnectionConfig {
                 throw new IllegalArgumentException("maxMessageSize must be at least 1024 bytes, was " + maxMessageSize);
             }
             this.maxMessageSize = maxMessageSize;
+            return this;
+        }
+
+        /** See {@link ConnectionConfig#silenceTimeout()}; {@code null} derives it from the server. */
+        public Builder silenceTimeout(Duration silenceTimeout) {
+            if (silenceTimeout != null && silenceTimeout.isNegative()) {
+                throw new IllegalArgumentException("silenceTimeout must not be negative, was " + silenceTimeout);
+            }
+            this.silenceTimeout = silenceTimeout;
             return this;
         }
 

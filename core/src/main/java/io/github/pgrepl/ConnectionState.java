@@ -10,6 +10,11 @@ public enum ConnectionState {
     STREAMING,
     /** The connection was lost; a reconnect is scheduled or under way. */
     RECONNECTING,
+    /**
+     * Another consumer holds what this one needs (its replication slot is active for another process):
+     * waiting, retrying with backoff, to take over when it is free. The high-availability mode.
+     */
+    STANDBY,
     /** Not connected and not trying (no auto-reconnect, or the first attempt failed). */
     DISCONNECTED,
     /** Closed by {@link ReplicationConnection#close()}; final. */

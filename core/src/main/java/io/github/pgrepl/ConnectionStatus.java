@@ -1,5 +1,6 @@
 package io.github.pgrepl;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -21,11 +22,14 @@ import java.time.Instant;
  * @param serverVersion the server's {@code server_version}, or {@code null} before the first connect
  * @param authenticationMethod how the current session authenticated (e.g. {@code SCRAM-SHA-256-PLUS}), or {@code null}
  * @param tls whether the current session runs over TLS
+ * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
+ *     before the first connect
  */
 public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastReceivedLsn, Lsn lastFlushedLsn,
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
-                               int backendPid, String serverVersion, String authenticationMethod, boolean tls) {
+                               int backendPid, String serverVersion, String authenticationMethod, boolean tls,
+                               Duration walSenderTimeout) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */
     public long lagBytes() {

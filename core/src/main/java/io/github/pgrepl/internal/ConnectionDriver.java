@@ -91,6 +91,9 @@ public final class ConnectionDriver {
     private boolean drainScheduled;
     private PgException fatalError;
     private ScheduledFuture<?> reconnectTimer;
+    private ScheduledFuture<?> silenceCheck;
+    private long lastActivityMillis;
+    private long lastStandbyLogMillis;
     private boolean everConnected;
     private SslContext sslContext;
     private long received;
@@ -109,6 +112,7 @@ public final class ConnectionDriver {
     private volatile long messagesReceived;
     private volatile long bytesReceived;
     private volatile SessionInfo session;
+    private volatile Duration walSenderTimeout;
 
     public ConnectionDriver(ConnectionConfig config, ReplicationHandler handler, ReplicationConnection owner) {
         this.config = config;
@@ -257,7 +261,7 @@ public final class ConnectionDriver {
                 lastError, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), messagesReceived, bytesReceived,
                 reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"),
-                info == null ? null : info.authenticationMethod(), info != null && info.tls());
+                info == null ? null : info.authenticationMethod(), info != null && info.tls(), walSenderTimeout);
     }
 
     /** Closes the socket (Terminate first), fails pending calls, cancels timers; idempotent. */
@@ -372,6 +376,7 @@ public final class ConnectionDriver {
             }
             case QUERY, STREAM -> startOperation(action, caller);
             case DISCONNECT -> disconnect(new ReplicationException("Disconnect requested by the handler: " + action.reason()));
+            case STANDBY -> standby(action.reason());
         }
     }
 
@@ -470,7 +475,9 @@ public final class ConnectionDriver {
             return;
         }
         phase = Phase.STARTUP;
-        state = everConnected || reconnectAttempts > 0 ? ConnectionState.RECONNECTING : ConnectionState.CONNECTING;
+        if (state != ConnectionState.STANDBY) {
+            state = everConnected || reconnectAttempts > 0 ? ConnectionState.RECONNECTING : ConnectionState.CONNECTING;
+        }
         SslMode mode = config.sslMode();
         attempt(mode != SslMode.DISABLE && mode != SslMode.ALLOW);
     }
@@ -530,14 +537,22 @@ public final class ConnectionDriver {
         }
         channel = ch;
         session = info;
+        if (info.walSenderTimeout() != null) {
+            walSenderTimeout = info.walSenderTimeout();
+        }
         ch.pipeline().addLast("pgrepl", new InboundHandler());
+        startSilenceCheck();
         phase = Phase.READY;
-        state = ConnectionState.CONNECTED;
-        reconnectAttempts = 0;
-        lastError = null;
         fatalError = null;
-        if (everConnected) {
-            reconnects++;
+        if (state != ConnectionState.STANDBY) {
+            // A standby's retries are not reconnects: it stays STANDBY, and its backoff keeps growing,
+            // until the handler's stream starts.
+            state = ConnectionState.CONNECTED;
+            reconnectAttempts = 0;
+            lastError = null;
+            if (everConnected) {
+                reconnects++;
+            }
         }
         everConnected = true;
         log.info("[{}] connected to {} (pid {}, PostgreSQL {}, {}{})", config.name(), where(), info.backendPid(),
@@ -586,6 +601,25 @@ public final class ConnectionDriver {
     // ---------------------------------------------------------------- disconnecting
 
     private void disconnect(Throwable reason) {
+        disconnect(reason, false);
+    }
+
+    /** Standby: the socket goes, and the connection waits to take over, quietly (it is not an error). */
+    private void standby(String reason) {
+        if (!config.autoReconnect()) {
+            disconnect(new ReplicationException(reason + "; enable auto-reconnect to wait as a standby"));
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastStandbyLogMillis >= 60_000) {
+            lastStandbyLogMillis = now;
+            log.info("[{}] standby: {} (retrying with backoff; this is logged at most once a minute)", config.name(), reason);
+        }
+        settled.complete(null); // a standby is a running connection, for a synchronous start
+        disconnect(new ReplicationException("Standby: " + reason), true);
+    }
+
+    private void disconnect(Throwable reason, boolean standby) {
         Channel ch = channel;
         if (ch == null) {
             return;
@@ -597,8 +631,12 @@ public final class ConnectionDriver {
         lastError = reason;
         failPendingCalls(new ConnectionLostException("The replication connection was lost: " + reason.getMessage(), reason));
         boolean reconnect = config.autoReconnect();
-        state = reconnect ? ConnectionState.RECONNECTING : ConnectionState.DISCONNECTED;
-        log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
+        state = standby ? ConnectionState.STANDBY : reconnect ? ConnectionState.RECONNECTING : ConnectionState.DISCONNECTED;
+        if (standby) {
+            log.debug("[{}] standby, disconnected from {}", config.name(), where());
+        } else {
+            log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
+        }
         Action action = invoke("handleDisconnect", () -> handler.handleDisconnect(reason));
         if (action != null && action.kind() != Action.Kind.NO_REPLY) {
             log.warn("[{}] handleDisconnect returned {}, which needs a connection; ignored", config.name(), action);
@@ -608,11 +646,18 @@ public final class ConnectionDriver {
         }
         if (phase == Phase.DISCONNECTED && reconnect) {
             scheduleReconnect();
+            if (standby) {
+                state = ConnectionState.STANDBY;
+            }
         }
         runPostponed();
     }
 
     private void clearSession() {
+        if (silenceCheck != null) {
+            silenceCheck.cancel(false);
+            silenceCheck = null;
+        }
         ByteBuf held;
         while ((held = inbox.poll()) != null) {
             held.release();
@@ -673,6 +718,45 @@ public final class ConnectionDriver {
             settled.completeExceptionally(closedException());
         }
         log.info("[{}] closed", config.name());
+    }
+
+    // ---------------------------------------------------------------- half-open detection
+
+    /** The silence allowed on a running replication stream, or {@code null} for no check. */
+    private Duration silenceTimeout() {
+        Duration configured = config.silenceTimeout();
+        if (configured != null) {
+            return configured.isZero() ? null : configured;
+        }
+        Duration server = walSenderTimeout;
+        return server == null || server.isZero() ? null : server.multipliedBy(2);
+    }
+
+    private void startSilenceCheck() {
+        Duration timeout = silenceTimeout();
+        lastActivityMillis = System.currentTimeMillis();
+        if (timeout != null) {
+            long period = Math.max(timeout.toMillis() / 4, 50);
+            silenceCheck = loop.scheduleAtFixedRate(() -> checkSilence(timeout), period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * A walsender sends a keepalive at least every half wal_sender_timeout; hearing nothing for longer
+     * means the socket is half-open (a dead peer, a cut cable, a stalled proxy). Paused, we do not read,
+     * so silence proves nothing then.
+     */
+    private void checkSilence(Duration timeout) {
+        if (channel == null || phase != Phase.STREAMING || !copyBoth || paused || operatorPaused || !inbox.isEmpty()) {
+            lastActivityMillis = Math.max(lastActivityMillis, System.currentTimeMillis() - 1);
+            return;
+        }
+        long silentFor = System.currentTimeMillis() - Math.max(lastActivityMillis, lastMessageAtMillis);
+        if (silentFor > timeout.toMillis()) {
+            disconnect(new ConnectionLostException("No message from " + where() + " for " + silentFor + " ms (allowed "
+                    + timeout.toMillis() + " ms, twice wal_sender_timeout unless set): the connection is presumed dead"
+                    + " (half-open) and is closed"));
+        }
     }
 
     // ---------------------------------------------------------------- socket messages
@@ -803,6 +887,7 @@ public final class ConnectionDriver {
         }
         phase = Phase.STREAMING;
         state = ConnectionState.STREAMING;
+        reconnectAttempts = 0;
         copyBoth = both;
         maxMessages = op.maxMessages;
         checkSettled();
@@ -837,7 +922,9 @@ public final class ConnectionDriver {
         Operation op = operation;
         operation = null;
         phase = Phase.READY;
-        state = ConnectionState.CONNECTED;
+        if (state != ConnectionState.STANDBY) {
+            state = ConnectionState.CONNECTED;
+        }
         copyBoth = false;
         if (op != null && op.timeout != null) {
             op.timeout.cancel(false);

@@ -1,7 +1,13 @@
 package io.github.pgrepl.internal;
 
+import java.time.Duration;
 import java.util.Map;
 
-/** What the startup handshake learned about a session. */
-record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls) {
+/**
+ * What the startup handshake learned about a session.
+ *
+ * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
+ */
+record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls,
+                   Duration walSenderTimeout) {
 }

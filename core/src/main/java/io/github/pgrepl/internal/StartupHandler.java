@@ -19,13 +19,17 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 
+import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -36,7 +40,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  */
 final class StartupHandler extends ChannelInboundHandlerAdapter {
 
-    private enum Step { SSL_RESPONSE, TLS_HANDSHAKE, STARTUP }
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|h|d)?");
+
+    private enum Step { SSL_RESPONSE, TLS_HANDSHAKE, STARTUP, SETTINGS }
 
     private final ConnectionConfig config;
     private final SslContext sslContext;
@@ -45,6 +51,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private Step step;
     private int backendPid;
     private String authenticationMethod = "trust";
+    private Duration walSenderTimeout;
     private ScramSha256Client scram;
     private boolean tls;
 
@@ -72,7 +79,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
         try {
             if (step == Step.SSL_RESPONSE) {
                 onSslResponse(ctx, in);
-            } else if (step == Step.STARTUP) {
+            } else if (step == Step.STARTUP || step == Step.SETTINGS) {
                 onMessage(ctx, in);
             } else {
                 fail(ctx, new ReplicationException("Protocol error: the server sent data during the TLS handshake"));
@@ -153,6 +160,13 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
                 // notices and protocol negotiation carry nothing startup needs
             }
             case 'Z' -> onReady(ctx);
+            case 'T', 'C' -> {
+                // the SHOW's row description and command tag
+            }
+            case 'D' -> {
+                body.skipBytes(2 + 4); // one column: its length, then the value
+                walSenderTimeout = parseDuration(body.toString(StandardCharsets.UTF_8));
+            }
             default -> throw new ReplicationException("Protocol error: unexpected message '" + (char) type + "' during startup");
         }
     }
@@ -243,8 +257,31 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onReady(ChannelHandlerContext ctx) {
+        if (step == Step.STARTUP) {
+            // One more round trip: the server's wal_sender_timeout tells how long silence may last.
+            step = Step.SETTINGS;
+            ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), "SHOW wal_sender_timeout"));
+            return;
+        }
         ctx.pipeline().remove(this);
-        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), authenticationMethod, tls));
+        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), authenticationMethod, tls, walSenderTimeout));
+    }
+
+    /** A duration setting as SHOW prints it: {@code 60s}, {@code 1min}, {@code 500ms}, {@code 0}. */
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        long value = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        return switch (unit) {
+            case "s" -> Duration.ofSeconds(value);
+            case "min" -> Duration.ofMinutes(value);
+            case "h" -> Duration.ofHours(value);
+            case "d" -> Duration.ofDays(value);
+            default -> Duration.ofMillis(value);
+        };
     }
 
     @Override

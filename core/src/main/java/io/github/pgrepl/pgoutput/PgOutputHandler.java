@@ -312,8 +312,9 @@ public final class PgOutputHandler implements ReplicationHandler {
                     + ", not pgoutput: drop it or choose another slot name");
         }
         if (row.get(1) != null) {
-            return fail("replication slot \"" + slot + "\" is active for PID " + row.get(1)
-                    + ": another consumer is streaming it; pgrepl retries, and takes over when it stops");
+            // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
+            return Action.standby("replication slot \"" + slot + "\" is active for PID " + row.get(1)
+                    + ": another consumer is streaming it");
         }
         Lsn confirmed = row.get(2) == null ? Lsn.ZERO : Lsn.parse(row.get(2));
         return startStreaming(confirmed);
