@@ -3,6 +3,8 @@ package io.github.pgrepl.pgoutput;
 import io.github.pgrepl.Lsn;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * and in bytes. The connection's thread offers; when the queue is full it pauses the connection and
  * this worker asks for a resume once the queue has drained below half. It records the position of the
  * last commit the listener returned from: the only position the handler confirms.
+ *
+ * <p>Offered events are handed over in batches ({@link #flush}, at the latest every {@value #MAX_BATCH}
+ * events): waking the worker for every event cost more CPU than decoding it.
  */
 final class ListenerWorker {
 
@@ -32,19 +37,26 @@ final class ListenerWorker {
     private record Item(ChangeEvent event, int size, long confirmLsn) {
     }
 
+    static final int MAX_BATCH = 256;
+
     private final ChangeListener listener;
     private final int capacity;
     private final long maxBytes;
     private final int maxAttempts;
     private final Duration retryBackoff;
     private final Signals signals;
-    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<List<Item>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong bytes = new AtomicLong();
+    /** Events offered and not yet handled. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** Events offered and not yet taken by the worker: what the capacity bounds. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicBoolean pausedForQueue = new AtomicBoolean();
     private final AtomicLong processedLsn = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Offered, not yet handed over; confined to the connection's thread. */
+    private List<Item> unflushed = new ArrayList<>();
 
     ListenerWorker(String name, ChangeListener listener, int capacity, long maxBytes, int maxAttempts, Duration retryBackoff,
                    Signals signals) {
@@ -62,14 +74,20 @@ final class ListenerWorker {
     }
 
     /**
-     * Queues an event (from the connection's thread). Returns {@code true} when the queue is now full and
-     * the connection should pause; the worker will then ask for a resume.
+     * Queues an event (from the connection's thread) for the next {@link #flush}. Returns {@code true}
+     * when the queue is now full and the connection should pause; the events are then handed over, and
+     * the worker will ask for a resume.
      */
     boolean offer(ChangeEvent event, int size, Lsn confirmAfter) {
         pending.incrementAndGet();
+        waiting.incrementAndGet();
         bytes.addAndGet(size);
-        queue.add(new Item(event, size, confirmAfter == null ? 0L : confirmAfter.value()));
-        if (queue.size() < capacity && bytes.get() < maxBytes) {
+        unflushed.add(new Item(event, size, confirmAfter == null ? 0L : confirmAfter.value()));
+        boolean full = waiting.get() >= capacity || bytes.get() >= maxBytes;
+        if (full || unflushed.size() >= MAX_BATCH) {
+            flush();
+        }
+        if (!full) {
             return false;
         }
         pausedForQueue.set(true);
@@ -77,8 +95,21 @@ final class ListenerWorker {
         return !(belowHalf() && pausedForQueue.compareAndSet(true, false));
     }
 
+    /** True when offered events wait for {@link #flush}. */
+    boolean hasUnflushed() {
+        return !unflushed.isEmpty();
+    }
+
+    /** Hands the offered events to the worker (from the connection's thread). */
+    void flush() {
+        if (!unflushed.isEmpty()) {
+            queue.add(unflushed);
+            unflushed = new ArrayList<>();
+        }
+    }
+
     private boolean belowHalf() {
-        return queue.size() <= capacity / 2 && bytes.get() <= maxBytes / 2;
+        return waiting.get() <= capacity / 2 && bytes.get() <= maxBytes / 2;
     }
 
     /** Events queued or being handled. */
@@ -87,7 +118,7 @@ final class ListenerWorker {
     }
 
     int queuedEvents() {
-        return queue.size();
+        return waiting.get();
     }
 
     long queuedBytes() {
@@ -111,26 +142,33 @@ final class ListenerWorker {
             }
         }
         queue.clear();
+        unflushed = new ArrayList<>();
     }
 
     private void run() {
         while (running) {
-            Item item;
+            List<Item> batch;
             try {
-                item = queue.take();
+                batch = queue.take();
             } catch (InterruptedException e) {
                 continue; // running was cleared, or a spurious interrupt
             }
-            if (!deliver(item.event())) {
-                return;
-            }
-            if (item.confirmLsn() != 0L) {
-                processedLsn.accumulateAndGet(item.confirmLsn(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-            }
-            bytes.addAndGet(-item.size());
-            pending.decrementAndGet();
-            if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
-                signals.resumeWanted();
+            for (Item item : batch) {
+                if (!running) {
+                    return;
+                }
+                waiting.decrementAndGet();
+                if (!deliver(item.event())) {
+                    return;
+                }
+                if (item.confirmLsn() != 0L) {
+                    processedLsn.accumulateAndGet(item.confirmLsn(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+                }
+                bytes.addAndGet(-item.size());
+                pending.decrementAndGet();
+                if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
+                    signals.resumeWanted();
+                }
             }
         }
     }

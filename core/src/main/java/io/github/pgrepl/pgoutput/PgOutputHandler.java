@@ -11,7 +11,6 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessage;
 import io.github.pgrepl.ReplicationMessages;
-import io.github.pgrepl.XLogData;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -47,11 +46,19 @@ public final class PgOutputHandler implements ReplicationHandler {
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
+    /** 'w', WAL start, WAL end, server clock: what precedes the plugin's message in a CopyData. */
+    private static final int XLOG_DATA_HEADER = 25;
 
     private static final Object STATUS_TICK = new Object() {
         @Override
         public String toString() {
             return "pgoutput status tick";
+        }
+    };
+    private static final Object FLUSH_EVENTS = new Object() {
+        @Override
+        public String toString() {
+            return "pgoutput flush events";
         }
     };
     private static final Object QUEUE_DRAINED = new Object() {
@@ -99,6 +106,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean inTransaction;
     private boolean skippingTransaction;
     private boolean timerRunning;
+    private boolean flushScheduled;
     private boolean stopping;
 
     private volatile Duration walSenderTimeout;
@@ -338,15 +346,34 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleData(ByteBuffer copyData) {
-        ReplicationMessage message = ReplicationMessages.parse(copyData);
-        if (message instanceof PrimaryKeepalive keepalive) {
-            if (!inTransaction && worker.pending() == 0 && keepalive.walEnd().isAfter(idleConfirmed)) {
-                idleConfirmed = keepalive.walEnd(); // nothing in flight: the slot may move on to here
-            }
-            return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
+        int at = copyData.position();
+        if (copyData.remaining() < XLOG_DATA_HEADER || copyData.get(at) != 'w') {
+            return handleKeepalive(ReplicationMessages.parse(copyData));
         }
-        ByteBuffer data = ((XLogData) message).data();
-        ChangeEvent event = decoder.decode(data);
+        // The pgoutput message follows the XLogData header: decode it in place, without parsing the
+        // header into objects nobody reads (this runs once per message).
+        int payloadBytes = copyData.remaining() - XLOG_DATA_HEADER;
+        ChangeEvent event;
+        copyData.position(at + XLOG_DATA_HEADER);
+        try {
+            event = decoder.decode(copyData);
+        } finally {
+            copyData.position(at);
+        }
+        return handleEvent(event, payloadBytes);
+    }
+
+    private Action handleKeepalive(ReplicationMessage message) {
+        if (!(message instanceof PrimaryKeepalive keepalive)) {
+            throw new IllegalStateException("Unexpected replication message " + message);
+        }
+        if (!inTransaction && worker.pending() == 0 && keepalive.walEnd().isAfter(idleConfirmed)) {
+            idleConfirmed = keepalive.walEnd(); // nothing in flight: the slot may move on to here
+        }
+        return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
+    }
+
+    private Action handleEvent(ChangeEvent event, int payloadBytes) {
         Lsn confirmAfter = null;
         if (event instanceof ChangeEvent.Begin begin) {
             skippingTransaction = begin.finalLsn().isBefore(enqueuedCommitEnd);
@@ -365,7 +392,15 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (skippingTransaction) {
             return Action.noReply();
         }
-        return worker.offer(event, data.remaining(), confirmAfter) ? Action.noReplyAndPause() : Action.noReply();
+        if (worker.offer(event, payloadBytes, confirmAfter)) {
+            return Action.noReplyAndPause();
+        }
+        if (worker.hasUnflushed() && !flushScheduled) {
+            // Runs after the messages of this socket read: the worker gets them as one batch.
+            flushScheduled = true;
+            connection.send(FLUSH_EVENTS);
+        }
+        return Action.noReply();
     }
 
     /** The end of a streamed or two-phase transaction's last message, else {@code null}. */
@@ -392,6 +427,11 @@ public final class PgOutputHandler implements ReplicationHandler {
             // is silent, and a half-open socket could not be told from a quiet one (status().lastMessageAt()).
             return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate(true)) : Action.noReply();
         }
+        if (message == FLUSH_EVENTS) {
+            flushScheduled = false;
+            worker.flush();
+            return Action.noReply();
+        }
         if (message == QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
         }
@@ -414,6 +454,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleDisconnect(Throwable reason) {
+        worker.flush(); // what was decoded before the disconnect still goes to the listener
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;

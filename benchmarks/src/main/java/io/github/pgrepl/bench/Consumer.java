@@ -1,0 +1,46 @@
+package io.github.pgrepl.bench;
+
+/** The clients that read the same WAL one after the other, in this order. */
+enum Consumer {
+    /** PostgreSQL's own C client, writing to /dev/null: the walsender's limit on this machine. */
+    PG_RECVLOGICAL("pg_recvlogical"),
+    /** pgjdbc's PGReplicationStream: the Java anchor. */
+    PGJDBC("pgjdbc"),
+    /** pgrepl's ReplicationConnection with a handler that only reads the XLogData header. */
+    PGREPL_RAW("pgrepl-raw"),
+    /** pgrepl's PgOutputHandler, decoding every message, with a no-op ChangeListener. */
+    PGREPL_PGOUTPUT("pgrepl-pgoutput");
+
+    private final String label;
+
+    Consumer(String label) {
+        this.label = label;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** The slot this consumer reads in one format; every consumer has its own, created before the workload. */
+    String slot(Format format) {
+        return "bench_" + label.replace('-', '_') + "_" + format.label();
+    }
+
+    /** The slot of the warm-up workload this consumer reads, unmeasured, before its own. */
+    String warmupSlot(Format format) {
+        return slot(format) + "_warmup";
+    }
+
+    boolean java() {
+        return this != PG_RECVLOGICAL;
+    }
+
+    static Consumer of(String label) {
+        for (Consumer consumer : values()) {
+            if (consumer.label.equals(label)) {
+                return consumer;
+            }
+        }
+        throw new IllegalArgumentException("Unknown consumer '" + label + "'");
+    }
+}
