@@ -105,6 +105,12 @@ class OptionalPartsAutoConfigurationTest {
                 .run(context -> assertThat(context).hasSingleBean(ReplicationEndpoint.class));
     }
 
+    @Test
+    void theEndpointOnlyReadsUnlessWritesAreGranted() {
+        assertThat(ReplicationEndpoint.class.getAnnotation(org.springframework.boot.actuate.endpoint.annotation.Endpoint.class)
+                .defaultAccess()).isEqualTo(org.springframework.boot.actuate.endpoint.Access.READ_ONLY);
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class UserHealthConfiguration {
         static final HealthIndicator CONTRIBUTOR = () -> Health.up().build();

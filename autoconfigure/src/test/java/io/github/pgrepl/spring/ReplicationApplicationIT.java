@@ -35,6 +35,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(classes = ReplicationApplicationIT.App.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
         "management.endpoints.web.exposure.include=health,pgrepl",
+        "management.endpoint.pgrepl.access=unrestricted",
         "management.endpoint.health.show-details=always",
         "management.health.replication.reconnect-grace-period=3s",
         "pgrepl.connections.orders.publications=orders_pub",

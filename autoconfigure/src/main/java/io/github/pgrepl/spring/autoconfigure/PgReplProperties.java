@@ -49,6 +49,9 @@ public record PgReplProperties(Map<String, Connection> connections) {
      *     connect_timeout, else 10 seconds.
      * @param statusInterval How often the standby status update is sent; by default a third of the server's
      *     wal_sender_timeout, at most 10 seconds.
+     * @param silenceTimeout How long a running stream may stay silent (no data, no keepalive) before the connection is
+     *     presumed dead (half-open) and replaced; by default twice the server's wal_sender_timeout, 0 turns it off.
+     *     Not checked while paused.
      * @param maxMessages Stream messages handled in one turn before timers and calls get theirs.
      * @param autoStartup Whether the connection starts with the application context; when false, start it with
      *     ReplicationConnectionRegistry.start(name).
@@ -61,7 +64,7 @@ public record PgReplProperties(Map<String, Connection> connections) {
                              @DefaultValue("false") boolean createPublication, List<String> publicationTables,
                              @DefaultValue("false") boolean binary, @DefaultValue("false") boolean messages,
                              @DefaultValue("true") boolean streaming, String applicationName, Duration connectTimeout,
-                             Duration statusInterval, @DefaultValue("500") int maxMessages,
+                             Duration statusInterval, Duration silenceTimeout, @DefaultValue("500") int maxMessages,
                              @DefaultValue("true") boolean autoStartup, @DefaultValue Ssl ssl,
                              @DefaultValue Reconnect reconnect, @DefaultValue Listener listener) {
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -18,8 +19,9 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code /actuator/pgrepl}: reads every connection's status; {@code POST /actuator/pgrepl/<name>} with
  * {@code {"paused": true}} pauses a connection, {@code {"paused": false}} resumes it. An operator's pause stops reading
  * the stream (the server holds the WAL) while status updates keep the session alive, and survives reconnects.
+ * Writes are off unless {@code management.endpoint.pgrepl.access=unrestricted}.
  */
-@Endpoint(id = "pgrepl")
+@Endpoint(id = "pgrepl", defaultAccess = Access.READ_ONLY) // pausing is an operator's act: opt in with access=unrestricted
 public class ReplicationEndpoint {
 
     private final ReplicationConnectionRegistry registry;

@@ -60,6 +60,12 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void negativeSilenceTimeout() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "silence-timeout=-1s"), analysis ->
+                assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.silence-timeout'").contains("negative"));
+    }
+
+    @Test
     void maximumBackoffBelowMinimum() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "reconnect.min-backoff=10s",
                 ORDERS + "reconnect.max-backoff=1s"), analysis -> {

@@ -100,6 +100,12 @@ public final class ConnectionSettingsFactory {
         if (connection.connectTimeout() != null) {
             builder.connectTimeout(positive(property.name("connect-timeout"), connection.connectTimeout()));
         }
+        if (connection.silenceTimeout() != null) {
+            if (connection.silenceTimeout().isNegative()) {
+                throw negative(property.name("silence-timeout"), connection.silenceTimeout());
+            }
+            builder.silenceTimeout(connection.silenceTimeout());
+        }
         Duration minBackoff = positive(property.name("reconnect.min-backoff"), connection.reconnect().minBackoff());
         Duration maxBackoff = positive(property.name("reconnect.max-backoff"), connection.reconnect().maxBackoff());
         if (maxBackoff.compareTo(minBackoff) < 0) {
