@@ -82,6 +82,21 @@ class FaultsIT {
     }
 
     @Test
+    void garbageFromTheNetworkIsADecodeErrorAndAReconnectNeverAHang() {
+        insertRows(pg.server(), table, 1, 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.size() == 3);
+
+        proxy.corruptServerToClient();
+        insertRows(pg.server(), table, 4, 6);
+        await().atMost(Duration.ofSeconds(15)).until(() -> connection.status().lastError() != null
+                && connection.status().state() != ConnectionState.STREAMING);
+        proxy.heal();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.containsAll(ids(1, 6)));
+        assertThat(connection.status().reconnects()).isPositive();
+    }
+
+    @Test
     void aCutOrResetConnectionReconnectsAndLosesNothing() {
         insertRows(pg.server(), table, 1, 5);
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.size() == 5);

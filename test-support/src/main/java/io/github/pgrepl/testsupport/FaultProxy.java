@@ -44,6 +44,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean stalled;
     private volatile Direction dropped;
     private volatile long delayMillis;
+    private volatile boolean corrupting;
 
     private FaultProxy(String targetHost, int targetPort) {
         this.targetHost = targetHost;
@@ -114,6 +115,11 @@ public final class FaultProxy implements AutoCloseable {
         pairs.forEach(pair -> pair.client.eventLoop().execute(pair::updateReading));
     }
 
+    /** Overwrites bytes of what the server sends with garbage, until {@link #heal()}: bad input, as a client sees it. */
+    public void corruptServerToClient() {
+        corrupting = true;
+    }
+
     /** Delays every chunk by {@code delay} in both directions, until {@link #heal()}. */
     public void delay(Duration delay) {
         delayMillis = delay.toMillis();
@@ -124,6 +130,7 @@ public final class FaultProxy implements AutoCloseable {
         stalled = false;
         dropped = null;
         delayMillis = 0;
+        corrupting = false;
         pairs.forEach(pair -> pair.client.eventLoop().execute(pair::updateReading));
     }
 
@@ -192,7 +199,13 @@ public final class FaultProxy implements AutoCloseable {
                 return;
             }
             if (direction == Direction.SERVER_TO_CLIENT) {
-                serverToClientBytes.addAndGet(((ByteBuf) msg).readableBytes());
+                ByteBuf bytes = (ByteBuf) msg;
+                serverToClientBytes.addAndGet(bytes.readableBytes());
+                if (corrupting) {
+                    for (int i = bytes.readerIndex(); i < bytes.writerIndex(); i += 7) {
+                        bytes.setByte(i, 0xFF); // lengths become huge or negative, types unknown
+                    }
+                }
             }
             long delay = delayMillis;
             if (delay > 0) {
