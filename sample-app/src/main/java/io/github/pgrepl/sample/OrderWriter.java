@@ -1,5 +1,8 @@
 package io.github.pgrepl.sample;
 
+import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ReplicationConnection;
+
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,13 +35,21 @@ public class OrderWriter {
              WHERE id = (SELECT min(id) FROM orders WHERE status <> 'DELIVERED')""";
 
     private final JdbcClient jdbc;
+    private final ReplicationConnection orders;
+    private boolean started;
 
-    public OrderWriter(JdbcClient jdbc) {
+    public OrderWriter(JdbcClient jdbc, ReplicationConnection ordersReplicationConnection) {
         this.jdbc = jdbc;
+        this.orders = ordersReplicationConnection;
     }
 
     @Scheduled(fixedDelayString = "${sample.writer.interval:1s}")
     public void write() {
+        // Wait for the first stream: a slot created later would not see the first orders.
+        started = started || orders.status().state() == ConnectionState.STREAMING;
+        if (!started) {
+            return;
+        }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         try {
             jdbc.sql(INSERT).params(CUSTOMERS.get(random.nextInt(CUSTOMERS.size())),
