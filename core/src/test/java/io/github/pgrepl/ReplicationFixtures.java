@@ -5,15 +5,15 @@ import io.github.pgrepl.testsupport.PgServer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Connection settings and schema helpers shared by the integration tests. */
-final class ReplicationFixtures {
+/** Connection settings and schema helpers shared by the integration tests of every package. */
+public final class ReplicationFixtures {
 
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private ReplicationFixtures() {
     }
 
-    static ConnectionConfig.Builder config(PgServer pg) {
+    public static ConnectionConfig.Builder config(PgServer pg) {
         return ConnectionConfig.builder()
                 .name("test-" + NAMES.incrementAndGet())
                 .host("localhost")
@@ -25,7 +25,7 @@ final class ReplicationFixtures {
     }
 
     /** A fresh name for a slot, table or publication. */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "_" + NAMES.incrementAndGet();
     }
 

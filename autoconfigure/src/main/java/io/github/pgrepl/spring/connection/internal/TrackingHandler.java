@@ -2,8 +2,7 @@ package io.github.pgrepl.spring.connection.internal;
 
 import io.github.pgrepl.Action;
 import io.github.pgrepl.Caller;
-import io.github.pgrepl.QueryOutcome;
-import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.ForwardingReplicationHandler;
 import io.github.pgrepl.ReplicationHandler;
 
 import java.nio.ByteBuffer;
@@ -16,7 +15,7 @@ import java.util.Objects;
  * refresh, and finds their listeners only once every singleton exists. It forwards every callback to the listener's
  * handler, bound before the connection starts, and notes when the stream was last working, for health.
  */
-public final class TrackingHandler implements ReplicationHandler {
+public final class TrackingHandler extends ForwardingReplicationHandler {
 
     /** A call answered here, not by the delegate: once it is answered, everything sent before it has run. */
     public static final Object MAILBOX_BARRIER = new Object() {
@@ -47,6 +46,7 @@ public final class TrackingHandler implements ReplicationHandler {
         return delegate != null;
     }
 
+    @Override
     public ReplicationHandler delegate() {
         return delegate;
     }
@@ -64,11 +64,6 @@ public final class TrackingHandler implements ReplicationHandler {
     /** The connection is about to start: it counts as unavailable from now until its stream works. */
     public void starting() {
         unavailableSince = clock.instant();
-    }
-
-    @Override
-    public void init(ReplicationConnection connection) {
-        delegate.init(connection);
     }
 
     @Override
@@ -98,16 +93,6 @@ public final class TrackingHandler implements ReplicationHandler {
     }
 
     @Override
-    public Action handleCopyDone() {
-        return delegate.handleCopyDone();
-    }
-
-    @Override
-    public Action handleInfo(Object message) {
-        return delegate.handleInfo(message);
-    }
-
-    @Override
     public Action handleCall(Object request, Caller from) {
         if (request == MAILBOX_BARRIER) {
             from.reply(Boolean.TRUE);
@@ -116,18 +101,4 @@ public final class TrackingHandler implements ReplicationHandler {
         return delegate.handleCall(request, from);
     }
 
-    @Override
-    public Action handleResult(QueryOutcome outcome) {
-        return delegate.handleResult(outcome);
-    }
-
-    @Override
-    public Action handleClose() {
-        return delegate.handleClose();
-    }
-
-    @Override
-    public String toString() {
-        return String.valueOf(delegate);
-    }
 }
