@@ -124,7 +124,7 @@ class PgOutputDeliveryIT {
             if (event instanceof ChangeEvent.Insert insert) {
                 delivered.add(insert.newRow().getLong("id"));
             } else if (event instanceof ChangeEvent.Commit commit) {
-                Thread.sleep(5);
+                Thread.sleep(5); // a listener slower than the stream, so restarts catch it mid-queue
                 returnedFrom.add(commit.endLsn());
             }
         };
