@@ -59,6 +59,7 @@ final class Chart {
 
         double maxRatio = Math.max(1.1, results.stream().mapToDouble(Result::ratio).max().orElse(1));
         double maxCpu = results.stream().mapToDouble(Result::cpuMicrosPerMessage).max().orElse(1);
+        // Median rounds; the CPU panel counts every thread of the client, the JIT compiler's included.
         panel(g, groups, 200, 480, "rate ÷ pg_recvlogical's rate", maxRatio, Result::ratio, "%.2f", new double[] {0.90, 0.97, 1.0});
         panel(g, groups, 870, 480, "client CPU µs per message", maxCpu * 1.1, Result::cpuMicrosPerMessage, "%.2f", new double[0]);
         legend(g, PANEL_TOP + panelHeight + 40);

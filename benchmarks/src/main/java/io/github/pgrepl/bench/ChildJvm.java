@@ -23,6 +23,13 @@ final class ChildJvm {
     /** Runs {@code mainClass args} and returns the last line of its output that starts with {@code prefix}. */
     String run(String name, List<String> extraJvmOptions, Class<?> mainClass, String prefix, String... args)
             throws IOException, InterruptedException {
+        List<String> lines = runAll(name, extraJvmOptions, mainClass, prefix, args);
+        return lines.get(lines.size() - 1);
+    }
+
+    /** Runs {@code mainClass args} and returns the lines of its output that start with {@code prefix}, at least one. */
+    List<String> runAll(String name, List<String> extraJvmOptions, Class<?> mainClass, String prefix, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -40,13 +47,8 @@ final class ChildJvm {
             process.destroyForcibly();
             throw new IllegalStateException(name + " did not finish within 40 minutes; see " + log);
         }
-        String found = null;
-        for (String line : Files.readAllLines(log)) {
-            if (line.startsWith(prefix)) {
-                found = line;
-            }
-        }
-        if (process.exitValue() != 0 || found == null) {
+        List<String> found = Files.readAllLines(log).stream().filter(line -> line.startsWith(prefix)).toList();
+        if (process.exitValue() != 0 || found.isEmpty()) {
             throw new IllegalStateException(name + " failed (exit " + process.exitValue() + "); see " + log);
         }
         return found;

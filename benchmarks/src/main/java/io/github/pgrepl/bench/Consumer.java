@@ -21,14 +21,18 @@ enum Consumer {
         return label;
     }
 
-    /** The slot this consumer reads in one format; every consumer has its own, created before the workload. */
-    String slot(Format format) {
-        return "bench_" + label.replace('-', '_') + "_" + format.label();
+    /** The slot this consumer reads in one format and round; every one its own, created before the workload. */
+    String slot(Format format, int round) {
+        return prefix(format) + "_r" + round;
     }
 
     /** The slot of the warm-up workload this consumer reads, unmeasured, before its own. */
     String warmupSlot(Format format) {
-        return slot(format) + "_warmup";
+        return prefix(format) + "_warmup";
+    }
+
+    private String prefix(Format format) {
+        return "bench_" + label.replace('-', '_') + "_" + format.label();
     }
 
     boolean java() {

@@ -8,9 +8,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * Entry point of a child JVM that runs one Java consumer, so that each measurement starts clean:
- * {@code ConsumerMain <consumer> <format> <slot> <end LSN> [<warm-up slot> <warm-up end LSN>]}, the
+ * {@code ConsumerMain <consumer> <format> <warm-up slot|-> <warm-up end LSN|-> <end LSN> <slot>...}, the
  * server's URL in {@value Target#URL_VARIABLE}. With a warm-up slot it first reads that, unmeasured, so
- * that the JIT has compiled the hot path. Prints one {@link Measurement} line.
+ * that the JIT has compiled the hot path; then each slot in turn (the rounds: the same WAL each time),
+ * printing one {@link Measurement} line per slot.
  */
 public final class ConsumerMain {
 
@@ -25,13 +26,15 @@ public final class ConsumerMain {
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pgrepl-bench"),
                 NioIoHandler.newFactory());
         Target target = Target.fromEnvironment().withEventLoopGroup(loop);
-        if (args.length > 4) {
-            client(consumer).run(target, args[4], format, new StreamProbe(Lsn.parse(args[5]).value()));
+        if (!args[2].equals("-")) {
+            client(consumer).run(target, args[2], format, new StreamProbe(Lsn.parse(args[3]).value()));
         }
-        StreamProbe probe = new StreamProbe(Lsn.parse(args[3]).value());
-        Measurement measurement = client(consumer).run(target, args[2], format, probe);
-        System.out.println(measurement.toLine());
-        System.out.flush();
+        long end = Lsn.parse(args[4]).value();
+        for (int i = 5; i < args.length; i++) {
+            Measurement measurement = client(consumer).run(target, args[i], format, new StreamProbe(end));
+            System.out.println(measurement.toLine());
+            System.out.flush();
+        }
         System.exit(0);
     }
 

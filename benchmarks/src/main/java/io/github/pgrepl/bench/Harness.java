@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The end-to-end benchmark: starts (or uses) a PostgreSQL, and for each workload creates one slot per
@@ -39,7 +40,7 @@ public final class Harness {
             if (url == null) {
                 System.out.println("Starting an embedded PostgreSQL ...");
                 embedded = PgServer.builder().tls(false)
-                        .setting("max_replication_slots", "40")
+                        .setting("max_replication_slots", "200")
                         .setting("max_wal_senders", "40")
                         .setting("max_wal_size", "8GB")
                         .setting("checkpoint_timeout", "1h")
@@ -96,7 +97,9 @@ public final class Harness {
             Workload.truncate(target);
             for (Format format : options.formats) {
                 for (Consumer consumer : options.consumers) {
-                    slots.add(createSlot(consumer.slot(format)));
+                    for (int round = 1; round <= options.rounds; round++) {
+                        slots.add(createSlot(consumer.slot(format, round)));
+                    }
                 }
             }
             String start = target.queryValue("SELECT pg_current_wal_lsn()");
@@ -118,42 +121,53 @@ public final class Harness {
         return results;
     }
 
-    /** Every consumer on its own slot of the same WAL; ratios against pg_recvlogical's time. */
+    /**
+     * Every consumer reads the same WAL {@code rounds} times, each time on a slot of its own; ratios are of
+     * median times against pg_recvlogical's.
+     */
     private List<Result> runGroup(Workload workload, Format format, String end, String warmupEnd, long recvLogicalOverhead)
             throws IOException, InterruptedException {
-        Map<Consumer, Measurement> measured = new TreeMap<>();
+        Map<Consumer, List<Measurement>> measured = new TreeMap<>();
         for (Consumer consumer : options.consumers) {
             String name = workload.label() + "-" + format.label() + "-" + consumer.label();
             System.out.printf("%s ... ", name);
-            Measurement m;
+            List<Measurement> rounds = new ArrayList<>();
             if (consumer == Consumer.PG_RECVLOGICAL) {
-                Measurement raw = new RecvLogicalRun(target, logs).run(name, consumer.slot(format), format, end);
-                m = new Measurement(-1, -1, Math.max(1, raw.nanos() - recvLogicalOverhead), raw.cpuNanos(), -1, -1,
-                        raw.peakRssBytes());
-            } else {
-                List<String> args = new ArrayList<>(List.of(consumer.label(), format.label(), consumer.slot(format), end));
-                if (warmupEnd != null) {
-                    args.addAll(List.of(consumer.warmupSlot(format), warmupEnd));
+                for (int round = 1; round <= options.rounds; round++) {
+                    Measurement raw = new RecvLogicalRun(target, logs).run(name + "-r" + round, consumer.slot(format, round),
+                            format, end);
+                    rounds.add(new Measurement(-1, -1, Math.max(1, raw.nanos() - recvLogicalOverhead), raw.cpuNanos(),
+                            raw.jitCpuNanos(), -1, -1, raw.peakRssBytes()));
                 }
-                m = Measurement.parse(new ChildJvm(target, options.jvmOptions, logs).run(name, List.of(), ConsumerMain.class,
-                        Measurement.PREFIX, args.toArray(String[]::new)));
+            } else {
+                List<String> args = new ArrayList<>(List.of(consumer.label(), format.label()));
+                args.addAll(warmupEnd == null ? List.of("-", "-") : List.of(consumer.warmupSlot(format), warmupEnd));
+                args.add(end);
+                for (int round = 1; round <= options.rounds; round++) {
+                    args.add(consumer.slot(format, round));
+                }
+                for (String line : new ChildJvm(target, options.jvmOptions, logs).runAll(name, List.of(), ConsumerMain.class,
+                        Measurement.PREFIX, args.toArray(String[]::new))) {
+                    rounds.add(Measurement.parse(line));
+                }
             }
-            measured.put(consumer, m);
-            System.out.printf(Locale.ROOT, "%.2f s%n", m.seconds());
+            measured.put(consumer, rounds);
+            System.out.println(rounds.stream().map(m -> String.format(Locale.ROOT, "%.2f s", m.seconds()))
+                    .collect(Collectors.joining(", ")));
         }
         // pg_recvlogical counts nothing: it read the same messages and bytes as the Java consumers.
-        long messages = measured.values().stream().mapToLong(Measurement::messages).max().orElse(-1);
-        long bytes = measured.values().stream().mapToLong(Measurement::bytes).max().orElse(-1);
-        measured.forEach((consumer, m) -> {
+        long messages = measured.values().stream().flatMap(List::stream).mapToLong(Measurement::messages).max().orElse(-1);
+        long bytes = measured.values().stream().flatMap(List::stream).mapToLong(Measurement::bytes).max().orElse(-1);
+        measured.forEach((consumer, rounds) -> rounds.forEach(m -> {
             if (m.messages() != messages && m.messages() >= 0) {
                 System.out.printf("WARNING: %s counted %d messages, others %d%n", consumer.label(), m.messages(), messages);
             }
-        });
-        Measurement reference = measured.get(Consumer.PG_RECVLOGICAL);
+        }));
+        List<Measurement> reference = measured.get(Consumer.PG_RECVLOGICAL);
         List<Result> results = new ArrayList<>();
-        measured.forEach((consumer, m) -> {
-            Measurement counted = m.withCounts(messages, bytes);
-            double ratio = reference == null ? Double.NaN : (double) reference.nanos() / m.nanos();
+        measured.forEach((consumer, rounds) -> {
+            List<Measurement> counted = rounds.stream().map(m -> m.withCounts(messages, bytes)).toList();
+            double ratio = reference == null ? Double.NaN : (double) Result.median(reference).nanos() / Result.median(counted).nanos();
             results.add(new Result(workload, format, consumer, counted, ratio));
         });
         return results;

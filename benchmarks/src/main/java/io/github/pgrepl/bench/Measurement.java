@@ -5,11 +5,12 @@ import java.util.Map;
 
 /**
  * What one consumer did between the first byte and the last: XLogData messages and their payload
- * bytes, wall and CPU time, heap allocated, peak heap and the process's peak resident memory. A child JVM prints it as one line that the
- * harness parses; -1 means not measured (pg_recvlogical has no Java heap).
+ * bytes, wall and CPU time (and the part of it the JIT compiler threads used), heap allocated, peak heap
+ * and the process's peak resident memory. A child JVM prints it as one line that the harness parses;
+ * -1 means not measured (pg_recvlogical has no Java heap and no JIT).
  */
-record Measurement(long messages, long bytes, long nanos, long cpuNanos, long allocatedBytes, long peakHeapBytes,
-                   long peakRssBytes) {
+record Measurement(long messages, long bytes, long nanos, long cpuNanos, long jitCpuNanos, long allocatedBytes,
+                   long peakHeapBytes, long peakRssBytes) {
 
     static final String PREFIX = "MEASUREMENT";
 
@@ -17,8 +18,13 @@ record Measurement(long messages, long bytes, long nanos, long cpuNanos, long al
         return nanos / 1e9;
     }
 
+    /** CPU time less the JIT compiler threads': the client's steady-state cost; -1 when not known. */
+    long cpuNanosWithoutJit() {
+        return jitCpuNanos < 0 ? -1 : cpuNanos - jitCpuNanos;
+    }
+
     String toLine() {
-        return PREFIX + " messages=" + messages + " bytes=" + bytes + " nanos=" + nanos + " cpuNanos=" + cpuNanos
+        return PREFIX + " messages=" + messages + " bytes=" + bytes + " nanos=" + nanos + " cpuNanos=" + cpuNanos + " jitCpuNanos=" + jitCpuNanos
                 + " allocatedBytes=" + allocatedBytes + " peakHeapBytes=" + peakHeapBytes + " peakRssBytes=" + peakRssBytes;
     }
 
@@ -29,11 +35,11 @@ record Measurement(long messages, long bytes, long nanos, long cpuNanos, long al
             fields.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
         }
         return new Measurement(fields.get("messages"), fields.get("bytes"), fields.get("nanos"), fields.get("cpuNanos"),
-                fields.get("allocatedBytes"), fields.get("peakHeapBytes"), fields.get("peakRssBytes"));
+                fields.get("jitCpuNanos"), fields.get("allocatedBytes"), fields.get("peakHeapBytes"), fields.get("peakRssBytes"));
     }
 
     /** The same figures with the message and byte counts of another consumer of the same WAL. */
     Measurement withCounts(long messages, long bytes) {
-        return new Measurement(messages, bytes, nanos, cpuNanos, allocatedBytes, peakHeapBytes, peakRssBytes);
+        return new Measurement(messages, bytes, nanos, cpuNanos, jitCpuNanos, allocatedBytes, peakHeapBytes, peakRssBytes);
     }
 }

@@ -14,8 +14,8 @@ import java.util.TreeMap;
 
 /**
  * Measures this JVM between {@link #start} and {@link #stop}: process CPU (all threads: the client's,
- * the JIT's and the GC's), bytes allocated by every thread, the peak of the heap pools, and the
- * process's peak resident memory.
+ * the JIT's and the GC's) and the JIT compiler threads' share of it, bytes allocated by every thread, the
+ * peak of the heap pools, and the process's peak resident memory.
  */
 final class Meter {
 
@@ -31,6 +31,8 @@ final class Meter {
     private Map<Long, Long> startAllocated;
     private Map<String, Long> startTaskCpu;
     private String breakdown = "";
+    /** Linux's USER_HZ: /proc counts CPU time in ticks of 10 ms. */
+    private static final long NANOS_PER_TICK = 10_000_000L;
 
     void start() {
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
@@ -47,9 +49,12 @@ final class Meter {
         for (Map.Entry<Long, Long> thread : allocatedByThread().entrySet()) {
             allocated += thread.getValue() - startAllocated.getOrDefault(thread.getKey(), 0L);
         }
-        breakdown = breakdown();
+        Map<String, Long> used = usedByThreadName();
+        breakdown = breakdown(used);
+        long jit = used.isEmpty() ? -1 : NANOS_PER_TICK * used.entrySet().stream()
+                .filter(thread -> thread.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
         long peakHeap = heapPools.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
-        return new Measurement(messages, bytes, nanos, cpu, allocated, peakHeap, peakRss());
+        return new Measurement(messages, bytes, nanos, cpu, jit, allocated, peakHeap, peakRss());
     }
 
     /** VmHWM: the most resident memory this process has had, as /usr/bin/time reports for pg_recvlogical. */
@@ -71,7 +76,14 @@ final class Meter {
         return breakdown;
     }
 
-    private String breakdown() {
+    private static String breakdown(Map<String, Long> used) {
+        StringBuilder out = new StringBuilder("CPU by thread (ticks of 10 ms):");
+        used.forEach((name, ticks) -> out.append(' ').append(name).append('=').append(ticks));
+        return out.toString();
+    }
+
+    /** Ticks used since {@link #start} by thread name (numbered threads of a pool summed), "C2 CompilerThre" included. */
+    private Map<String, Long> usedByThreadName() {
         Map<String, Long> now = cpuByTask();
         Map<String, Long> used = new TreeMap<>();
         now.forEach((task, ticks) -> {
@@ -81,9 +93,7 @@ final class Meter {
                 used.merge(name, delta, Long::sum);
             }
         });
-        StringBuilder out = new StringBuilder("CPU by thread (ticks of 10 ms):");
-        used.forEach((name, ticks) -> out.append(' ').append(name).append('=').append(ticks));
-        return out.toString();
+        return used;
     }
 
     /** utime + stime of every task of this process, keyed by "tid name". */

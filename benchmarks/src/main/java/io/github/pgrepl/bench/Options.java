@@ -20,6 +20,9 @@ final class Options {
               --warmup F             before measuring, each Java consumer reads a warm-up workload of F times the
                                      size on a slot of its own, so that JIT compilation is not measured (default 0.2;
                                      0 measures a cold JVM)
+              --rounds N             each consumer reads the workload N times, each time on a slot of its own (the
+                                     Java ones in one JVM, after the warm-up); the table shows each consumer's
+                                     median round, the CSV every round (default 3)
               --jvm "opts"           JVM options of each Java consumer (default "-Xms512m -Xmx512m")
               --backlog-mb N         paused-backlog check over N MB of WAL; 0 skips it (default 1024)
               --out DIR              where results.csv and results.png go (default benchmarks/results)
@@ -32,6 +35,7 @@ final class Options {
     List<Format> formats = List.of(Format.values());
     List<Consumer> consumers = List.of(Consumer.values());
     double warmup = 0.2;
+    int rounds = 3;
     List<String> jvmOptions = List.of("-Xms512m", "-Xmx512m");
     int backlogMegabytes = 1024;
     Path out = Path.of("benchmarks/results");
@@ -56,6 +60,7 @@ final class Options {
                 case "--formats" -> o.formats = list(value, Format::of);
                 case "--consumers" -> o.consumers = list(value, Consumer::of);
                 case "--warmup" -> o.warmup = Double.parseDouble(value);
+                case "--rounds" -> o.rounds = positive(name, Integer.parseInt(value));
                 case "--jvm" -> o.jvmOptions = Arrays.asList(value.trim().split("\\s+"));
                 case "--backlog-mb" -> o.backlogMegabytes = Integer.parseInt(value);
                 case "--out" -> o.out = Path.of(value);
@@ -63,6 +68,13 @@ final class Options {
             }
         }
         return o;
+    }
+
+    private static int positive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+        }
+        return value;
     }
 
     private static <T> List<T> list(String csv, Function<String, T> parser) {

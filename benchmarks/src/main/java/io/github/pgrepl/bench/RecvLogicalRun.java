@@ -75,6 +75,6 @@ final class RecvLogicalRun {
         String[] fields = lines.get(lines.size() - 1).trim().split(" ");
         long cpuNanos = Math.round((Double.parseDouble(fields[1]) + Double.parseDouble(fields[2])) * 1e9);
         long rss = Long.parseLong(fields[3]) * 1024;
-        return new Measurement(-1, -1, nanos, cpuNanos, -1, -1, rss);
+        return new Measurement(-1, -1, nanos, cpuNanos, 0, -1, -1, rss); // a C program: no JIT
     }
 }
