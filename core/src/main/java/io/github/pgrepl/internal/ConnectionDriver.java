@@ -14,7 +14,7 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessages;
 import io.github.pgrepl.SslMode;
-import io.github.pgrepl.internal.protocol.BackendMessageDecoder;
+import io.github.pgrepl.internal.protocol.FrameInbox;
 import io.github.pgrepl.internal.protocol.ErrorResponses;
 import io.github.pgrepl.internal.protocol.FrontendMessages;
 import io.github.pgrepl.internal.protocol.QueryResultCollector;
@@ -25,6 +25,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -56,9 +57,9 @@ import org.slf4j.LoggerFactory;
  * thread-safe runs on one event loop thread, which is the connection's mailbox: socket messages,
  * calls, infos and timers are handled there one at a time, so the handler needs no locks.
  *
- * <p>Socket messages go through an inbox. Pause stops draining it and turns Netty's autoRead off, so
- * the kernel buffer fills and TCP holds the walsender; what one read already decoded stays held, in
- * order, until resume. While a query runs (and during startup), calls and infos wait in a postponed
+ * <p>Socket bytes go into an inbox ({@link FrameInbox}), taken apart into messages as they are drained.
+ * Pause stops draining it and turns Netty's autoRead off, so the kernel buffer fills and TCP holds the
+ * walsender; what one read already brought stays held, in order, until resume. While a query runs (and during startup), calls and infos wait in a postponed
  * queue, as they would behind the seed's synchronous query.
  */
 public final class ConnectionDriver {
@@ -78,7 +79,7 @@ public final class ConnectionDriver {
     private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
 
     // Confined to the loop.
-    private final ArrayDeque<ByteBuf> inbox = new ArrayDeque<>();
+    private final FrameInbox inbox;
     private final ArrayDeque<Runnable> postponed = new ArrayDeque<>();
     private Phase phase = Phase.DISCONNECTED;
     private Channel channel;
@@ -100,6 +101,9 @@ public final class ConnectionDriver {
     private SslContext sslContext;
     private long received;
     private long receivedBytes;
+    /** Of the messages drained so far; the volatile copies are written once per batch. */
+    private long receivedLsn;
+    private long walEnd;
 
     // Written on the loop, read by status() from any thread.
     private volatile ConnectionState state = ConnectionState.CONNECTING;
@@ -121,6 +125,7 @@ public final class ConnectionDriver {
         this.handler = handler;
         this.owner = owner;
         this.backoff = new Backoff(config.reconnectBackoffMin(), config.reconnectBackoffMax());
+        this.inbox = new FrameInbox(config.maxMessageSize());
         if (config.eventLoopGroup() != null) {
             this.ownedGroup = null;
             this.loop = config.eventLoopGroup().next();
@@ -262,9 +267,13 @@ public final class ConnectionDriver {
         long pausedSince = pausedSinceMillis;
         long lastMessage = lastMessageAtMillis;
         SessionInfo info = session;
-        return new ConnectionStatus(state, pausedSince != 0, Lsn.of(lastReceivedLsn), Lsn.of(lastFlushedLsn),
-                Lsn.of(serverWalEnd), lastMessage == 0 ? null : Instant.ofEpochMilli(lastMessage), reconnectAttempts,
-                lastError, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), messagesReceived, bytesReceived,
+        // The counters and positions are published once per batch; on the loop (in a callback) they are current.
+        boolean onLoop = loop.inEventLoop();
+        return new ConnectionStatus(state, pausedSince != 0, Lsn.of(onLoop ? receivedLsn : lastReceivedLsn),
+                Lsn.of(lastFlushedLsn), Lsn.of(onLoop ? walEnd : serverWalEnd),
+                lastMessage == 0 ? null : Instant.ofEpochMilli(lastMessage), reconnectAttempts, lastError,
+                pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), onLoop ? received : messagesReceived,
+                onLoop ? receivedBytes : bytesReceived,
                 reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"),
                 info == null ? null : info.authenticationMethod(), info != null && info.tls(), walSenderTimeout);
@@ -355,15 +364,20 @@ public final class ConnectionDriver {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) {
-            ReplicationException error = new ReplicationException("ReplicationHandler." + callback + " threw "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-            log.error("[{}] {}", config.name(), error.getMessage(), e);
-            lastError = error;
-            if (!"handleDisconnect".equals(callback) && !"handleClose".equals(callback)) {
-                disconnect(error);
-            }
-            return null;
+            return callbackFailed(callback, e);
         }
+    }
+
+    /** A callback threw: logged, kept as the last error, and (but for the closing ones) the connection drops. */
+    private Action callbackFailed(String callback, Throwable e) {
+        ReplicationException error = new ReplicationException("ReplicationHandler." + callback + " threw "
+                + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        log.error("[{}] {}", config.name(), error.getMessage(), e);
+        lastError = error;
+        if (!"handleDisconnect".equals(callback) && !"handleClose".equals(callback)) {
+            disconnect(error);
+        }
+        return null;
     }
 
     private void apply(Action action, CallerImpl caller) {
@@ -547,6 +561,13 @@ public final class ConnectionDriver {
             walSenderTimeout = info.walSenderTimeout();
         }
         ch.pipeline().addLast("pgrepl", new InboundHandler());
+        // From here the inbox takes the stream apart. The startup's frame decoder goes once the read that
+        // brought ReadyForQuery is through: the frames it still passes on come first, then its leftover bytes.
+        ch.eventLoop().execute(() -> {
+            if (ch.pipeline().get("messages") != null) {
+                ch.pipeline().remove("messages");
+            }
+        });
         startSilenceCheck();
         phase = Phase.READY;
         fatalError = null;
@@ -664,10 +685,7 @@ public final class ConnectionDriver {
             silenceCheck.cancel(false);
             silenceCheck = null;
         }
-        ByteBuf held;
-        while ((held = inbox.poll()) != null) {
-            held.release();
-        }
+        inbox.release();
         if (operation != null && operation.timeout != null) {
             operation.timeout.cancel(false);
         }
@@ -753,7 +771,7 @@ public final class ConnectionDriver {
      * so silence proves nothing then.
      */
     private void checkSilence(Duration timeout) {
-        if (channel == null || phase != Phase.STREAMING || !copyBoth || paused || operatorPaused || !inbox.isEmpty()) {
+        if (channel == null || phase != Phase.STREAMING || !copyBoth || paused || operatorPaused || inbox.hasMessage()) {
             lastActivityMillis = Math.max(lastActivityMillis, System.currentTimeMillis() - 1);
             return;
         }
@@ -782,8 +800,7 @@ public final class ConnectionDriver {
             return;
         }
         int delivered = 0;
-        ByteBuf frame;
-        while ((frame = inbox.peek()) != null) {
+        while (inbox.hasMessage()) {
             if (phase == Phase.STREAMING && (paused || operatorPaused)) {
                 break;
             }
@@ -791,52 +808,56 @@ public final class ConnectionDriver {
                 scheduleDrain(); // let timers and calls in before the next batch
                 break;
             }
-            inbox.poll();
-            boolean data = BackendMessageDecoder.type(frame) == 'd';
+            byte type;
             try {
-                process(frame);
+                type = inbox.next();
+                process(type);
+            } catch (TooLongFrameException e) {
+                disconnect(new ReplicationException(e.getMessage(), e));
+                return;
             } catch (RuntimeException e) {
                 disconnect(e instanceof ReplicationException ? e
                         : new ReplicationException("Protocol error: " + e.getMessage(), e));
-            } finally {
-                frame.release();
+                return;
             }
             if (channel != ch) {
                 return; // disconnected or closed meanwhile; the inbox was cleared
             }
-            if (data) {
+            if (type == 'd') {
                 delivered++;
             }
         }
+        inbox.compact();
         messagesReceived = received;
         bytesReceived = receivedBytes;
+        lastReceivedLsn = receivedLsn;
+        serverWalEnd = walEnd;
         updateAutoRead();
     }
 
     private void updateAutoRead() {
         Channel ch = channel;
-        boolean wanted = !((paused || operatorPaused) && phase == Phase.STREAMING) && inbox.isEmpty() && !drainScheduled;
+        boolean wanted = !((paused || operatorPaused) && phase == Phase.STREAMING) && !inbox.hasMessage() && !drainScheduled;
         if (ch != null && wanted != autoRead) {
             autoRead = wanted;
             ch.config().setAutoRead(wanted);
         }
     }
 
-    private void process(ByteBuf frame) {
-        byte type = BackendMessageDecoder.type(frame);
-        ByteBuf body = BackendMessageDecoder.body(frame);
+    /** One message {@link FrameInbox#next} took; its body is the inbox's until the next. */
+    private void process(byte type) {
         switch (type) {
-            case 'd' -> onCopyData(body);
+            case 'd' -> onCopyData();
             case 'W' -> onCopyStart(true);
             case 'H' -> onCopyStart(false);
             case 'G' -> channel.writeAndFlush(FrontendMessages.copyFail(channel.alloc(), "COPY FROM STDIN is not supported by pgrepl"));
             case 'c' -> onCopyDone();
-            case 'T' -> requireOperation(type).results.rowDescription(body);
-            case 'D' -> requireOperation(type).results.dataRow(body);
-            case 'C' -> requireOperation(type).results.commandComplete(body);
+            case 'T' -> requireOperation(type).results.rowDescription(inbox.body());
+            case 'D' -> requireOperation(type).results.dataRow(inbox.body());
+            case 'C' -> requireOperation(type).results.commandComplete(inbox.body());
             case 'I' -> requireOperation(type);
-            case 'E' -> onError(ErrorResponses.exception(body));
-            case 'N' -> log.info("[{}] server notice: {}", config.name(), ErrorResponses.notice(body));
+            case 'E' -> onError(ErrorResponses.exception(inbox.body()));
+            case 'N' -> log.info("[{}] server notice: {}", config.name(), ErrorResponses.notice(inbox.body()));
             case 'S', 'A', 'K' -> {
                 // parameter changes and notifications do not concern replication
             }
@@ -852,37 +873,51 @@ public final class ConnectionDriver {
         return operation;
     }
 
-    private void onCopyData(ByteBuf body) {
+    private void onCopyData() {
         if (phase != Phase.STREAMING) {
             throw new ReplicationException("Protocol error: CopyData arrived outside a stream (phase " + phase + ")");
         }
-        int length = body.readableBytes();
+        int length = inbox.bodyLength();
         received++;
         receivedBytes += length;
         if (copyBoth && length > 0) {
-            trackPositions(body);
+            trackPositions(length);
         }
-        ByteBuffer data = body.nioBuffer();
-        apply(invoke("handleData", () -> handler.handleData(data)), null);
+        // Once per message: no lambda for invoke, the view is the inbox's own bytes.
+        ByteBuffer data = inbox.bodyView();
+        Action action;
+        try {
+            action = handler.handleData(data);
+            if (action == null) {
+                throw new NullPointerException("handleData returned null; return Action.noReply() to do nothing");
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            action = callbackFailed("handleData", e);
+        }
+        apply(action, null);
     }
 
-    /** Keeps the LSNs of status() current from XLogData and keepalive headers. */
-    private void trackPositions(ByteBuf body) {
-        int at = body.readerIndex();
-        byte kind = body.getByte(at);
-        if (kind == 'w' && body.readableBytes() >= 25) {
-            raiseReceived(body.getLong(at + 1));
-            serverWalEnd = body.getLong(at + 9);
-        } else if (kind == 'k' && body.readableBytes() >= 18) {
-            long walEnd = body.getLong(at + 1);
-            raiseReceived(walEnd);
-            serverWalEnd = walEnd;
+    /**
+     * Keeps the LSNs of status() current from XLogData and keepalive headers; published to other threads
+     * at the end of each batch (see {@link #drain}).
+     */
+    private void trackPositions(int length) {
+        byte kind = inbox.bodyByte(0);
+        if (kind == 'w' && length >= 25) {
+            raiseReceived(inbox.bodyLong(1));
+            walEnd = inbox.bodyLong(9);
+        } else if (kind == 'k' && length >= 18) {
+            long end = inbox.bodyLong(1);
+            raiseReceived(end);
+            walEnd = end;
         }
     }
 
     private void raiseReceived(long lsn) {
-        if (Long.compareUnsigned(lsn, lastReceivedLsn) > 0) {
-            lastReceivedLsn = lsn;
+        if (Long.compareUnsigned(lsn, receivedLsn) > 0) {
+            receivedLsn = lsn;
         }
     }
 
@@ -976,7 +1011,7 @@ public final class ConnectionDriver {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (ctx.channel() == channel) {
-                inbox.add((ByteBuf) msg);
+                inbox.append(ctx.alloc(), (ByteBuf) msg); // throws on an impossible length: exceptionCaught closes
             } else {
                 ((ByteBuf) msg).release();
             }

@@ -8,9 +8,10 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
 
 /**
- * Splits the server's byte stream into messages: a type byte, an int32 length that counts itself,
- * then the body. Each message goes on as one retained slice of the whole frame (type and length
- * included, reader index at the type byte), so no bytes are copied; whoever takes it releases it.
+ * Splits the server's byte stream into messages during startup: a type byte, an int32 length that
+ * counts itself, then the body. Each message goes on as one retained slice of the whole frame (type and
+ * length included, reader index at the type byte), so no bytes are copied; whoever takes it releases it.
+ * Once the session is ready, {@link FrameInbox} takes over (no object per message on the stream).
  */
 public final class BackendMessageDecoder extends ByteToMessageDecoder {
 
@@ -27,13 +28,12 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws TooLongFrameException {
         while (in.readableBytes() >= HEADER_LENGTH) {
             int start = in.readerIndex();
-            int length = in.getInt(start + 1);
-            if (length < 4 || length > maxMessageSize) {
-                char type = (char) in.getByte(start);
+            int length;
+            try {
+                length = checkedLength(in, start, maxMessageSize);
+            } catch (TooLongFrameException e) {
                 in.skipBytes(in.readableBytes()); // the stream is unusable from here; the connection closes
-                throw new TooLongFrameException("The server sent a message of type '" + type + "' with length " + length
-                        + " bytes, outside 4.." + maxMessageSize + (length < 4 ? ": the stream is corrupt"
-                        : "; if the data is legitimately this large, raise ConnectionConfig.maxMessageSize"));
+                throw e;
             }
             int frameLength = length + 1;
             if (in.readableBytes() < frameLength) {
@@ -42,6 +42,18 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
             out.add(in.retainedSlice(start, frameLength));
             in.skipBytes(frameLength);
         }
+    }
+
+    /** The length word of the message at {@code start}, refused when outside 4..{@code maxMessageSize}. */
+    static int checkedLength(ByteBuf in, int start, int maxMessageSize) throws TooLongFrameException {
+        int length = in.getInt(start + 1);
+        if (length < 4 || length > maxMessageSize) {
+            char type = (char) in.getByte(start);
+            throw new TooLongFrameException("The server sent a message of type '" + type + "' with length " + length
+                    + " bytes, outside 4.." + maxMessageSize + (length < 4 ? ": the stream is corrupt"
+                    : "; if the data is legitimately this large, raise ConnectionConfig.maxMessageSize"));
+        }
+        return length;
     }
 
     /** The type byte of a frame from this decoder. */
