@@ -26,6 +26,9 @@ public final class ConnectionConfig {
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(30);
     /** Larger server messages are refused: a corrupt length must not allocate gigabytes. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+    /** See {@link #minReadInterval()}. */
+    public static final Duration DEFAULT_MIN_READ_INTERVAL = Duration.ofMillis(1);
+    private static final Duration MAX_MIN_READ_INTERVAL = Duration.ofSeconds(1);
 
     private final String name;
     private final String host;
@@ -48,6 +51,7 @@ public final class ConnectionConfig {
     private final Duration reconnectBackoffMax;
     private final int maxMessageSize;
     private final Duration silenceTimeout;
+    private final Duration minReadInterval;
     private final Map<String, String> parameters;
     private final EventLoopGroup eventLoopGroup;
 
@@ -73,6 +77,7 @@ public final class ConnectionConfig {
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.maxMessageSize = b.maxMessageSize;
         this.silenceTimeout = b.silenceTimeout;
+        this.minReadInterval = b.minReadInterval;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
         this.eventLoopGroup = b.eventLoopGroup;
     }
@@ -192,6 +197,17 @@ public final class ConnectionConfig {
         return silenceTimeout;
     }
 
+    /**
+     * The least time between two socket reads of a running stream (default 1 ms): bytes that arrive in
+     * between are read together. A busy stream then wakes the connection's thread about once per interval
+     * instead of once per TCP segment, which saves the client CPU per message and the walsender the
+     * wake-ups; a message may wait up to the interval longer. {@link Duration#ZERO} reads as soon as bytes
+     * arrive. Queries and startup always read at once.
+     */
+    public Duration minReadInterval() {
+        return minReadInterval;
+    }
+
     /** Extra startup parameters; {@code replication} here overrides the default {@code database}. */
     public Map<String, String> parameters() {
         return parameters;
@@ -226,6 +242,7 @@ public final class ConnectionConfig {
         b.reconnectBackoffMax = reconnectBackoffMax;
         b.maxMessageSize = maxMessageSize;
         b.silenceTimeout = silenceTimeout;
+        b.minReadInterval = minReadInterval;
         b.parameters.putAll(parameters);
         b.eventLoopGroup = eventLoopGroup;
         return b;
@@ -261,6 +278,7 @@ public final class ConnectionConfig {
         private Duration reconnectBackoffMax = DEFAULT_BACKOFF_MAX;
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private Duration silenceTimeout;
+        private Duration minReadInterval = DEFAULT_MIN_READ_INTERVAL;
         private final Map<String, String> parameters = new LinkedHashMap<>();
         private EventLoopGroup eventLoopGroup;
 
@@ -383,6 +401,16 @@ public final class ConnectionConfig {
                 throw new IllegalArgumentException("silenceTimeout must not be negative, was " + silenceTimeout);
             }
             this.silenceTimeout = silenceTimeout;
+            return this;
+        }
+
+        /** See {@link ConnectionConfig#minReadInterval()}: 0 to 1 s. */
+        public Builder minReadInterval(Duration minReadInterval) {
+            if (minReadInterval == null || minReadInterval.isNegative() || minReadInterval.compareTo(MAX_MIN_READ_INTERVAL) > 0) {
+                throw new IllegalArgumentException("minReadInterval must be between 0 (read at once) and " + MAX_MIN_READ_INTERVAL
+                        + ", was " + minReadInterval + "; the default is " + DEFAULT_MIN_READ_INTERVAL);
+            }
+            this.minReadInterval = minReadInterval;
             return this;
         }
 

@@ -49,6 +49,8 @@ class ConnectionConfigTest {
         assertThat(config.port()).isEqualTo(5555);
         assertThat(config.autoReconnect()).isTrue();
         assertThat(config.sslMode()).isEqualTo(SslMode.PREFER);
+        assertThat(config.minReadInterval()).isEqualTo(Duration.ofMillis(1));
+        assertThat(config.toBuilder().minReadInterval(Duration.ZERO).build().minReadInterval()).isZero();
     }
 
     @ParameterizedTest
@@ -79,5 +81,9 @@ class ConnectionConfigTest {
         assertThatThrownBy(() -> ConnectionConfig.builder().reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)))
                 .hasMessageContaining("must not be below min");
         assertThatThrownBy(() -> SslMode.parse("maybe")).hasMessageContaining("verify-full");
+        assertThatThrownBy(() -> ConnectionConfig.builder().minReadInterval(Duration.ofSeconds(2)))
+                .hasMessageContaining("minReadInterval must be between 0 (read at once) and PT1S, was PT2S");
+        assertThatThrownBy(() -> ConnectionConfig.builder().minReadInterval(Duration.ofMillis(-1)))
+                .hasMessageContaining("minReadInterval must be between");
     }
 }

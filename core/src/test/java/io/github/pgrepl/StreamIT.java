@@ -103,6 +103,49 @@ class StreamIT {
     }
 
     @Test
+    void aRunningStreamReadsTheSocketAtMostOncePerMinReadInterval() {
+        String table = unique("orders");
+        String publication = unique("pub");
+        createTableAndPublication(pg.server(), table, publication);
+        List<Long> insertSeenNanos = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(unique("slot"), publication) {
+            @Override
+            Action onXLogData(XLogData data) {
+                if (data.data().get(0) == 'I') {
+                    insertSeenNanos.add(System.nanoTime());
+                }
+                return Action.noReply();
+            }
+        }.creatingSlot();
+        ConnectionConfig config = config(pg.server()).minReadInterval(Duration.ofMillis(300)).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+            insertRows(pg.server(), table, 1, 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> insertSeenNanos.size() == 1);
+            insertRows(pg.server(), table, 2, 2); // arrives while reading waits out the interval
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> insertSeenNanos.size() == 2);
+            assertThat(insertSeenNanos.get(1) - insertSeenNanos.get(0)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+            assertThat(handler.insertedValues).containsExactly("1", "2");
+        }
+    }
+
+    @Test
+    void withoutAReadIntervalABusyStreamArrivesWholeAndInOrder() {
+        String table = unique("orders");
+        String publication = unique("pub");
+        createTableAndPublication(pg.server(), table, publication);
+        RecordingHandler handler = new RecordingHandler(unique("slot"), publication).creatingSlot();
+        ConnectionConfig config = config(pg.server()).minReadInterval(Duration.ZERO).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+            insertRows(pg.server(), table, 1, 3000);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.size() == 3000);
+            assertThat(handler.insertedValues).containsExactlyElementsOf(
+                    java.util.stream.IntStream.rangeClosed(1, 3000).mapToObj(Integer::toString).toList());
+        }
+    }
+
+    @Test
     void maxMessagesLetsCallsInBetweenBatches() throws Exception {
         SlowCopy handler = new SlowCopy();
         try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {

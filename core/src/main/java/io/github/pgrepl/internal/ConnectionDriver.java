@@ -90,6 +90,8 @@ public final class ConnectionDriver {
     private boolean operatorPaused;
     private boolean autoRead = true;
     private boolean drainScheduled;
+    /** Reading is off until the stream's minimum read interval has passed since the last read. */
+    private boolean napping;
     private PgException fatalError;
     private ScheduledFuture<?> reconnectTimer;
     private ScheduledFuture<?> silenceCheck;
@@ -694,6 +696,7 @@ public final class ConnectionDriver {
         pausedSinceMillis = operatorPaused ? System.currentTimeMillis() : 0;
         autoRead = true;
         drainScheduled = false;
+        napping = false;
         copyBoth = false;
         session = null;
     }
@@ -835,9 +838,28 @@ public final class ConnectionDriver {
         updateAutoRead();
     }
 
+    /**
+     * While streaming, reading stays off for {@link ConnectionConfig#minReadInterval()} after each read, so
+     * that what arrives meanwhile is read at once (see there for why).
+     */
+    private void napAfterRead(Channel ch) {
+        long interval = config.minReadInterval().toNanos();
+        if (interval > 0 && phase == Phase.STREAMING && autoRead && !napping) {
+            napping = true;
+            updateAutoRead();
+            loop.schedule(() -> {
+                if (channel == ch && napping) {
+                    napping = false;
+                    updateAutoRead();
+                }
+            }, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
     private void updateAutoRead() {
         Channel ch = channel;
-        boolean wanted = !((paused || operatorPaused) && phase == Phase.STREAMING) && !inbox.hasMessage() && !drainScheduled;
+        boolean wanted = !((paused || operatorPaused) && phase == Phase.STREAMING) && !inbox.hasMessage() && !drainScheduled
+                && !napping;
         if (ch != null && wanted != autoRead) {
             autoRead = wanted;
             ch.config().setAutoRead(wanted);
@@ -1024,6 +1046,7 @@ public final class ConnectionDriver {
                 if (!drainScheduled) {
                     drain();
                 }
+                napAfterRead(ctx.channel());
             }
         }
 

@@ -66,6 +66,14 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void readIntervalOverASecond() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "min-read-interval=5s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.min-read-interval'").contains("outside 0 to 1s");
+            assertThat(analysis.getAction()).contains("default 1ms");
+        });
+    }
+
+    @Test
     void maximumBackoffBelowMinimum() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "reconnect.min-backoff=10s",
                 ORDERS + "reconnect.max-backoff=1s"), analysis -> {

@@ -106,6 +106,12 @@ public final class ConnectionSettingsFactory {
             }
             builder.silenceTimeout(connection.silenceTimeout());
         }
+        Duration minReadInterval = connection.minReadInterval();
+        if (minReadInterval.isNegative() || minReadInterval.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new InvalidReplicationPropertyException(property.name("min-read-interval"), "is " + minReadInterval
+                    + ", outside 0 to 1s", "Use 0 to read as soon as bytes arrive, or a few milliseconds (default 1ms).");
+        }
+        builder.minReadInterval(minReadInterval);
         Duration minBackoff = positive(property.name("reconnect.min-backoff"), connection.reconnect().minBackoff());
         Duration maxBackoff = positive(property.name("reconnect.max-backoff"), connection.reconnect().maxBackoff());
         if (maxBackoff.compareTo(minBackoff) < 0) {
