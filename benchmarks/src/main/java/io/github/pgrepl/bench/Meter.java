@@ -30,6 +30,7 @@ final class Meter {
     private long startCpu;
     private Map<Long, Long> startAllocated;
     private Map<String, Long> startTaskCpu;
+    private Map<String, Long> startTaskSleeps;
     private String breakdown = "";
     /** Linux's USER_HZ: /proc counts CPU time in ticks of 10 ms. */
     private static final long NANOS_PER_TICK = 10_000_000L;
@@ -38,6 +39,7 @@ final class Meter {
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
         startAllocated = allocatedByThread();
         startTaskCpu = cpuByTask();
+        startTaskSleeps = sleepsByTask();
         startCpu = os.getProcessCpuTime();
         startNanos = System.nanoTime();
     }
@@ -50,7 +52,7 @@ final class Meter {
             allocated += thread.getValue() - startAllocated.getOrDefault(thread.getKey(), 0L);
         }
         Map<String, Long> used = usedByThreadName();
-        breakdown = breakdown(used);
+        breakdown = breakdown(used) + " " + sleeps();
         long jit = used.isEmpty() ? -1 : NANOS_PER_TICK * used.entrySet().stream()
                 .filter(thread -> thread.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
         long peakHeap = heapPools.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
@@ -94,6 +96,42 @@ final class Meter {
             }
         });
         return used;
+    }
+
+    /**
+     * How often each busy thread blocked (voluntary context switches): every one is a wake-up that the
+     * thread sending to it, the walsender here, paid for.
+     */
+    private String sleeps() {
+        Map<String, Long> sleeps = new TreeMap<>();
+        sleepsByTask().forEach((task, count) -> {
+            long delta = count - startTaskSleeps.getOrDefault(task, 0L);
+            String name = task.substring(task.indexOf(' ') + 1).replaceAll("[0-9]+$", "#");
+            if (delta > 100) {
+                sleeps.merge(name, delta, Long::sum);
+            }
+        });
+        StringBuilder out = new StringBuilder("sleeps by thread:");
+        sleeps.forEach((name, count) -> out.append(' ').append(name).append('=').append(count));
+        return out.toString();
+    }
+
+    /** Voluntary context switches of every task of this process, keyed by "tid name". */
+    private static Map<String, Long> sleepsByTask() {
+        Map<String, Long> byTask = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String name = Files.readString(task.resolve("comm")).trim();
+                for (String line : Files.readAllLines(task.resolve("status"))) {
+                    if (line.startsWith("voluntary_ctxt_switches:")) {
+                        byTask.put(task.getFileName() + " " + name, Long.parseLong(line.replaceAll("[^0-9]", "")));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or a task ended while listing
+        }
+        return byTask;
     }
 
     /** utime + stime of every task of this process, keyed by "tid name". */
