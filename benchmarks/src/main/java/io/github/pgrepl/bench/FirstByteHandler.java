@@ -6,7 +6,7 @@ import io.github.pgrepl.ReplicationHandler;
 
 import java.nio.ByteBuffer;
 
-/** Passes every callback to a handler, and tells the probe when the first CopyData arrives. */
+/** Passes every callback to a handler, and tells the probe when the first XLogData arrives. */
 final class FirstByteHandler extends ForwardingReplicationHandler {
 
     private final ReplicationHandler delegate;
@@ -25,9 +25,9 @@ final class FirstByteHandler extends ForwardingReplicationHandler {
 
     @Override
     public Action handleData(ByteBuffer copyData) {
-        if (!seen) {
+        if (!seen && copyData.get(copyData.position()) == 'w') {
             seen = true;
-            probe.firstByte();
+            probe.firstByte(); // the first XLogData, as for every consumer; keepalives before it do not count
         }
         return delegate.handleData(copyData);
     }

@@ -110,11 +110,8 @@ public final class Harness {
                     megabytes(target.queryValue("SELECT pg_wal_lsn_diff('" + end + "', '" + start + "')")),
                     (System.nanoTime() - began) / 1e9, end);
             Workload.settle(target);
-            String overheadSlot = createSlot("bench_overhead");
-            long overhead = new RecvLogicalRun(target, logs).overheadNanos(overheadSlot, end);
-            dropSlot(overheadSlot);
             for (Format format : options.formats) {
-                results.addAll(runGroup(workload, format, end, warmupEnd, overhead));
+                results.addAll(runGroup(workload, format, end, warmupEnd));
             }
             slots.forEach(this::dropSlot);
         }
@@ -125,7 +122,7 @@ public final class Harness {
      * Every consumer reads the same WAL {@code rounds} times, each time on a slot of its own; ratios are of
      * median times against pg_recvlogical's.
      */
-    private List<Result> runGroup(Workload workload, Format format, String end, String warmupEnd, long recvLogicalOverhead)
+    private List<Result> runGroup(Workload workload, Format format, String end, String warmupEnd)
             throws IOException, InterruptedException {
         Map<Consumer, List<Measurement>> measured = new TreeMap<>();
         for (Consumer consumer : options.consumers) {
@@ -134,10 +131,8 @@ public final class Harness {
             List<Measurement> rounds = new ArrayList<>();
             if (consumer == Consumer.PG_RECVLOGICAL) {
                 for (int round = 1; round <= options.rounds; round++) {
-                    Measurement raw = new RecvLogicalRun(target, logs).run(name + "-r" + round, consumer.slot(format, round),
-                            format, end);
-                    rounds.add(new Measurement(-1, -1, Math.max(1, raw.nanos() - recvLogicalOverhead), raw.cpuNanos(),
-                            raw.jitCpuNanos(), -1, -1, raw.peakRssBytes()));
+                    rounds.add(new RecvLogicalRun(target, logs).run(name + "-r" + round, consumer.slot(format, round), format,
+                            end));
                 }
             } else {
                 List<String> args = new ArrayList<>(List.of(consumer.label(), format.label()));

@@ -40,13 +40,13 @@ final class RawConsumer implements JavaConsumer {
 
         @Override
         public Action handleData(ByteBuffer copyData) {
-            probe.firstByte();
             if (probe.done()) {
                 return Action.noReplyAndPause();
             }
             int at = copyData.position();
             byte type = copyData.get(at);
             if (type == 'w') {
+                probe.firstByte();
                 received = copyData.getLong(at + 1);
                 return probe.xlogData(received, copyData.remaining() - 25) ? Action.noReplyAndPause() : Action.noReply();
             }

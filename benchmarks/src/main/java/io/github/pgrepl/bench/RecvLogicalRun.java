@@ -1,6 +1,7 @@
 package io.github.pgrepl.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs PostgreSQL's pg_recvlogical to /dev/null up to the end LSN, under {@code /usr/bin/time} for its
- * CPU time and peak resident memory. Its wall time counts from process start, so the time of a run
- * with nothing to stream (connection, walsender start, first keepalive) is measured first and
- * subtracted, to compare with the Java consumers' first-byte-to-last.
+ * Runs PostgreSQL's pg_recvlogical up to the end LSN, under {@code /usr/bin/time} for its CPU time and
+ * peak resident memory. It writes every XLogData's payload to its output, a pipe that this process
+ * drains and drops: the first byte out is the first XLogData in, and the end of the output is its exit
+ * at the end LSN, so its time is first XLogData to last, as the Java consumers'.
  */
 final class RecvLogicalRun {
 
@@ -37,15 +38,6 @@ final class RecvLogicalRun {
         }
     }
 
-    /** Wall time of a run whose slot starts past its end position: everything but the streaming. */
-    long overheadNanos(String slot, String endLsn) throws IOException, InterruptedException {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            best = Math.min(best, run("pg_recvlogical-overhead", slot, Format.TEXT, endLsn).nanos());
-        }
-        return best;
-    }
-
     Measurement run(String name, String slot, Format format, String endLsn) throws IOException, InterruptedException {
         Files.createDirectories(logs);
         Path timeFile = logs.resolve(name + ".time");
@@ -56,25 +48,58 @@ final class RecvLogicalRun {
         if (format.binary()) {
             command.addAll(List.of("-o", "binary=true"));
         }
-        command.addAll(List.of("-f", "/dev/null", "--no-loop", "-E", endLsn));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        command.addAll(List.of("-f", "-", "--no-loop", "-E", endLsn));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         if (target.config().password() != null) {
             builder.environment().put("PGPASSWORD", target.config().password());
         }
-        long started = System.nanoTime();
         Process process = builder.start();
+        OutputTimes output = new OutputTimes(process.getInputStream());
+        Thread drain = new Thread(output, "pg_recvlogical-output");
+        drain.start();
         if (!process.waitFor(40, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new IllegalStateException("pg_recvlogical did not finish within 40 minutes; see " + log);
         }
-        long nanos = System.nanoTime() - started;
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException("pg_recvlogical failed (exit " + process.exitValue() + "); see " + log);
+        drain.join();
+        if (process.exitValue() != 0 || output.firstByteNanos == 0) {
+            throw new IllegalStateException("pg_recvlogical failed (exit " + process.exitValue() + ", "
+                    + output.bytes + " bytes out); see " + log);
         }
+        long nanos = output.endNanos - output.firstByteNanos;
         List<String> lines = Files.readAllLines(timeFile);
         String[] fields = lines.get(lines.size() - 1).trim().split(" ");
         long cpuNanos = Math.round((Double.parseDouble(fields[1]) + Double.parseDouble(fields[2])) * 1e9);
         long rss = Long.parseLong(fields[3]) * 1024;
         return new Measurement(-1, -1, nanos, cpuNanos, 0, -1, -1, rss); // a C program: no JIT
+    }
+
+    /** Reads pg_recvlogical's output to its end, noting when the first byte came and when the end. */
+    private static final class OutputTimes implements Runnable {
+        private final InputStream in;
+        volatile long firstByteNanos;
+        volatile long endNanos;
+        volatile long bytes;
+
+        OutputTimes(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            byte[] buffer = new byte[1 << 16];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    if (firstByteNanos == 0) {
+                        firstByteNanos = System.nanoTime();
+                    }
+                    bytes += n;
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+            endNanos = System.nanoTime();
+        }
     }
 }
