@@ -1,6 +1,7 @@
 package io.github.pgrepl.internal.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 import java.util.ArrayList;
@@ -23,8 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The frame decoder alone: one socket read's worth of CopyData frames (a direct buffer, as Netty
- * reads) split into frames and released, per frame. In this package to call the protected decode.
+ * Taking one socket read's worth of CopyData messages (a direct buffer, as Netty reads) apart and
+ * giving each body to a handler as a {@code ByteBuffer}, per message: the startup's frame decoder (a
+ * retained slice per message, as the stream also used until {@link FrameInbox}), and the inbox the
+ * stream uses now. In this package to call the protected decode.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,7 +35,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class BackendMessageDecoderBenchmark {
+public class StreamFramingBenchmark {
 
     private static final int FRAMES = 512;
 
@@ -42,11 +45,13 @@ public class BackendMessageDecoderBenchmark {
 
     private final List<Object> out = new ArrayList<>(FRAMES);
     private BackendMessageDecoder decoder;
+    private FrameInbox inbox;
     private ByteBuf read;
 
     @Setup
     public void setUp() {
         decoder = new BackendMessageDecoder(64 * 1024 * 1024);
+        inbox = new FrameInbox(64 * 1024 * 1024);
         read = Unpooled.directBuffer(FRAMES * (payload + 5));
         byte[] body = new byte[payload];
         body[0] = 'w';
@@ -62,15 +67,27 @@ public class BackendMessageDecoderBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(FRAMES)
-    public void decode(Blackhole blackhole) throws Exception {
+    public void decoderSlices(Blackhole blackhole) throws Exception {
         ByteBuf in = read.retainedDuplicate();
         decoder.decode(null, in, out);
         for (int i = 0; i < out.size(); i++) {
             ByteBuf frame = (ByteBuf) out.get(i);
             blackhole.consume(BackendMessageDecoder.type(frame));
+            blackhole.consume(BackendMessageDecoder.body(frame).nioBuffer());
             frame.release();
         }
         out.clear();
         in.release();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public void inboxViews(Blackhole blackhole) throws Exception {
+        inbox.append(ByteBufAllocator.DEFAULT, read.retainedDuplicate());
+        while (inbox.hasMessage()) {
+            blackhole.consume(inbox.next());
+            blackhole.consume(inbox.bodyView());
+        }
+        inbox.compact();
     }
 }
