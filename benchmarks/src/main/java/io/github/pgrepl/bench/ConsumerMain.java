@@ -1,19 +1,27 @@
 package io.github.pgrepl.bench;
 
 import io.github.pgrepl.Lsn;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
- * Entry point of a child JVM that runs one Java consumer, so that each measurement starts clean:
- * {@code ConsumerMain <consumer> <format> <warm-up slot|-> <warm-up end LSN|-> <end LSN> <slot>...}, the
- * server's URL in {@value Target#URL_VARIABLE}. With a warm-up slot it first reads that, unmeasured, so
- * that the JIT has compiled the hot path; then each slot in turn (the rounds: the same WAL each time),
- * printing one {@link Measurement} line per slot.
+ * Entry point of a child JVM that runs one Java consumer, so that its measurements are its own:
+ * {@code ConsumerMain <consumer> <format> <warm-up slot|-> <warm-up end LSN|-> <end LSN>}, the server's URL
+ * in {@value Target#URL_VARIABLE}. With a warm-up slot it first reads that, unmeasured, so that the JIT
+ * has compiled the hot path, and prints {@value #READY}. Then, for each slot name the harness writes to
+ * its standard input (a round: the same WAL each time, while the other consumers wait their turn), it
+ * reads that slot to the end LSN and prints one {@link Measurement} line; it exits at the end of input.
  */
 public final class ConsumerMain {
+
+    static final String READY = "READY";
 
     private ConsumerMain() {
     }
@@ -30,8 +38,12 @@ public final class ConsumerMain {
             client(consumer).run(target, args[2], format, new StreamProbe(Lsn.parse(args[3]).value()));
         }
         long end = Lsn.parse(args[4]).value();
-        for (int i = 5; i < args.length; i++) {
-            Measurement measurement = client(consumer).run(target, args[i], format, new StreamProbe(end));
+        System.out.println(READY);
+        System.out.flush();
+        BufferedReader rounds = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String slot;
+        while ((slot = rounds.readLine()) != null) {
+            Measurement measurement = client(consumer).run(target, slot.trim(), format, new StreamProbe(end));
             System.out.println(measurement.toLine());
             System.out.flush();
         }

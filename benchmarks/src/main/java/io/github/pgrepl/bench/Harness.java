@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The end-to-end benchmark: starts (or uses) a PostgreSQL, and for each workload creates one slot per
@@ -119,36 +118,46 @@ public final class Harness {
     }
 
     /**
-     * Every consumer reads the same WAL {@code rounds} times, each time on a slot of its own; ratios are of
-     * median times against pg_recvlogical's.
+     * Every consumer reads the same WAL {@code rounds} times, each time on a slot of its own, in turns: round
+     * 1 of each consumer, then round 2 of each, so that a change in the server's pace over the minutes
+     * falls on all of them alike. Each Java consumer keeps one JVM, warmed up before the first round, that
+     * waits while the others read. Ratios are of median times against pg_recvlogical's.
      */
     private List<Result> runGroup(Workload workload, Format format, String end, String warmupEnd)
             throws IOException, InterruptedException {
         Map<Consumer, List<Measurement>> measured = new TreeMap<>();
-        for (Consumer consumer : options.consumers) {
-            String name = workload.label() + "-" + format.label() + "-" + consumer.label();
-            System.out.printf("%s ... ", name);
-            List<Measurement> rounds = new ArrayList<>();
-            if (consumer == Consumer.PG_RECVLOGICAL) {
-                for (int round = 1; round <= options.rounds; round++) {
-                    rounds.add(new RecvLogicalRun(target, logs).run(name + "-r" + round, consumer.slot(format, round), format,
-                            end));
-                }
-            } else {
-                List<String> args = new ArrayList<>(List.of(consumer.label(), format.label()));
-                args.addAll(warmupEnd == null ? List.of("-", "-") : List.of(consumer.warmupSlot(format), warmupEnd));
-                args.add(end);
-                for (int round = 1; round <= options.rounds; round++) {
-                    args.add(consumer.slot(format, round));
-                }
-                for (String line : new ChildJvm(target, options.jvmOptions, logs).runAll(name, List.of(), ConsumerMain.class,
-                        Measurement.PREFIX, args.toArray(String[]::new))) {
-                    rounds.add(Measurement.parse(line));
+        Map<Consumer, ChildJvm.Session> sessions = new TreeMap<>();
+        try {
+            for (Consumer consumer : options.consumers) {
+                measured.put(consumer, new ArrayList<>());
+                if (consumer.java()) {
+                    // one warm-up at a time, so that each has the machine to itself
+                    ChildJvm.Session session = new ChildJvm(target, options.jvmOptions, logs).start(name(workload, format,
+                            consumer), List.of(), ConsumerMain.class, consumer.label(), format.label(),
+                            warmupEnd == null ? "-" : consumer.warmupSlot(format), warmupEnd == null ? "-" : warmupEnd, end);
+                    sessions.put(consumer, session);
+                    session.await(ConsumerMain.READY);
                 }
             }
-            measured.put(consumer, rounds);
-            System.out.println(rounds.stream().map(m -> String.format(Locale.ROOT, "%.2f s", m.seconds()))
-                    .collect(Collectors.joining(", ")));
+            for (int round = 1; round <= options.rounds; round++) {
+                for (Consumer consumer : options.consumers) {
+                    String name = name(workload, format, consumer);
+                    Measurement m;
+                    if (consumer == Consumer.PG_RECVLOGICAL) {
+                        m = new RecvLogicalRun(target, logs).run(name + "-r" + round, consumer.slot(format, round), format, end);
+                    } else {
+                        ChildJvm.Session session = sessions.get(consumer);
+                        session.send(consumer.slot(format, round));
+                        m = Measurement.parse(session.await(Measurement.PREFIX));
+                    }
+                    measured.get(consumer).add(m);
+                    System.out.printf(Locale.ROOT, "%s round %d: %.2f s%n", name, round, m.seconds());
+                }
+            }
+        } finally {
+            for (ChildJvm.Session session : sessions.values()) {
+                session.close();
+            }
         }
         // pg_recvlogical counts nothing: it read the same messages and bytes as the Java consumers.
         long messages = measured.values().stream().flatMap(List::stream).mapToLong(Measurement::messages).max().orElse(-1);
@@ -166,6 +175,10 @@ public final class Harness {
             results.add(new Result(workload, format, consumer, counted, ratio));
         });
         return results;
+    }
+
+    private static String name(Workload workload, Format format, Consumer consumer) {
+        return workload.label() + "-" + format.label() + "-" + consumer.label();
     }
 
     private String runBacklog() throws IOException, InterruptedException {
