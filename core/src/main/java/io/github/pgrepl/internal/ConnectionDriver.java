@@ -25,13 +25,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Promise;
@@ -59,8 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Socket bytes go into an inbox ({@link FrameInbox}), taken apart into messages as they are drained.
  * Pause stops draining it and turns Netty's autoRead off, so the kernel buffer fills and TCP holds the
- * walsender; what one read already brought stays held, in order, until resume. While a query runs (and during startup), calls and infos wait in a postponed
- * queue, as they would behind the seed's synchronous query.
+ * walsender; what one read already brought stays held, in order, until resume. While a query runs (and
+ * during startup), calls and infos wait in a postponed queue, as they would behind the seed's
+ * synchronous query.
  */
 public final class ConnectionDriver {
 
@@ -80,6 +81,7 @@ public final class ConnectionDriver {
 
     // Confined to the loop.
     private final FrameInbox inbox;
+    private final long minReadIntervalNanos;
     private final ArrayDeque<Runnable> postponed = new ArrayDeque<>();
     private Phase phase = Phase.DISCONNECTED;
     private Channel channel;
@@ -128,6 +130,7 @@ public final class ConnectionDriver {
         this.owner = owner;
         this.backoff = new Backoff(config.reconnectBackoffMin(), config.reconnectBackoffMax());
         this.inbox = new FrameInbox(config.maxMessageSize());
+        this.minReadIntervalNanos = config.minReadInterval().toNanos();
         if (config.eventLoopGroup() != null) {
             this.ownedGroup = null;
             this.loop = config.eventLoopGroup().next();
@@ -843,8 +846,7 @@ public final class ConnectionDriver {
      * that what arrives meanwhile is read at once (see there for why).
      */
     private void napAfterRead(Channel ch) {
-        long interval = config.minReadInterval().toNanos();
-        if (interval > 0 && phase == Phase.STREAMING && autoRead && !napping) {
+        if (minReadIntervalNanos > 0 && phase == Phase.STREAMING && autoRead && !napping) {
             napping = true;
             updateAutoRead();
             loop.schedule(() -> {
@@ -852,7 +854,7 @@ public final class ConnectionDriver {
                     napping = false;
                     updateAutoRead();
                 }
-            }, interval, TimeUnit.NANOSECONDS);
+            }, minReadIntervalNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -905,7 +907,9 @@ public final class ConnectionDriver {
         if (copyBoth && length > 0) {
             trackPositions(length);
         }
-        // Once per message: no lambda for invoke, the view is the inbox's own bytes.
+        // Once per message, so not through invoke: a lambda capturing the view makes both escape. The harness
+        // measured 70-78 B/msg with it; without, 3-73 B/msg: the view stays off the heap when the JIT inlines
+        // the handler here.
         ByteBuffer data = inbox.bodyView();
         Action action;
         try {
