@@ -669,12 +669,14 @@ public final class ConnectionDriver {
         } else {
             log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
         }
+        // Before the handler runs: a handler that closes the connection now must not turn a synchronous start's
+        // error into "closed", which hides why.
+        if (!settled.isDone()) {
+            settled.completeExceptionally(reason);
+        }
         Action action = invoke("handleDisconnect", () -> handler.handleDisconnect(reason));
         if (action != null && action.kind() != Action.Kind.NO_REPLY) {
             log.warn("[{}] handleDisconnect returned {}, which needs a connection; ignored", config.name(), action);
-        }
-        if (!settled.isDone()) {
-            settled.completeExceptionally(reason);
         }
         if (phase == Phase.DISCONNECTED && reconnect) {
             scheduleReconnect();

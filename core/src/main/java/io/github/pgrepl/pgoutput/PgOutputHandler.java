@@ -3,6 +3,7 @@ package io.github.pgrepl.pgoutput;
 import io.github.pgrepl.Action;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.PgException;
 import io.github.pgrepl.PrimaryKeepalive;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
@@ -16,8 +17,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -71,13 +74,14 @@ public final class PgOutputHandler implements ReplicationHandler {
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
+    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
 
     private final ChangeListener listener;
     private final String slot;
     private final List<String> publications;
     private final boolean createSlot;
     private final boolean temporarySlot;
+    private final boolean failover;
     private final boolean createPublication;
     private final List<String> publicationTables;
     private final int maxProtocolVersion;
@@ -99,7 +103,13 @@ public final class PgOutputHandler implements ReplicationHandler {
     private PgOutputDecoder decoder;
     private Step step;
     private int serverVersionNum;
+    private boolean inRecovery;
     private int protocolVersion;
+    /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
+    private boolean slotKnown;
+    private Lsn slotConfirmed = Lsn.ZERO;
+    /** Warnings about the failover setup, each logged once per run rather than on every reconnect; read from any thread. */
+    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
@@ -119,6 +129,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         this.publications = List.copyOf(b.publications);
         this.createSlot = b.createSlot || b.temporarySlot;
         this.temporarySlot = b.temporarySlot;
+        this.failover = b.failover;
         this.createPublication = b.createPublication;
         this.publicationTables = List.copyOf(b.publicationTables);
         this.maxProtocolVersion = b.protocolVersion;
@@ -174,7 +185,20 @@ public final class PgOutputHandler implements ReplicationHandler {
         return statusInterval;
     }
 
-    /** Why the handler stopped the connection (a listener that kept failing), or {@code null}. */
+    /**
+     * What the servers' settings leave open in a failover (for a {@link Builder#failover failover} slot), as logged at
+     * start: the settings to change. Empty when nothing, or before the first start.
+     */
+    public List<String> failoverWarnings() {
+        synchronized (failoverWarnings) {
+            return List.copyOf(failoverWarnings);
+        }
+    }
+
+    /**
+     * Why the handler stopped the connection, or {@code null}: a listener that kept failing, or a
+     * {@link ReplicationSlotException} (an invalidated or lost slot, failover slots on a server without them).
+     */
     public Throwable failure() {
         return failure;
     }
@@ -211,7 +235,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public Action handleResult(QueryOutcome outcome) {
         if (outcome instanceof QueryOutcome.Failure failed) {
-            return fail("setting up replication failed at " + step + ": " + failed.error().getMessage());
+            return setupFailed(failed.error());
         }
         QueryResult result = ((QueryOutcome.Success) outcome).result();
         return switch (step) {
@@ -219,7 +243,9 @@ public final class PgOutputHandler implements ReplicationHandler {
             case PUBLICATIONS -> checkPublications(result);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
             case SLOT -> checkSlot(result);
-            case CREATE_SLOT -> startStreaming(Lsn.ZERO);
+            case CREATE_SLOT -> slotReady(Lsn.ZERO);
+            case ALTER_SLOT -> slotReady(slotConfirmed);
+            case FAILOVER_CHECK -> checkFailoverSetup(result);
             case STREAMING -> Action.noReply();
         };
     }
@@ -233,6 +259,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         serverVersionNum = Integer.parseInt(row.get(1));
         long timeoutMillis = Long.parseLong(row.get(2));
         boolean replication = "t".equals(row.get(3)) || "t".equals(row.get(4));
+        inRecovery = "t".equals(row.get(6));
         if (!"logical".equals(walLevel)) {
             return fail("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
                     + " and restart the server");
@@ -245,6 +272,9 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
         if (twoPhase && serverVersionNum < 150000) {
             return fail("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
+        }
+        if (failover && serverVersionNum < FailoverSlots.SINCE_VERSION_NUM) {
+            return stop(new ReplicationSlotException(slot, FailoverSlots.unsupported(slot, where(), serverVersionNum)));
         }
         walSenderTimeout = Duration.ofMillis(timeoutMillis);
         statusInterval = configuredStatusInterval != null ? configuredStatusInterval : defaultStatusInterval(timeoutMillis);
@@ -295,31 +325,90 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     private Action findSlot() {
         step = Step.SLOT;
-        return Action.query(ReplicationCommands.findSlot(slot));
+        return Action.query(ReplicationCommands.findSlot(slot, serverVersionNum));
     }
 
     private Action checkSlot(QueryResult result) {
         if (result.rows().isEmpty()) {
-            if (!createSlot) {
-                return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
-                        + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
-            }
-            log.info("[{}] creating {}replication slot {}", name(), temporarySlot ? "temporary " : "", slot);
-            step = Step.CREATE_SLOT;
-            return Action.query(ReplicationCommands.createSlot(slot, temporarySlot, twoPhase, serverVersionNum));
+            return slotMissing();
         }
-        List<String> row = result.rows().get(0);
-        if (!"pgoutput".equals(row.get(0))) {
-            return fail("replication slot \"" + slot + "\" uses the output plugin " + row.get(0)
+        SlotStatus found = SlotStatus.of(result.rows().get(0));
+        if (!"pgoutput".equals(found.plugin())) {
+            return fail("replication slot \"" + slot + "\" uses the output plugin " + found.plugin()
                     + ", not pgoutput: drop it or choose another slot name");
         }
-        if (row.get(1) != null) {
+        if (found.invalidated()) {
+            return stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where(), found)));
+        }
+        if (inRecovery && found.isSynced()) {
+            // Not for this consumer to fix: the standby may be promoted any moment, or the host list has the primary.
+            return fail(FailoverSlots.syncedOnStandby(slot, where()));
+        }
+        if (found.activePid() != null) {
             // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
-            return Action.standby("replication slot \"" + slot + "\" is active for PID " + row.get(1)
+            return Action.standby("replication slot \"" + slot + "\" is active for PID " + found.activePid()
                     + ": another consumer is streaming it");
         }
-        Lsn confirmed = row.get(2) == null ? Lsn.ZERO : Lsn.parse(row.get(2));
+        if ("unreserved".equals(found.walStatus())) {
+            log.warn("[{}] replication slot {} on {} is about to lose WAL it needs (wal_status unreserved: it is behind by more"
+                    + " than max_wal_size); unless it catches up soon it will be invalidated", name(), slot, where());
+        }
+        slotKnown = !temporarySlot;
+        slotConfirmed = found.confirmedFlush();
+        if (failover && !inRecovery && !found.isFailover()) {
+            log.info("[{}] making replication slot {} a failover slot (ALTER_REPLICATION_SLOT ... (FAILOVER true))", name(), slot);
+            step = Step.ALTER_SLOT;
+            return Action.query(ReplicationCommands.enableFailover(slot));
+        }
+        return slotReady(slotConfirmed);
+    }
+
+    private Action slotMissing() {
+        if (slotKnown) {
+            return stop(new ReplicationSlotException(slot, FailoverSlots.lost(slot, where(), enqueuedCommitEnd)));
+        }
+        if (inRecovery && failover) {
+            return fail(FailoverSlots.missingOnStandby(slot, where()));
+        }
+        if (!createSlot) {
+            return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
+                    + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
+        }
+        log.info("[{}] creating {}{}replication slot {}", name(), temporarySlot ? "temporary " : "", failover ? "failover " : "", slot);
+        step = Step.CREATE_SLOT;
+        return Action.query(ReplicationCommands.createSlot(slot, temporarySlot, twoPhase, failover, serverVersionNum));
+    }
+
+    /** The slot exists and is ours to stream; a failover slot's servers are checked first. */
+    private Action slotReady(Lsn confirmed) {
+        slotKnown = !temporarySlot;
+        if (failover && !inRecovery) {
+            step = Step.FAILOVER_CHECK;
+            return Action.query(ReplicationCommands.FAILOVER_CHECK);
+        }
         return startStreaming(confirmed);
+    }
+
+    /** Warns (once per run) about what would lose changes in a failover; the stream works either way until then. */
+    private Action checkFailoverSetup(QueryResult result) {
+        List<String> row = result.rows().get(0);
+        for (String warning : FailoverSlots.primaryWarnings(slot, where(), row.get(0), row.get(1))) {
+            if (failoverWarnings.add(warning)) {
+                log.warn("[{}] {}", name(), warning);
+            }
+        }
+        return startStreaming(slotConfirmed);
+    }
+
+    /** A failed setup step: a slot that cannot be streamed stops the connection, anything else is retried. */
+    private Action setupFailed(PgException error) {
+        if (FailoverSlots.isInvalidatedError(error)) {
+            return stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where(), error)));
+        }
+        if (slotKnown && FailoverSlots.isMissingSlotError(error)) {
+            return slotMissing();
+        }
+        return fail("setting up replication failed at " + step + ": " + error.getMessage());
     }
 
     private Action startStreaming(Lsn slotConfirmed) {
@@ -338,9 +427,18 @@ public final class PgOutputHandler implements ReplicationHandler {
                 streaming, twoPhase), maxMessages);
     }
 
+    /** Disconnects; with auto-reconnect the connection tries again (the problem may pass, or another host serve). */
     private Action fail(String problem) {
         ReplicationException error = new ReplicationException(problem);
         log.error("[{}] {}", name(), problem);
+        return Action.disconnect(error.getMessage());
+    }
+
+    /** Disconnects for good: retrying would not help, so the connection closes with {@link #failure()} set. */
+    private Action stop(ReplicationException error) {
+        failure = error;
+        stopping = true;
+        log.error("[{}] {}", name(), error.getMessage(), error.getCause());
         return Action.disconnect(error.getMessage());
     }
 
@@ -442,14 +540,10 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
-        ReplicationException error = new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
+        return stop(new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
                 + " time(s) on " + listenerFailure.event() + ": " + listenerFailure.error()
                 + "; stopping. Nothing after " + processedLsn() + " was confirmed, so it is delivered again on restart",
-                listenerFailure.error());
-        failure = error;
-        stopping = true;
-        log.error("[{}] {}", name(), error.getMessage(), listenerFailure.error());
-        return Action.disconnect(error.getMessage());
+                listenerFailure.error()));
     }
 
     @Override
@@ -486,6 +580,11 @@ public final class PgOutputHandler implements ReplicationHandler {
         return connection == null ? slot : connection.config().name();
     }
 
+    /** The server of the current session, for messages. */
+    private String where() {
+        return connection.config().host() + ":" + connection.config().port();
+    }
+
     @Override
     public String toString() {
         return "PgOutputHandler[slot=" + slot + ", publications=" + publications + "]";
@@ -498,6 +597,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         private List<String> publications = List.of();
         private boolean createSlot;
         private boolean temporarySlot;
+        private boolean failover;
         private boolean createPublication;
         private List<String> publicationTables = List.of();
         private int protocolVersion;
@@ -550,6 +650,17 @@ public final class PgOutputHandler implements ReplicationHandler {
         /** Use a temporary slot, created on each connect and gone with the session: changes between sessions are lost. */
         public Builder temporarySlot(boolean temporarySlot) {
             this.temporarySlot = temporarySlot;
+            return this;
+        }
+
+        /**
+         * Make the slot a failover slot (PostgreSQL 17+, default false): created with {@code FAILOVER}, or an existing
+         * one altered, so that standbys with {@code sync_replication_slots = on} keep a copy and the stream resumes on
+         * a promoted standby. At every start the primary's {@code synchronized_standby_slots} is checked, and what
+         * would lose changes in a failover is logged as a warning. Refused on PostgreSQL 14 to 16.
+         */
+        public Builder failover(boolean failover) {
+            this.failover = failover;
             return this;
         }
 
@@ -659,6 +770,10 @@ public final class PgOutputHandler implements ReplicationHandler {
             }
             if (publications.isEmpty()) {
                 throw new IllegalArgumentException("at least one publication is required");
+            }
+            if (failover && temporarySlot) {
+                throw new IllegalArgumentException("a temporary slot cannot be a failover slot: it ends with its session,"
+                        + " so no standby can take it over; turn temporarySlot or failover off");
             }
             return new PgOutputHandler(this);
         }
