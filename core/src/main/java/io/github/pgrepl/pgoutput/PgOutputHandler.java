@@ -3,10 +3,8 @@ package io.github.pgrepl.pgoutput;
 import io.github.pgrepl.Action;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Lsn;
-import io.github.pgrepl.PgException;
 import io.github.pgrepl.PrimaryKeepalive;
 import io.github.pgrepl.QueryOutcome;
-import io.github.pgrepl.QueryResult;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
@@ -15,15 +13,8 @@ import io.github.pgrepl.ReplicationMessages;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -74,17 +65,10 @@ public final class PgOutputHandler implements ReplicationHandler {
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
-
     private final ChangeListener listener;
     private final String slot;
     private final List<String> publications;
-    private final boolean createSlot;
-    private final boolean temporarySlot;
-    private final boolean failover;
-    private final boolean createPublication;
-    private final List<String> publicationTables;
-    private final int maxProtocolVersion;
+    private final StreamSetup.Settings setupSettings;
     private final boolean binary;
     private final boolean messages;
     private final boolean streaming;
@@ -100,17 +84,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
+    private StreamSetup setup;
     private PgOutputDecoder decoder;
-    private Step step;
-    private int serverVersionNum;
-    private boolean inRecovery;
-    private int protocolVersion;
-    /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
-    private boolean slotKnown;
-    private Lsn slotConfirmed = Lsn.ZERO;
-    /** Warnings about the failover setup, each logged once per run rather than on every reconnect; read from any thread. */
-    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
-    private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
     private boolean inTransaction;
@@ -119,7 +94,6 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean flushScheduled;
     private boolean stopping;
 
-    private volatile Duration walSenderTimeout;
     private volatile Duration statusInterval;
     private volatile Throwable failure;
 
@@ -127,12 +101,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         this.listener = b.listener;
         this.slot = b.slot;
         this.publications = List.copyOf(b.publications);
-        this.createSlot = b.createSlot || b.temporarySlot;
-        this.temporarySlot = b.temporarySlot;
-        this.failover = b.failover;
-        this.createPublication = b.createPublication;
-        this.publicationTables = List.copyOf(b.publicationTables);
-        this.maxProtocolVersion = b.protocolVersion;
+        this.setupSettings = new StreamSetup.Settings(b.slot, publications, b.createSlot || b.temporarySlot, b.temporarySlot,
+                b.failover, b.createPublication, List.copyOf(b.publicationTables), b.protocolVersion, b.twoPhase);
         this.binary = b.binary;
         this.messages = b.messages;
         this.streaming = b.streaming;
@@ -177,7 +147,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** The server's {@code wal_sender_timeout}, once connected; {@code null} before, {@link Duration#ZERO} when off. */
     public Duration walSenderTimeout() {
-        return walSenderTimeout;
+        return setup == null ? null : setup.walSenderTimeout();
     }
 
     /** How often status updates go out, once connected. */
@@ -190,9 +160,7 @@ public final class PgOutputHandler implements ReplicationHandler {
      * start: the settings to change. Empty when nothing, or before the first start.
      */
     public List<String> failoverWarnings() {
-        synchronized (failoverWarnings) {
-            return List.copyOf(failoverWarnings);
-        }
+        return setup == null ? List.of() : setup.failoverWarnings();
     }
 
     /**
@@ -208,6 +176,27 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
+        this.setup = new StreamSetup(setupSettings, connection.config().name(), this::where, new StreamSetup.Outcome() {
+            @Override
+            public Action ready(Lsn slotConfirmed) {
+                return startStreaming(slotConfirmed);
+            }
+
+            @Override
+            public Action retry(String problem) {
+                return fail(problem);
+            }
+
+            @Override
+            public Action stop(ReplicationException error) {
+                return PgOutputHandler.this.stop(error);
+            }
+
+            @Override
+            public Lsn delivered() {
+                return enqueuedCommitEnd;
+            }
+        });
         this.worker = new ListenerWorker(connection.config().name(), listener, queueCapacity, queueMaxBytes, maxAttempts,
                 retryBackoff, new ListenerWorker.Signals() {
                     @Override
@@ -228,195 +217,30 @@ public final class PgOutputHandler implements ReplicationHandler {
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
-        step = Step.SERVER;
-        return Action.query(ReplicationCommands.SERVER_CHECK);
+        return setup.begin();
     }
 
     @Override
     public Action handleResult(QueryOutcome outcome) {
-        if (outcome instanceof QueryOutcome.Failure failed) {
-            return setupFailed(failed.error());
-        }
-        QueryResult result = ((QueryOutcome.Success) outcome).result();
-        return switch (step) {
-            case SERVER -> checkServer(result);
-            case PUBLICATIONS -> checkPublications(result);
-            case CREATE_PUBLICATION -> nextPublicationOrSlot();
-            case SLOT -> checkSlot(result);
-            case CREATE_SLOT -> slotReady(Lsn.ZERO);
-            case ALTER_SLOT -> slotReady(slotConfirmed);
-            case FAILOVER_CHECK -> checkFailoverSetup(result);
-            case STREAMING -> Action.noReply();
-        };
+        return setup.onResult(outcome);
     }
 
-    private Action checkServer(QueryResult result) {
-        if (result.rows().isEmpty()) {
-            return fail("cannot read the current role from pg_roles");
-        }
-        List<String> row = result.rows().get(0);
-        String walLevel = row.get(0);
-        serverVersionNum = Integer.parseInt(row.get(1));
-        long timeoutMillis = Long.parseLong(row.get(2));
-        boolean replication = "t".equals(row.get(3)) || "t".equals(row.get(4));
-        inRecovery = "t".equals(row.get(6));
-        if (!"logical".equals(walLevel)) {
-            return fail("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
-                    + " and restart the server");
-        }
-        if (serverVersionNum < 140000) {
-            return fail("PostgreSQL " + serverVersionNum / 10000 + " is not supported: pgrepl needs PostgreSQL 14 or later");
-        }
-        if (!replication) {
-            return fail("role \"" + row.get(5) + "\" may not replicate: grant it with ALTER ROLE " + row.get(5) + " REPLICATION");
-        }
-        if (twoPhase && serverVersionNum < 150000) {
-            return fail("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
-        }
-        if (failover && serverVersionNum < FailoverSlots.SINCE_VERSION_NUM) {
-            return stop(new ReplicationSlotException(slot, FailoverSlots.unsupported(slot, where(), serverVersionNum)));
-        }
-        walSenderTimeout = Duration.ofMillis(timeoutMillis);
-        statusInterval = configuredStatusInterval != null ? configuredStatusInterval : defaultStatusInterval(timeoutMillis);
-        int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
-        protocolVersion = maxProtocolVersion == 0 ? serverMax : Math.min(maxProtocolVersion, serverMax);
-        step = Step.PUBLICATIONS;
-        return Action.query(ReplicationCommands.findPublications(publications));
-    }
-
-    private static Duration defaultStatusInterval(long walSenderTimeoutMillis) {
-        if (walSenderTimeoutMillis <= 0) {
+    private static Duration defaultStatusInterval(Duration walSenderTimeout) {
+        if (walSenderTimeout.isZero()) {
             return MAX_STATUS_INTERVAL;
         }
-        Duration third = Duration.ofMillis(Math.max(walSenderTimeoutMillis / 3, 100));
+        Duration third = Duration.ofMillis(Math.max(walSenderTimeout.toMillis() / 3, 100));
         return third.compareTo(MAX_STATUS_INTERVAL) < 0 ? third : MAX_STATUS_INTERVAL;
-    }
-
-    private Action checkPublications(QueryResult result) {
-        Set<String> found = new HashSet<>();
-        result.rows().forEach(row -> found.add(row.get(0)));
-        List<String> missing = new ArrayList<>();
-        for (String publication : publications) {
-            if (!found.contains(publication)) {
-                missing.add(publication);
-            }
-        }
-        if (missing.isEmpty()) {
-            return findSlot();
-        }
-        if (!createPublication) {
-            return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
-                    + missing.get(0) + " FOR TABLE ...) or let pgrepl create it (createPublication)");
-        }
-        publicationsToCreate.clear();
-        publicationsToCreate.addAll(missing);
-        return nextPublicationOrSlot();
-    }
-
-    private Action nextPublicationOrSlot() {
-        String next = publicationsToCreate.poll();
-        if (next == null) {
-            return findSlot();
-        }
-        log.info("[{}] creating publication {} for {}", name(), next, publicationTables.isEmpty() ? "all tables" : publicationTables);
-        step = Step.CREATE_PUBLICATION;
-        return Action.query(ReplicationCommands.createPublication(next, publicationTables));
-    }
-
-    private Action findSlot() {
-        step = Step.SLOT;
-        return Action.query(ReplicationCommands.findSlot(slot, serverVersionNum));
-    }
-
-    private Action checkSlot(QueryResult result) {
-        if (result.rows().isEmpty()) {
-            return slotMissing();
-        }
-        SlotStatus found = SlotStatus.of(result.rows().get(0));
-        if (!"pgoutput".equals(found.plugin())) {
-            return fail("replication slot \"" + slot + "\" uses the output plugin " + found.plugin()
-                    + ", not pgoutput: drop it or choose another slot name");
-        }
-        if (found.invalidated()) {
-            return stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where(), found)));
-        }
-        if (inRecovery && found.isSynced()) {
-            // Not for this consumer to fix: the standby may be promoted any moment, or the host list has the primary.
-            return fail(FailoverSlots.syncedOnStandby(slot, where()));
-        }
-        if (found.activePid() != null) {
-            // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
-            return Action.standby("replication slot \"" + slot + "\" is active for PID " + found.activePid()
-                    + ": another consumer is streaming it");
-        }
-        if ("unreserved".equals(found.walStatus())) {
-            log.warn("[{}] replication slot {} on {} is about to lose WAL it needs (wal_status unreserved: it is behind by more"
-                    + " than max_wal_size); unless it catches up soon it will be invalidated", name(), slot, where());
-        }
-        slotKnown = !temporarySlot;
-        slotConfirmed = found.confirmedFlush();
-        if (failover && !inRecovery && !found.isFailover()) {
-            log.info("[{}] making replication slot {} a failover slot (ALTER_REPLICATION_SLOT ... (FAILOVER true))", name(), slot);
-            step = Step.ALTER_SLOT;
-            return Action.query(ReplicationCommands.enableFailover(slot));
-        }
-        return slotReady(slotConfirmed);
-    }
-
-    private Action slotMissing() {
-        if (slotKnown) {
-            return stop(new ReplicationSlotException(slot, FailoverSlots.lost(slot, where(), enqueuedCommitEnd)));
-        }
-        if (inRecovery && failover) {
-            return fail(FailoverSlots.missingOnStandby(slot, where()));
-        }
-        if (!createSlot) {
-            return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
-                    + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
-        }
-        log.info("[{}] creating {}{}replication slot {}", name(), temporarySlot ? "temporary " : "", failover ? "failover " : "", slot);
-        step = Step.CREATE_SLOT;
-        return Action.query(ReplicationCommands.createSlot(slot, temporarySlot, twoPhase, failover, serverVersionNum));
-    }
-
-    /** The slot exists and is ours to stream; a failover slot's servers are checked first. */
-    private Action slotReady(Lsn confirmed) {
-        slotKnown = !temporarySlot;
-        if (failover && !inRecovery) {
-            step = Step.FAILOVER_CHECK;
-            return Action.query(ReplicationCommands.FAILOVER_CHECK);
-        }
-        return startStreaming(confirmed);
-    }
-
-    /** Warns (once per run) about what would lose changes in a failover; the stream works either way until then. */
-    private Action checkFailoverSetup(QueryResult result) {
-        List<String> row = result.rows().get(0);
-        for (String warning : FailoverSlots.primaryWarnings(slot, where(), row.get(0), row.get(1))) {
-            if (failoverWarnings.add(warning)) {
-                log.warn("[{}] {}", name(), warning);
-            }
-        }
-        return startStreaming(slotConfirmed);
-    }
-
-    /** A failed setup step: a slot that cannot be streamed stops the connection, anything else is retried. */
-    private Action setupFailed(PgException error) {
-        if (FailoverSlots.isInvalidatedError(error)) {
-            return stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where(), error)));
-        }
-        if (slotKnown && FailoverSlots.isMissingSlotError(error)) {
-            return slotMissing();
-        }
-        return fail("setting up replication failed at " + step + ": " + error.getMessage());
     }
 
     private Action startStreaming(Lsn slotConfirmed) {
         // Start after what this handler already queued, so a reconnect does not hand the listener a
         // transaction twice; the server starts from the slot's own position when that is later.
         Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
+        int protocolVersion = setup.protocolVersion();
         decoder = new PgOutputDecoder(protocolVersion);
-        step = Step.STREAMING;
+        statusInterval = configuredStatusInterval != null ? configuredStatusInterval
+                : defaultStatusInterval(setup.walSenderTimeout());
         if (!timerRunning) {
             timerRunning = true;
             connection.sendAfter(STATUS_TICK, statusInterval);

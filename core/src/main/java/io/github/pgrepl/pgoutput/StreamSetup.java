@@ -1,0 +1,289 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.Action;
+import io.github.pgrepl.Lsn;
+import io.github.pgrepl.PgException;
+import io.github.pgrepl.QueryOutcome;
+import io.github.pgrepl.QueryResult;
+import io.github.pgrepl.ReplicationException;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queries a {@link PgOutputHandler} runs on each connect before it streams: the server (wal_level, version, the
+ * role, whether it is a standby), the publications (created when asked), the slot (created, made a failover slot, or
+ * found unusable) and, for a failover slot, the primary's failover settings. Then START_REPLICATION, whose failure
+ * still belongs here. One instance per handler, confined to the connection's thread, except the values read through
+ * the accessors.
+ */
+final class StreamSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamSetup.class);
+
+    /** What the settings ask for. */
+    record Settings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot, boolean failover,
+                    boolean createPublication, List<String> publicationTables, int maxProtocolVersion, boolean twoPhase) {
+    }
+
+    /** Where the setup ends; each returns the connection's next action. */
+    interface Outcome {
+        /** Stream the slot from {@code slotConfirmed} or later; the server was checked, see the accessors. */
+        Action ready(Lsn slotConfirmed);
+
+        /** A problem that may pass, or another host not have: disconnect, and reconnect if so configured. */
+        Action retry(String problem);
+
+        /** A problem reconnecting will not solve: stop the connection. */
+        Action stop(ReplicationException error);
+
+        /** The end of the last transaction handed to the listener in this run, for messages about what was lost. */
+        Lsn delivered();
+    }
+
+    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
+
+    private final Settings settings;
+    private final String name;
+    private final Supplier<String> where;
+    private final Outcome outcome;
+
+    private Step step;
+    private int serverVersionNum;
+    private boolean inRecovery;
+    private int protocolVersion;
+    private final Deque<String> publicationsToCreate = new ArrayDeque<>();
+    /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
+    private boolean slotKnown;
+    private Lsn slotConfirmed = Lsn.ZERO;
+
+    private volatile Duration walSenderTimeout;
+    /** Warnings about the failover setup, each logged once per run rather than on every reconnect. */
+    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
+
+    /**
+     * @param name the connection's name, for logs
+     * @param where the server of the current session, for messages
+     */
+    StreamSetup(Settings settings, String name, Supplier<String> where, Outcome outcome) {
+        this.settings = settings;
+        this.name = name;
+        this.where = where;
+        this.outcome = outcome;
+    }
+
+    /** The first query of a new session. */
+    Action begin() {
+        step = Step.SERVER;
+        return Action.query(ReplicationCommands.SERVER_CHECK);
+    }
+
+    Action onResult(QueryOutcome result) {
+        if (result instanceof QueryOutcome.Failure failed) {
+            return failed(failed.error());
+        }
+        QueryResult rows = ((QueryOutcome.Success) result).result();
+        return switch (step) {
+            case SERVER -> checkServer(rows);
+            case PUBLICATIONS -> checkPublications(rows);
+            case CREATE_PUBLICATION -> nextPublicationOrSlot();
+            case SLOT -> checkSlot(rows);
+            case CREATE_SLOT -> slotReady();
+            case ALTER_SLOT -> slotReady();
+            case FAILOVER_CHECK -> checkFailoverSettings(rows);
+            case STREAMING -> Action.noReply();
+        };
+    }
+
+    /** The server's {@code wal_sender_timeout} as of the last check; {@code null} before, {@link Duration#ZERO} when off. */
+    Duration walSenderTimeout() {
+        return walSenderTimeout;
+    }
+
+    /** The pgoutput protocol version to ask for: the highest the settings and the server both have. */
+    int protocolVersion() {
+        return protocolVersion;
+    }
+
+    List<String> failoverWarnings() {
+        synchronized (failoverWarnings) {
+            return List.copyOf(failoverWarnings);
+        }
+    }
+
+    private Action checkServer(QueryResult result) {
+        if (result.rows().isEmpty()) {
+            return outcome.retry("cannot read the current role from pg_roles");
+        }
+        List<String> row = result.rows().get(0);
+        String walLevel = row.get(0);
+        serverVersionNum = Integer.parseInt(row.get(1));
+        long timeoutMillis = Long.parseLong(row.get(2));
+        boolean replication = "t".equals(row.get(3)) || "t".equals(row.get(4));
+        inRecovery = "t".equals(row.get(6));
+        if (!"logical".equals(walLevel)) {
+            return outcome.retry("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in"
+                    + " postgresql.conf and restart the server");
+        }
+        if (serverVersionNum < 140000) {
+            return outcome.retry("PostgreSQL " + serverVersionNum / 10000 + " is not supported: pgrepl needs PostgreSQL 14 or later");
+        }
+        if (!replication) {
+            return outcome.retry("role \"" + row.get(5) + "\" may not replicate: grant it with ALTER ROLE " + row.get(5)
+                    + " REPLICATION");
+        }
+        if (settings.twoPhase() && serverVersionNum < 150000) {
+            return outcome.retry("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
+        }
+        if (settings.failover() && serverVersionNum < FailoverSlots.SINCE_VERSION_NUM) {
+            return outcome.stop(new ReplicationSlotException(settings.slot(),
+                    FailoverSlots.unsupported(settings.slot(), where.get(), serverVersionNum)));
+        }
+        walSenderTimeout = Duration.ofMillis(Math.max(timeoutMillis, 0));
+        int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
+        protocolVersion = settings.maxProtocolVersion() == 0 ? serverMax : Math.min(settings.maxProtocolVersion(), serverMax);
+        step = Step.PUBLICATIONS;
+        return Action.query(ReplicationCommands.findPublications(settings.publications()));
+    }
+
+    private Action checkPublications(QueryResult result) {
+        Set<String> found = new HashSet<>();
+        result.rows().forEach(row -> found.add(row.get(0)));
+        List<String> missing = new ArrayList<>();
+        for (String publication : settings.publications()) {
+            if (!found.contains(publication)) {
+                missing.add(publication);
+            }
+        }
+        if (missing.isEmpty()) {
+            return findSlot();
+        }
+        if (!settings.createPublication()) {
+            return outcome.retry("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
+                    + missing.get(0) + " FOR TABLE ...) or let pgrepl create it (createPublication)");
+        }
+        publicationsToCreate.clear();
+        publicationsToCreate.addAll(missing);
+        return nextPublicationOrSlot();
+    }
+
+    private Action nextPublicationOrSlot() {
+        String next = publicationsToCreate.poll();
+        if (next == null) {
+            return findSlot();
+        }
+        List<String> tables = settings.publicationTables();
+        log.info("[{}] creating publication {} for {}", name, next, tables.isEmpty() ? "all tables" : tables);
+        step = Step.CREATE_PUBLICATION;
+        return Action.query(ReplicationCommands.createPublication(next, tables));
+    }
+
+    private Action findSlot() {
+        step = Step.SLOT;
+        return Action.query(ReplicationCommands.findSlot(settings.slot(), serverVersionNum));
+    }
+
+    private Action checkSlot(QueryResult result) {
+        String slot = settings.slot();
+        if (result.rows().isEmpty()) {
+            return slotMissing();
+        }
+        SlotStatus found = SlotStatus.of(result.rows().get(0));
+        if (!"pgoutput".equals(found.plugin())) {
+            return outcome.retry("replication slot \"" + slot + "\" uses the output plugin " + found.plugin()
+                    + ", not pgoutput: drop it or choose another slot name");
+        }
+        if (found.invalidated()) {
+            return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where.get(), found)));
+        }
+        if (inRecovery && found.isSynced()) {
+            // Not for this consumer to fix: the standby may be promoted any moment, or the host list has the primary.
+            return outcome.retry(FailoverSlots.syncedOnStandby(slot, where.get()));
+        }
+        if (found.activePid() != null) {
+            // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
+            return Action.standby("replication slot \"" + slot + "\" is active for PID " + found.activePid()
+                    + ": another consumer is streaming it");
+        }
+        if ("unreserved".equals(found.walStatus())) {
+            log.warn("[{}] replication slot {} on {} is about to lose WAL it needs (wal_status unreserved: it is behind by more"
+                    + " than max_wal_size); unless it catches up soon it will be invalidated", name, slot, where.get());
+        }
+        slotConfirmed = found.confirmedFlush();
+        if (settings.failover() && !inRecovery && !found.isFailover()) {
+            log.info("[{}] making replication slot {} a failover slot (ALTER_REPLICATION_SLOT ... (FAILOVER true))", name, slot);
+            step = Step.ALTER_SLOT;
+            return Action.query(ReplicationCommands.enableFailover(slot));
+        }
+        return slotReady();
+    }
+
+    private Action slotMissing() {
+        String slot = settings.slot();
+        if (slotKnown) {
+            return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.lost(slot, where.get(), outcome.delivered())));
+        }
+        if (inRecovery && settings.failover()) {
+            return outcome.retry(FailoverSlots.missingOnStandby(slot, where.get()));
+        }
+        if (!settings.createSlot()) {
+            return outcome.retry("replication slot \"" + slot + "\" does not exist: create it (SELECT"
+                    + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
+        }
+        log.info("[{}] creating {}{}replication slot {}", name, settings.temporarySlot() ? "temporary " : "",
+                settings.failover() ? "failover " : "", slot);
+        slotConfirmed = Lsn.ZERO;
+        step = Step.CREATE_SLOT;
+        return Action.query(ReplicationCommands.createSlot(slot, settings.temporarySlot(), settings.twoPhase(),
+                settings.failover(), serverVersionNum));
+    }
+
+    /** The slot exists and is ours to stream; for a failover slot the primary's settings are checked first. */
+    private Action slotReady() {
+        slotKnown = !settings.temporarySlot(); // a temporary slot ends with its session, by design
+        if (settings.failover() && !inRecovery) {
+            step = Step.FAILOVER_CHECK;
+            return Action.query(ReplicationCommands.FAILOVER_CHECK);
+        }
+        return stream();
+    }
+
+    /** Warns (once per run) about what would lose changes in a failover; the stream works either way until then. */
+    private Action checkFailoverSettings(QueryResult result) {
+        List<String> row = result.rows().get(0);
+        for (String warning : FailoverSlots.primaryWarnings(settings.slot(), where.get(), row.get(0), row.get(1))) {
+            if (failoverWarnings.add(warning)) {
+                log.warn("[{}] {}", name, warning);
+            }
+        }
+        return stream();
+    }
+
+    private Action stream() {
+        step = Step.STREAMING;
+        return outcome.ready(slotConfirmed);
+    }
+
+    /** A query or START_REPLICATION failed: a slot that cannot be streamed stops the connection, the rest is retried. */
+    private Action failed(PgException error) {
+        String slot = settings.slot();
+        if (FailoverSlots.isInvalidatedError(error)) {
+            return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where.get(), error)));
+        }
+        if (slotKnown && FailoverSlots.isMissingSlotError(error)) {
+            return slotMissing();
+        }
+        return outcome.retry("setting up replication failed at " + step + ": " + error.getMessage());
+    }
+}
