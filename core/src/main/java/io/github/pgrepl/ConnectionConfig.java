@@ -1,5 +1,6 @@
 package io.github.pgrepl;
 
+import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.URLDecoder;
@@ -41,6 +42,7 @@ public final class ConnectionConfig {
     private final Path sslCert;
     private final Path sslKey;
     private final ChannelBinding channelBinding;
+    private final String requireAuth;
     private final String applicationName;
     private final Duration connectTimeout;
     private final Duration queryTimeout;
@@ -67,6 +69,7 @@ public final class ConnectionConfig {
         this.sslCert = b.sslCert;
         this.sslKey = b.sslKey;
         this.channelBinding = b.channelBinding;
+        this.requireAuth = b.requireAuth;
         this.applicationName = b.applicationName;
         this.connectTimeout = b.connectTimeout;
         this.queryTimeout = b.queryTimeout;
@@ -147,6 +150,15 @@ public final class ConnectionConfig {
 
     public ChannelBinding channelBinding() {
         return channelBinding;
+    }
+
+    /**
+     * libpq's {@code require_auth}: the authentication methods the server may ask for ({@code password}, {@code md5},
+     * {@code scram-sha-256}, {@code none} for none at all), comma-separated, or those it may not, each after a
+     * {@code !}; or {@code null} for any. A request the setting does not allow is refused before any secret is sent.
+     */
+    public String requireAuth() {
+        return requireAuth;
     }
 
     public String applicationName() {
@@ -232,6 +244,7 @@ public final class ConnectionConfig {
         b.sslCert = sslCert;
         b.sslKey = sslKey;
         b.channelBinding = channelBinding;
+        b.requireAuth = requireAuth;
         b.applicationName = applicationName;
         b.connectTimeout = connectTimeout;
         b.queryTimeout = queryTimeout;
@@ -268,6 +281,7 @@ public final class ConnectionConfig {
         private Path sslCert;
         private Path sslKey;
         private ChannelBinding channelBinding = ChannelBinding.PREFER;
+        private String requireAuth;
         private String applicationName = "pgrepl";
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
@@ -341,6 +355,17 @@ public final class ConnectionConfig {
 
         public Builder channelBinding(ChannelBinding channelBinding) {
             this.channelBinding = Objects.requireNonNull(channelBinding, "channelBinding");
+            return this;
+        }
+
+        /**
+         * See {@link ConnectionConfig#requireAuth()}; {@code null} or empty for any method.
+         *
+         * @throws IllegalArgumentException for an unknown, repeated or mixed (negated and not) method, as libpq
+         */
+        public Builder requireAuth(String requireAuth) {
+            RequireAuth.parse(requireAuth);
+            this.requireAuth = requireAuth == null || requireAuth.isEmpty() ? null : requireAuth;
             return this;
         }
 
@@ -429,6 +454,11 @@ public final class ConnectionConfig {
         public ConnectionConfig build() {
             if (user == null) {
                 throw new IllegalArgumentException("user is required: set it with user(..) or in the URL");
+            }
+            RequireAuth allowed = RequireAuth.parse(requireAuth);
+            if (channelBinding == ChannelBinding.REQUIRE && allowed != null && !allowed.allowsScram()) {
+                throw new IllegalArgumentException("channel_binding=require needs scram-sha-256, which require_auth \""
+                        + requireAuth + "\" does not allow: allow scram-sha-256, or set channel binding to prefer");
             }
             return new ConnectionConfig(this);
         }
@@ -568,6 +598,7 @@ public final class ConnectionConfig {
                         case "sslcert" -> builder.sslCert(Path.of(value));
                         case "sslkey" -> builder.sslKey(Path.of(value));
                         case "channel_binding", "channelBinding" -> builder.channelBinding(ChannelBinding.parse(value));
+                        case "require_auth" -> builder.requireAuth(value);
                         case "application_name", "ApplicationName" -> builder.applicationName(value);
                         case "connect_timeout", "connectTimeout" -> builder.connectTimeout(Duration.ofSeconds(Long.parseLong(value)));
                         case "dbname" -> builder.database(value);
@@ -575,7 +606,7 @@ public final class ConnectionConfig {
                         case "port" -> builder.port(parsePort(url, value));
                         case "options", "replication" -> builder.parameter(key, value);
                         default -> throw new IllegalArgumentException("unknown parameter '" + key + "'; supported: user, password,"
-                                + " sslmode, ssl, sslrootcert, sslcert, sslkey, channel_binding, application_name,"
+                                + " sslmode, ssl, sslrootcert, sslcert, sslkey, channel_binding, require_auth, application_name,"
                                 + " connect_timeout, dbname, host, port, options, replication");
                     }
                 } catch (NumberFormatException e) {

@@ -100,6 +100,23 @@ class AuthenticationIT {
         assertThat(fullText(failure)).doesNotContain(PgServer.PASSWORD);
     }
 
+    @Test
+    void requireAuthAcceptsTheMethodsItAllowsAndRefusesTheOthersBeforeSendingAPassword() {
+        assertThat(connect(config(pg.server()).user(PgServer.SCRAM_USER).password(PgServer.PASSWORD)
+                .requireAuth("scram-sha-256"))).isEqualTo("SCRAM-SHA-256");
+        assertThat(connect(config(pg.server()).user(PgServer.MD5_USER).password(PgServer.PASSWORD)
+                .requireAuth("!password"))).isEqualTo("md5");
+        assertThat(connect(config(pg.server()).user(PgServer.TRUST_USER).requireAuth("none"))).isEqualTo("trust");
+
+        Throwable md5 = catchThrowable(() -> ReplicationConnection.start(config(pg.server()).user(PgServer.MD5_USER)
+                .password(PgServer.PASSWORD).requireAuth("scram-sha-256").build(), new ReplicationHandler() { }));
+        assertThat(md5).hasMessageContaining("authentication method requirement \"scram-sha-256\" failed: server requested"
+                + " a hashed password");
+        Throwable trust = catchThrowable(() -> ReplicationConnection.start(config(pg.server()).user(PgServer.TRUST_USER)
+                .requireAuth("!none").build(), new ReplicationHandler() { }));
+        assertThat(trust).hasMessageContaining("server did not complete authentication");
+    }
+
     private static String connect(ConnectionConfig.Builder config) {
         try (ReplicationConnection connection = ReplicationConnection.start(config.build(), new ReplicationHandler() { })) {
             assertThat(connection.status().state()).isEqualTo(ConnectionState.CONNECTED);
