@@ -30,6 +30,12 @@ public final class ConnectionConfig {
     /** See {@link #minReadInterval()}. */
     public static final Duration DEFAULT_MIN_READ_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_MIN_READ_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * libpq's {@code sslrootcert=system}: trust the JVM's trust store (its public CAs, or what
+     * {@code javax.net.ssl.trustStore} names) and always check the host name, so only with sslmode verify-full,
+     * which is then the default.
+     */
+    public static final Path SSL_ROOT_CERT_SYSTEM = Path.of("system");
 
     private final String name;
     private final String host;
@@ -64,7 +70,7 @@ public final class ConnectionConfig {
         this.user = b.user;
         this.database = b.database != null ? b.database : b.user;
         this.password = b.password;
-        this.sslMode = b.sslMode;
+        this.sslMode = b.effectiveSslMode();
         this.sslRootCert = b.sslRootCert;
         this.sslCert = b.sslCert;
         this.sslKey = b.sslKey;
@@ -133,7 +139,10 @@ public final class ConnectionConfig {
         return sslMode;
     }
 
-    /** PEM file of the certificates trusted for verify-ca / verify-full, or {@code null} for the default. */
+    /**
+     * PEM file of the certificates trusted for verify-ca / verify-full, {@link #SSL_ROOT_CERT_SYSTEM} for the JVM's
+     * trust store, or {@code null} for libpq's default {@code ~/.postgresql/root.crt} (an error when missing).
+     */
     public Path sslRootCert() {
         return sslRootCert;
     }
@@ -276,7 +285,8 @@ public final class ConnectionConfig {
         private String database;
         private String user;
         private String password;
-        private SslMode sslMode = SslMode.PREFER;
+        /** {@code null} until set: prefer, or verify-full with sslrootcert=system. */
+        private SslMode sslMode;
         private Path sslRootCert;
         private Path sslCert;
         private Path sslKey;
@@ -338,6 +348,7 @@ public final class ConnectionConfig {
             return this;
         }
 
+        /** See {@link ConnectionConfig#sslRootCert()}. */
         public Builder sslRootCert(Path sslRootCert) {
             this.sslRootCert = sslRootCert;
             return this;
@@ -455,12 +466,25 @@ public final class ConnectionConfig {
             if (user == null) {
                 throw new IllegalArgumentException("user is required: set it with user(..) or in the URL");
             }
+            if (SSL_ROOT_CERT_SYSTEM.equals(sslRootCert) && effectiveSslMode() != SslMode.VERIFY_FULL) {
+                throw new IllegalArgumentException("weak sslmode \"" + sslMode.value() + "\" may not be used with"
+                        + " sslrootcert=system (use \"verify-full\"): the JVM's public CAs vouch for any domain, so the host name"
+                        + " must be checked");
+            }
             RequireAuth allowed = RequireAuth.parse(requireAuth);
             if (channelBinding == ChannelBinding.REQUIRE && allowed != null && !allowed.allowsScram()) {
                 throw new IllegalArgumentException("channel_binding=require needs scram-sha-256, which require_auth \""
                         + requireAuth + "\" does not allow: allow scram-sha-256, or set channel binding to prefer");
             }
             return new ConnectionConfig(this);
+        }
+
+        /** The sslmode set, else libpq's default: verify-full with sslrootcert=system, prefer otherwise. */
+        private SslMode effectiveSslMode() {
+            if (sslMode != null) {
+                return sslMode;
+            }
+            return SSL_ROOT_CERT_SYSTEM.equals(sslRootCert) ? SslMode.VERIFY_FULL : SslMode.PREFER;
         }
 
         private static String requireText(String value, String what) {

@@ -4,6 +4,8 @@ import static io.github.pgrepl.ReplicationFixtures.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.pgrepl.testsupport.BackendScript;
+import io.github.pgrepl.testsupport.FakeBackend;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
@@ -81,10 +83,13 @@ class AuthenticationIT {
     }
 
     @Test
-    void verifyCaRejectsAnUntrustedCertificate() {
-        ConnectionConfig config = config(pg.server()).sslMode(SslMode.VERIFY_CA).user(PgServer.TRUST_USER).build();
-
-        Throwable failure = catchThrowable(() -> ReplicationConnection.start(config, new ReplicationHandler() { }));
+    void verifyCaRejectsACertificateAnotherCaSigned() {
+        Throwable failure;
+        try (FakeBackend otherCa = FakeBackend.startWithTls(BackendScript.builder().build())) {
+            ConnectionConfig config = config(pg.server()).sslMode(SslMode.VERIFY_CA).sslRootCert(otherCa.caCertificate())
+                    .user(PgServer.TRUST_USER).build();
+            failure = catchThrowable(() -> ReplicationConnection.start(config, new ReplicationHandler() { }));
+        }
 
         assertThat(failure).hasMessageContaining("TLS handshake").hasMessageContaining("verify-ca");
     }
