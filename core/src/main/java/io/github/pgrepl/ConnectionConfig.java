@@ -3,13 +3,10 @@ package io.github.pgrepl;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -98,12 +95,14 @@ public final class ConnectionConfig {
     /**
      * A builder pre-filled from a libpq URL ({@code postgresql://user:secret@host:5432/db?sslmode=verify-full})
      * or a pgjdbc URL ({@code jdbc:postgresql://host/db?user=app&password=secret}). Understood query
-     * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert},
-     * {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code application_name}
-     * ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds), {@code options}
-     * and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert} (a file, or
+     * {@code system}), {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code require_auth},
+     * {@code application_name} ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds),
+     * {@code options} and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * The user info is read as libpq reads it: characters such as {@code / ? # @ &} in a user name or password must
+     * be percent-encoded ({@code %2F}, {@code %3F}, {@code %23}, {@code %40}, {@code %26}).
      *
-     * @throws IllegalArgumentException naming what is wrong; the message never contains the password
+     * @throws IllegalArgumentException naming what is wrong; the message never contains the password or a piece of it
      */
     public static Builder fromUrl(String url) {
         return ConnectionUrl.parse(url);
@@ -499,178 +498,6 @@ public final class ConnectionConfig {
                 throw new IllegalArgumentException(what + " must be a positive duration, was " + value);
             }
             return value;
-        }
-    }
-
-    /** Parses libpq and pgjdbc URLs; every message masks the password. */
-    private static final class ConnectionUrl {
-
-        static Builder parse(String url) {
-            if (url == null || url.isBlank()) {
-                throw new IllegalArgumentException("The connection URL is empty: expected postgresql://user@host:5432/db");
-            }
-            String rest = url.trim();
-            boolean jdbc = rest.regionMatches(true, 0, "jdbc:", 0, 5);
-            if (jdbc) {
-                rest = rest.substring(5);
-            }
-            int schemeEnd = rest.indexOf("://");
-            String scheme = schemeEnd < 0 ? "" : rest.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
-            if (!scheme.equals("postgresql") && !scheme.equals("postgres")) {
-                throw invalid(url, "it must start with postgresql:// or jdbc:postgresql://");
-            }
-            rest = rest.substring(schemeEnd + 3);
-
-            String query = null;
-            int questionMark = rest.indexOf('?');
-            if (questionMark >= 0) {
-                query = rest.substring(questionMark + 1);
-                rest = rest.substring(0, questionMark);
-            }
-            String path = null;
-            int slash = rest.indexOf('/');
-            if (slash >= 0) {
-                path = rest.substring(slash + 1);
-                rest = rest.substring(0, slash);
-            }
-            Builder builder = ConnectionConfig.builder();
-            int at = rest.lastIndexOf('@');
-            if (at >= 0) {
-                String userInfo = rest.substring(0, at);
-                rest = rest.substring(at + 1);
-                int colon = userInfo.indexOf(':');
-                String user = decode(url, colon < 0 ? userInfo : userInfo.substring(0, colon));
-                if (!user.isEmpty()) {
-                    builder.user(user);
-                }
-                if (colon >= 0) {
-                    builder.password(decode(url, userInfo.substring(colon + 1)));
-                }
-            }
-            parseHostPort(url, rest, builder);
-            if (path != null && !path.isEmpty()) {
-                builder.database(decode(url, path));
-            }
-            if (query != null && !query.isEmpty()) {
-                applyParameters(url, query, builder);
-            }
-            return builder;
-        }
-
-        private static void parseHostPort(String url, String hostPort, Builder builder) {
-            if (hostPort.contains(",")) {
-                throw invalid(url, "several hosts are not supported; give one host (use one connection per host)");
-            }
-            String host = hostPort;
-            String port = null;
-            if (hostPort.startsWith("[")) {
-                int close = hostPort.indexOf(']');
-                if (close < 0) {
-                    throw invalid(url, "an IPv6 address must be closed with ']'");
-                }
-                host = hostPort.substring(1, close);
-                String after = hostPort.substring(close + 1);
-                if (after.startsWith(":")) {
-                    port = after.substring(1);
-                } else if (!after.isEmpty()) {
-                    throw invalid(url, "unexpected '" + after + "' after the IPv6 address");
-                }
-            } else {
-                int colon = hostPort.lastIndexOf(':');
-                if (colon >= 0) {
-                    host = hostPort.substring(0, colon);
-                    port = hostPort.substring(colon + 1);
-                }
-            }
-            if (!host.isEmpty()) {
-                builder.host(decode(url, host));
-            }
-            if (port != null) {
-                builder.port(parsePort(url, port));
-            }
-        }
-
-        private static int parsePort(String url, String port) {
-            try {
-                int value = Integer.parseInt(port);
-                if (value >= 1 && value <= 65535) {
-                    return value;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw invalid(url, "the port '" + port + "' is not a number from 1 to 65535");
-        }
-
-        private static void applyParameters(String url, String query, Builder builder) {
-            SslMode sslMode = null;
-            boolean ssl = false;
-            for (String pair : query.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String key = decode(url, eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(url, pair.substring(eq + 1));
-                try {
-                    switch (key) {
-                        case "user" -> builder.user(value);
-                        case "password" -> builder.password(value);
-                        case "sslmode" -> sslMode = SslMode.parse(value);
-                        case "ssl" -> ssl = value.isEmpty() || Boolean.parseBoolean(value);
-                        case "sslrootcert" -> builder.sslRootCert(Path.of(value));
-                        case "sslcert" -> builder.sslCert(Path.of(value));
-                        case "sslkey" -> builder.sslKey(Path.of(value));
-                        case "channel_binding", "channelBinding" -> builder.channelBinding(ChannelBinding.parse(value));
-                        case "require_auth" -> builder.requireAuth(value);
-                        case "application_name", "ApplicationName" -> builder.applicationName(value);
-                        case "connect_timeout", "connectTimeout" -> builder.connectTimeout(Duration.ofSeconds(Long.parseLong(value)));
-                        case "dbname" -> builder.database(value);
-                        case "host" -> builder.host(value);
-                        case "port" -> builder.port(parsePort(url, value));
-                        case "options", "replication" -> builder.parameter(key, value);
-                        default -> throw new IllegalArgumentException("unknown parameter '" + key + "'; supported: user, password,"
-                                + " sslmode, ssl, sslrootcert, sslcert, sslkey, channel_binding, require_auth, application_name,"
-                                + " connect_timeout, dbname, host, port, options, replication");
-                    }
-                } catch (NumberFormatException e) {
-                    throw invalid(url, "parameter '" + key + "' must be a whole number of seconds, was '" + value + "'");
-                } catch (IllegalArgumentException e) {
-                    throw invalid(url, e.getMessage());
-                }
-            }
-            if (sslMode != null) {
-                builder.sslMode(sslMode);
-            } else if (ssl) {
-                builder.sslMode(SslMode.VERIFY_FULL); // pgjdbc's meaning of ssl=true
-            }
-        }
-
-        private static String decode(String url, String text) {
-            try {
-                return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw invalid(url, "it has a malformed %-escape");
-            }
-        }
-
-        private static IllegalArgumentException invalid(String url, String why) {
-            return new IllegalArgumentException("Invalid connection URL '" + mask(url) + "': " + why);
-        }
-
-        /** The URL with any password replaced, for messages. */
-        static String mask(String url) {
-            String masked = url.replaceAll("(?i)(password=)[^&]*", "$1****");
-            int scheme = masked.indexOf("://");
-            int at = masked.lastIndexOf('@');
-            int slash = scheme < 0 ? -1 : masked.indexOf('/', scheme + 3);
-            if (scheme >= 0 && at > scheme && (slash < 0 || at < slash)) {
-                int colon = masked.indexOf(':', scheme + 3);
-                if (colon >= 0 && colon < at) {
-                    masked = masked.substring(0, colon + 1) + "****" + masked.substring(at);
-                }
-            }
-            return masked;
         }
     }
 }
