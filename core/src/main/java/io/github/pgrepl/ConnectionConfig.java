@@ -1,5 +1,6 @@
 package io.github.pgrepl;
 
+import io.github.pgrepl.internal.SessionSettings;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
@@ -449,9 +450,18 @@ public final class ConnectionConfig {
             return this;
         }
 
-        /** A startup parameter (a GUC such as {@code DateStyle}, or {@code replication}). */
+        /**
+         * A startup parameter (a GUC such as {@code search_path}, or {@code replication}). The settings that decide
+         * how values are printed (DateStyle, IntervalStyle, extra_float_digits, client_encoding) are pgrepl's to set.
+         */
         public Builder parameter(String name, String value) {
-            parameters.put(requireText(name, "parameter name"), Objects.requireNonNull(value, "parameter value"));
+            requireText(name, "parameter name");
+            Objects.requireNonNull(value, "parameter value");
+            if (SessionSettings.isPinned(name) || name.equals("options") && SessionSettings.mentionsPinned(value)) {
+                throw new IllegalArgumentException("pgrepl sets " + SessionSettings.PINNED + " itself, to read values as the"
+                        + " server prints them; leave them out of the startup parameters");
+            }
+            parameters.put(name, value);
             return this;
         }
 

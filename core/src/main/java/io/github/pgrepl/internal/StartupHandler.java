@@ -141,11 +141,11 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
         parameters.put("user", config.user());
         parameters.put("database", config.database());
         parameters.put("replication", "database");
-        parameters.put("client_encoding", "UTF8");
         if (config.applicationName() != null && !config.applicationName().isEmpty()) {
             parameters.put("application_name", config.applicationName());
         }
         parameters.putAll(config.parameters());
+        parameters.putAll(SessionSettings.PINNED); // how values are printed: ConnectionConfig refuses to override these
         auth = new AuthenticationExchange(config.user(), config.password(), config.channelBinding(),
                 RequireAuth.parse(config.requireAuth()), tls);
         ctx.writeAndFlush(FrontendMessages.startup(ctx.alloc(), parameters));
@@ -160,7 +160,12 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
         ByteBuf body = BackendMessageDecoder.body(frame);
         switch (type) {
             case 'R' -> onAuthentication(ctx, body);
-            case 'S' -> serverParameters.put(FrontendMessages.readCString(body), FrontendMessages.readCString(body));
+            case 'S' -> {
+                String name = FrontendMessages.readCString(body);
+                String value = FrontendMessages.readCString(body);
+                SessionSettings.checkReported(name, value);
+                serverParameters.put(name, value);
+            }
             case 'K' -> backendPid = body.readInt();
             case 'E' -> fail(ctx, withStartupHint(ErrorResponses.exception(body)));
             case 'N', 'v' -> {
