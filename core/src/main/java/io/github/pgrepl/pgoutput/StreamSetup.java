@@ -6,6 +6,7 @@ import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
 import io.github.pgrepl.ReplicationException;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,7 +53,7 @@ final class StreamSetup {
         Lsn delivered();
     }
 
-    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
+    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
 
     private final Settings settings;
     private final String name;
@@ -63,6 +64,8 @@ final class StreamSetup {
     private int serverVersionNum;
     private boolean inRecovery;
     private int protocolVersion;
+    /** Domains and enums, read at each connect: their values arrive in their base type's format. */
+    private TypeResolver types = TypeResolver.BUILT_IN;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
@@ -96,6 +99,11 @@ final class StreamSetup {
         QueryResult rows = ((QueryOutcome.Success) result).result();
         return switch (step) {
             case SERVER -> checkServer(rows);
+            case TYPES -> {
+                types = TypeResolver.fromCatalog(rows.rows());
+                step = Step.PUBLICATIONS;
+                yield Action.query(ReplicationCommands.findPublications(settings.publications()));
+            }
             case PUBLICATIONS -> checkPublications(rows);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
             case SLOT -> checkSlot(rows);
@@ -114,6 +122,11 @@ final class StreamSetup {
     /** The pgoutput protocol version to ask for: the highest the settings and the server both have. */
     int protocolVersion() {
         return protocolVersion;
+    }
+
+    /** The server's domains and enums, as of the last check. */
+    TypeResolver types() {
+        return types;
     }
 
     List<String> failoverWarnings() {
@@ -153,8 +166,8 @@ final class StreamSetup {
         walSenderTimeout = Duration.ofMillis(Math.max(timeoutMillis, 0));
         int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
         protocolVersion = settings.maxProtocolVersion() == 0 ? serverMax : Math.min(settings.maxProtocolVersion(), serverMax);
-        step = Step.PUBLICATIONS;
-        return Action.query(ReplicationCommands.findPublications(settings.publications()));
+        step = Step.TYPES;
+        return Action.query(TypeResolver.CATALOG_QUERY);
     }
 
     private Action checkPublications(QueryResult result) {
