@@ -24,7 +24,7 @@ class StartupFailureAnalysisTest {
     private static final String SECRET = "Sup3r-S3cret";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class, ReplicationListenerAutoConfiguration.class))
             .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class);
 
     @Test
