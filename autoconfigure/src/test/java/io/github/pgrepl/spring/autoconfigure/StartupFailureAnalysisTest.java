@@ -139,6 +139,32 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aMaxBackoffBelowTheRetryBackoff() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.retry-backoff=5s",
+                ORDERS + "listener.max-backoff=2s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.max-backoff'")
+                    .contains("below listener.retry-backoff (PT5S)");
+            assertThat(analysis.getAction()).contains("at least PT5S");
+        });
+    }
+
+    @Test
+    void aDeadLetterTableThatIsNoPlainName() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.dead-letter-table=x; DROP TABLE y"),
+                analysis -> {
+                    assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.dead-letter-table'");
+                    assertThat(analysis.getAction()).contains("table or schema.table");
+                });
+    }
+
+    @Test
+    void aTinyTransactionBound() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.transaction-max-bytes=10B"),
+                analysis -> assertThat(analysis.getDescription())
+                        .contains("'pgrepl.connections.orders.listener.transaction-max-bytes'").contains("below the minimum"));
+    }
+
+    @Test
     void theAnalyzersAreRegistered() {
         assertThat(SpringFactoriesLoader.forDefaultResourceLocation()
                 .load(FailureAnalyzer.class, (type, implementation, notInstantiable) -> { }))

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.backoff.ExponentialBackOff;
 
@@ -83,7 +84,8 @@ public final class ReplicationErrorHandlers {
 
     private ChangeRecoverer deadLetter(ConnectionSettings settings) {
         String property = "pgrepl.connections." + settings.name() + ".listener.recoverer";
-        ClassLoader classLoader = getClass().getClassLoader();
+        ClassLoader classLoader = beanFactory instanceof ConfigurableBeanFactory configurable
+                && configurable.getBeanClassLoader() != null ? configurable.getBeanClassLoader() : getClass().getClassLoader();
         if (!ClassUtils.isPresent("org.springframework.jdbc.core.simple.JdbcClient", classLoader)
                 || !ClassUtils.isPresent("tools.jackson.databind.ObjectMapper", classLoader)) {
             throw new InvalidReplicationPropertyException(property, "is dead-letter, which " + DEAD_LETTER_CLASSES_MISSING,

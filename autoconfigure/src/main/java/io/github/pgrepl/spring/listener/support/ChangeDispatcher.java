@@ -123,6 +123,10 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         return listeners;
     }
 
+    public ReplicationErrorHandler errorHandler() {
+        return errorHandler;
+    }
+
     /** Whether every method takes raw events (which may see in-progress transactions streamed). */
     public boolean onlyRawEvents() {
         return !needsChanges;
@@ -333,14 +337,15 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     private void deliver(ListenerMethod listener, ChangeEvent event, Change<Row> change, ChangeTransaction whole,
                          Argument argument) throws InterruptedException {
         int attempts = 0;
+        int failedAttemptsHere = 0;
         Instant since = null;
         while (true) {
             Throwable error;
             try {
                 listener.invoke(argument.get());
-                if (since != null) {
+                if (failedAttemptsHere > 0) {
                     log.info("[{}] Listener '{}' processed {} after {} failed attempt(s)", connection, listener.id(),
-                            describe(event, change, whole), attempts);
+                            describe(event, change, whole), failedAttemptsHere);
                     failure = null;
                 }
                 return;
@@ -353,6 +358,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
                 throw closed();
             }
             attempts++;
+            failedAttemptsHere++;
             since = since == null ? clock.instant() : since;
             failedAttempts.increment();
             FailedChange failed = new FailedChange(connection, listener.id(), event, change, whole, error, attempts, since);

@@ -6,9 +6,11 @@ import io.github.pgrepl.spring.listener.ReplicationListener;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodIntrospector;
@@ -84,9 +86,15 @@ public final class ReplicationListenerEndpoints {
         return endpoints;
     }
 
+    /** By name, then parameter types: reflection gives methods in no set order, and delivery order must not vary. */
     private static Map<Method, ReplicationListener> listenerMethods(Class<?> type) {
-        return MethodIntrospector.selectMethods(type, (MethodIntrospector.MetadataLookup<ReplicationListener>) method ->
-                AnnotatedElementUtils.findMergedAnnotation(method, ReplicationListener.class));
+        Map<Method, ReplicationListener> found = MethodIntrospector.selectMethods(type,
+                (MethodIntrospector.MetadataLookup<ReplicationListener>) method ->
+                        AnnotatedElementUtils.findMergedAnnotation(method, ReplicationListener.class));
+        Map<Method, ReplicationListener> sorted = new TreeMap<>(Comparator.comparing(Method::getName)
+                .thenComparing(method -> Arrays.toString(method.getParameterTypes())));
+        sorted.putAll(found);
+        return sorted;
     }
 
     private static String id(ReplicationListener annotation, StringValueResolver placeholders, String fallback) {
