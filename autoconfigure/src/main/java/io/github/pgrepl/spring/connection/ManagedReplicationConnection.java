@@ -215,7 +215,7 @@ public final class ManagedReplicationConnection {
      */
     public void stopStreaming(String reason) {
         log.error("Replication connection '{}' stops streaming: {}. Restart it once fixed: POST /actuator/pgrepl/{}"
-                + " {{\"action\":\"restart\"}}", name(), reason, name());
+                + " {\"action\":\"restart\"}", name(), reason, name());
         connection.send(new TrackingHandler.StopStreaming(reason));
     }
 

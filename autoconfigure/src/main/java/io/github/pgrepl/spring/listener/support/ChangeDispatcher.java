@@ -366,11 +366,11 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
             ErrorDecision decision = decide(failed);
             if (decision instanceof ErrorDecision.Retry retry) {
                 if (attempts == 1) {
-                    log.warn("[{}] Listener '{}' failed on {}; retrying in {}", connection, listener.id(), failed.describe(),
-                            retry.delay(), error);
+                    log.warn("[{}] Listener '{}' failed on {}; retrying in {} ms", connection, listener.id(),
+                            failed.describe(), retry.delay().toMillis(), error);
                 } else {
-                    log.warn("[{}] Listener '{}' failed {} times on {} since {}; retrying in {}: {}", connection,
-                            listener.id(), attempts, failed.describe(), since, retry.delay(), error.toString());
+                    log.warn("[{}] Listener '{}' failed {} times on {} since {}; retrying in {} ms: {}", connection,
+                            listener.id(), attempts, failed.describe(), since, retry.delay().toMillis(), error.toString());
                 }
                 awaitRetry(retry.delay());
             } else if (decision == ErrorDecision.skip()) {
