@@ -11,12 +11,9 @@ import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ChangeTransaction;
 import io.github.pgrepl.spring.listener.Operation;
 import io.github.pgrepl.spring.listener.TransactionTooLargeException;
-import io.github.pgrepl.spring.listener.error.ErrorDecision;
-import io.github.pgrepl.spring.listener.error.FailedChange;
 import io.github.pgrepl.spring.listener.error.ReplicationErrorHandler;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,29 +62,17 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     private static final Logger log = LoggerFactory.getLogger(ChangeDispatcher.class);
     /** What a collected change costs beyond its rows' bytes (objects, references). */
     private static final long CHANGE_OVERHEAD_BYTES = 96;
-    private static final Duration WAIT_WHEN_THE_HANDLER_FAILS = Duration.ofSeconds(1);
 
     private final String connection;
     private final List<ListenerMethod> listeners;
     private final RowBinder binder;
-    private final ReplicationErrorHandler errorHandler;
     private final long transactionMaxBytes;
-    private final Clock clock;
     private final boolean needsChanges;
     private final List<ListenerMethod> transactionListeners = new ArrayList<>();
-    private volatile StreamControl streamControl = StreamControl.NONE;
+    private final FailureHandlingInvoker invoker;
 
     /** From Begin to Commit; the listener thread's. */
     private Transaction transaction;
-
-    private final Object monitor = new Object();
-    /** Incremented by each {@link #restart()}; guarded by {@link #monitor}. */
-    private long restarts;
-    private volatile boolean closing;
-    private volatile ListenerFailureStatus failure;
-    private final LongAdder failedAttempts = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
-    private final LongAdder recovered = new LongAdder();
 
     /**
      * @param transactionMaxBytes the most a transaction listener's transaction may hold (bytes of its rows)
@@ -99,9 +82,8 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.listeners = List.copyOf(listeners);
         this.binder = Objects.requireNonNull(binder, "binder");
-        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+        this.invoker = new FailureHandlingInvoker(connection, errorHandler, clock);
         this.transactionMaxBytes = transactionMaxBytes;
-        this.clock = clock;
         for (ListenerMethod listener : this.listeners) {
             if (listener.kind() == ListenerMethod.Kind.TRANSACTION) {
                 transactionListeners.add(listener);
@@ -112,7 +94,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
 
     /** How the stop decision stops the connection's stream; set once, before the connection starts. */
     public void setStreamControl(StreamControl streamControl) {
-        this.streamControl = Objects.requireNonNull(streamControl, "streamControl");
+        invoker.setStreamControl(streamControl);
     }
 
     public String connection() {
@@ -124,7 +106,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     }
 
     public ReplicationErrorHandler errorHandler() {
-        return errorHandler;
+        return invoker.errorHandler();
     }
 
     /** Whether every method takes raw events (which may see in-progress transactions streamed). */
@@ -148,20 +130,20 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
             switch (listener.kind()) {
                 case EVENT -> {
                     if (listener.takes(event) && matches(listener.endpoint(), event)) {
-                        deliver(listener, event, null, null, () -> event);
+                        invoker.deliver(listener, event, null, null, () -> event);
                     }
                 }
                 case CHANGE -> {
                     for (Change<Row> change : changes) {
                         if (matches(listener.endpoint(), change)) {
-                            deliver(listener, event, change, null, () -> binder.map(change, listener.rowType()));
+                            invoker.deliver(listener, event, change, null, () -> binder.map(change, listener.rowType()));
                         }
                     }
                 }
                 case PAYLOAD -> {
                     for (Change<Row> change : changes) {
                         if (change.after() != null && matches(listener.endpoint(), change)) {
-                            deliver(listener, event, change, null, () -> binder.bind(change.after(), change.before(),
+                            invoker.deliver(listener, event, change, null, () -> binder.bind(change.after(), change.before(),
                                     listener.rowType()));
                         }
                     }
@@ -210,7 +192,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
             return; // no change for this listener: an empty or unrelated transaction
         }
         if (current.tooLarge) {
-            deliver(listener, commit, null, null, () -> {
+            invoker.deliver(listener, commit, null, null, () -> {
                 throw new TransactionTooLargeException("Transaction " + current.xid + " (commit " + commit.commitLsn()
                         + ") holds more than " + DataSize.ofBytes(transactionMaxBytes) + " of changes for transaction"
                         + " listener '" + listener.id() + "', which gets a whole transaction in memory. Take the changes one"
@@ -227,7 +209,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
             }
         }
         ChangeTransaction whole = new ChangeTransaction(current.xid, commit.commitLsn(), commit.commitTime(), mine, binder);
-        deliver(listener, commit, null, whole, () -> whole);
+        invoker.deliver(listener, commit, null, whole, () -> whole);
     }
 
     private List<Change<Row>> changesOf(ChangeEvent event) {
@@ -325,175 +307,36 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         return false;
     }
 
-    // ---------------------------------------------------------------- failures (listener thread)
-
-    /** What a listener is called with; computed again for each attempt (binding may be what fails). */
-    @FunctionalInterface
-    private interface Argument {
-        Object get() throws Exception;
-    }
-
-    /** Calls the listener until it processed the change, or the error handler skipped or recovered it. */
-    private void deliver(ListenerMethod listener, ChangeEvent event, Change<Row> change, ChangeTransaction whole,
-                         Argument argument) throws InterruptedException {
-        int attempts = 0;
-        int failedAttemptsHere = 0;
-        Instant since = null;
-        while (true) {
-            Throwable error;
-            try {
-                listener.invoke(argument.get());
-                if (failedAttemptsHere > 0) {
-                    log.info("[{}] Listener '{}' processed {} after {} failed attempt(s)", connection, listener.id(),
-                            describe(event, change, whole), failedAttemptsHere);
-                    failure = null;
-                }
-                return;
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                error = e;
-            }
-            if (closing) {
-                throw closed();
-            }
-            attempts++;
-            failedAttemptsHere++;
-            since = since == null ? clock.instant() : since;
-            failedAttempts.increment();
-            FailedChange failed = new FailedChange(connection, listener.id(), event, change, whole, error, attempts, since);
-            failure = status(failed, false);
-            ErrorDecision decision = decide(failed);
-            if (decision instanceof ErrorDecision.Retry retry) {
-                if (attempts == 1) {
-                    log.warn("[{}] Listener '{}' failed on {}; retrying in {} ms", connection, listener.id(),
-                            failed.describe(), retry.delay().toMillis(), error);
-                } else {
-                    log.warn("[{}] Listener '{}' failed {} times on {} since {}; retrying in {} ms: {}", connection,
-                            listener.id(), attempts, failed.describe(), since, retry.delay().toMillis(), error.toString());
-                }
-                awaitRetry(retry.delay());
-            } else if (decision == ErrorDecision.skip()) {
-                skipped.increment();
-                failure = null;
-                log.warn("[{}] Listener '{}' failed {} time(s) on {}: SKIPPED, it did not process this change: {}",
-                        connection, listener.id(), attempts, failed.describe(), error.toString());
-                return;
-            } else if (decision == ErrorDecision.recovered()) {
-                recovered.increment();
-                failure = null;
-                return;
-            } else {
-                failure = status(failed, true);
-                long restartsBefore = restartCount();
-                streamControl.stop("listener '" + listener.id() + "' failed " + attempts + " time(s) on " + failed.describe()
-                        + ": " + error);
-                awaitRestart(restartsBefore);
-                streamControl.resume();
-                failure = status(failed, false);
-                attempts = 0; // a fresh start: the error handler's back-off begins again
-                since = null;
-            }
-        }
-    }
-
-    private ErrorDecision decide(FailedChange failed) {
-        try {
-            ErrorDecision decision = errorHandler.handle(failed);
-            if (decision != null) {
-                return decision;
-            }
-            log.warn("[{}] The error handler {} decided nothing for {}; retrying in {}", connection, errorHandler,
-                    failed.describe(), WAIT_WHEN_THE_HANDLER_FAILS);
-        } catch (Exception e) {
-            log.warn("[{}] The error handler {} failed on {}; retrying in {}", connection, errorHandler, failed.describe(),
-                    WAIT_WHEN_THE_HANDLER_FAILS, e);
-        }
-        return ErrorDecision.retryAfter(WAIT_WHEN_THE_HANDLER_FAILS);
-    }
-
-    private static ListenerFailureStatus status(FailedChange failed, boolean stopped) {
-        return new ListenerFailureStatus(failed.listener(), failed.describe(), failed.error().getClass().getSimpleName() + ": "
-                + failed.error().getMessage(), failed.attempts(), failed.firstFailedAt(), stopped);
-    }
-
-    private static String describe(ChangeEvent event, Change<Row> change, ChangeTransaction whole) {
-        return change != null ? change.toString() : whole != null ? whole.toString() : event.getClass().getSimpleName();
-    }
-
-    private long restartCount() {
-        synchronized (monitor) {
-            return restarts;
-        }
-    }
-
-    /** Waits {@code wait}, or less when restarted; throws when the connection closes. */
-    private void awaitRetry(Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        synchronized (monitor) {
-            long before = restarts;
-            long remaining;
-            while (!closing && restarts == before && (remaining = deadline - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(monitor, remaining);
-            }
-        }
-        if (closing) {
-            throw closed();
-        }
-    }
-
-    private void awaitRestart(long restartsBefore) throws InterruptedException {
-        synchronized (monitor) {
-            while (!closing && restarts == restartsBefore) {
-                monitor.wait();
-            }
-        }
-        if (closing) {
-            throw closed();
-        }
-    }
-
-    private InterruptedException closed() {
-        return new InterruptedException("Replication connection '" + connection + "' is closing: the failing change stays"
-                + " unconfirmed and is delivered again after a restart");
-    }
-
     // ---------------------------------------------------------------- control (any thread)
 
     @Override
     public Optional<ListenerFailureStatus> failure() {
-        return Optional.ofNullable(failure);
+        return invoker.failure();
     }
 
     @Override
     public void restart() {
-        synchronized (monitor) {
-            restarts++;
-            monitor.notifyAll();
-        }
+        invoker.restart();
     }
 
     @Override
     public void close() {
-        closing = true;
-        synchronized (monitor) {
-            monitor.notifyAll();
-        }
+        invoker.close();
     }
 
     @Override
     public long failedAttempts() {
-        return failedAttempts.sum();
+        return invoker.failedAttempts();
     }
 
     @Override
     public long skipped() {
-        return skipped.sum();
+        return invoker.skipped();
     }
 
     @Override
     public long recovered() {
-        return recovered.sum();
+        return invoker.recovered();
     }
 
     @Override
