@@ -51,7 +51,9 @@ public class ReplicationConnectionBeanRegistrar implements ImportBeanDefinitionR
             definition.setTargetType(ReplicationConnection.class);
             definition.getConstructorArgumentValues().addIndexedArgumentValue(0, name);
             definition.setAutowireMode(AutowireCapableBeanFactory.AUTOWIRE_CONSTRUCTOR); // the registry, by type
-            definition.setDestroyMethodName(""); // the registry closes it, gracefully and in its lifecycle phase
+            // The registry closes it, gracefully and in its lifecycle phase. (Spring AOT drops an empty destroy method and
+            // infers close() instead; it then runs after the registry's graceful close, and does nothing: it is idempotent.)
+            definition.setDestroyMethodName("");
             registry.registerBeanDefinition(beanName, definition);
         }
     }
