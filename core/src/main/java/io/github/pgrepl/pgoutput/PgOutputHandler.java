@@ -11,6 +11,7 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessage;
 import io.github.pgrepl.ReplicationMessages;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -71,7 +72,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
+    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
 
     private final ChangeListener listener;
     private final String slot;
@@ -97,6 +98,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     private ReplicationConnection connection;
     private ListenerWorker worker;
     private PgOutputDecoder decoder;
+    /** Domains and enums, read at each connect: their values arrive in their base type's format. */
+    private TypeResolver types = TypeResolver.BUILT_IN;
     private Step step;
     private int serverVersionNum;
     private int protocolVersion;
@@ -216,6 +219,11 @@ public final class PgOutputHandler implements ReplicationHandler {
         QueryResult result = ((QueryOutcome.Success) outcome).result();
         return switch (step) {
             case SERVER -> checkServer(result);
+            case TYPES -> {
+                types = TypeResolver.fromCatalog(result.rows());
+                step = Step.PUBLICATIONS;
+                yield Action.query(ReplicationCommands.findPublications(publications));
+            }
             case PUBLICATIONS -> checkPublications(result);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
             case SLOT -> checkSlot(result);
@@ -250,8 +258,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         statusInterval = configuredStatusInterval != null ? configuredStatusInterval : defaultStatusInterval(timeoutMillis);
         int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
         protocolVersion = maxProtocolVersion == 0 ? serverMax : Math.min(maxProtocolVersion, serverMax);
-        step = Step.PUBLICATIONS;
-        return Action.query(ReplicationCommands.findPublications(publications));
+        step = Step.TYPES;
+        return Action.query(TypeResolver.CATALOG_QUERY);
     }
 
     private static Duration defaultStatusInterval(long walSenderTimeoutMillis) {
@@ -326,7 +334,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         // Start after what this handler already queued, so a reconnect does not hand the listener a
         // transaction twice; the server starts from the slot's own position when that is later.
         Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
-        decoder = new PgOutputDecoder(protocolVersion);
+        decoder = new PgOutputDecoder(protocolVersion, types);
         step = Step.STREAMING;
         if (!timerRunning) {
             timerRunning = true;
