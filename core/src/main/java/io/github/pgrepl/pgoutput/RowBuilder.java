@@ -1,6 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.pgoutput.internal.TextFormatter;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -31,7 +32,7 @@ public final class RowBuilder {
 
     private RowBuilder(ChangeEvent.Relation relation) {
         this.relation = Objects.requireNonNull(relation, "relation");
-        this.schema = new RowSchema(relation);
+        this.schema = new RowSchema(relation, TypeResolver.BUILT_IN); // built-in types: fixtures know no catalog
         this.kinds = new byte[schema.size()];
         Arrays.fill(kinds, NULL);
         this.texts = new String[schema.size()];

@@ -55,7 +55,7 @@ class MethodListenersIT {
                         + " title text, code varchar(10), letter char(3), doc json, data jsonb, payload bytea, reference uuid,"
                         + " day date, clock time, local_stamp timestamp, stamp timestamptz, numbers int4[], words text[],"
                         + " extra_column text)",
-                // An enum is left as text, which a binary stream does not send: it has a table of its own, in text.
+                // An enum binds from its text into a Java enum; NULL into null.
                 "CREATE TABLE moods (id bigint PRIMARY KEY, mood mood)",
                 "CREATE PUBLICATION types_pub FOR TABLE all_types, moods",
                 "CREATE TABLE docs (id bigint PRIMARY KEY, title text, body text)",
