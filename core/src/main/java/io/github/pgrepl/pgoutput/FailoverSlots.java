@@ -82,6 +82,35 @@ final class FailoverSlots {
         return warnings;
     }
 
+    static String otherCluster(String where, String systemId, String streamedSystemId) {
+        return where + " belongs to another cluster (system identifier " + systemId + ") than the one this connection"
+                + " streamed from (" + streamedSystemId + "): a host list must name the primary and the standbys of one"
+                + " cluster. Fix the host list; reconnecting will not help";
+    }
+
+    static String diverged(String where, int streamedTimeline, int timeline, Lsn switchpoint, Lsn delivered) {
+        return "this connection received changes up to " + delivered + " on timeline " + streamedTimeline + ", but " + where
+                + " runs timeline " + timeline + (switchpoint == null ? ", whose history does not include it"
+                : ", which branched off at " + switchpoint) + ": the transactions after that were lost in the failover"
+                + " (the promoted standby never had them), though the listener saw them. Set synchronized_standby_slots on"
+                + " the primary so that no consumer gets ahead of the standby, then restart the application (it resumes"
+                + " from the slot's position) and reconcile what the listener applied after the branch point";
+    }
+
+    /**
+     * The position where {@code parentTimeline} ended, from a timeline history file's lines ({@code parent tab
+     * switchpoint tab reason}), or null when the history does not include it.
+     */
+    static Lsn switchpoint(String history, int parentTimeline) {
+        for (String line : history.split("\n")) {
+            String[] fields = line.strip().split("\\s+");
+            if (fields.length >= 2 && !fields[0].startsWith("#") && fields[0].equals(Integer.toString(parentTimeline))) {
+                return Lsn.parse(fields[1]);
+            }
+        }
+        return null;
+    }
+
     /** "can no longer get changes from replication slot": START_REPLICATION on an invalidated slot. */
     static boolean isInvalidatedError(PgException error) {
         return "55000".equals(error.sqlState()) && error.serverMessage().contains("can no longer get changes");

@@ -194,7 +194,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
             @Override
             public Lsn delivered() {
-                return enqueuedCommitEnd;
+                return Lsn.max(enqueuedCommitEnd, idleConfirmed);
             }
         });
         this.worker = new ListenerWorker(connection.config().name(), listener, queueCapacity, queueMaxBytes, maxAttempts,

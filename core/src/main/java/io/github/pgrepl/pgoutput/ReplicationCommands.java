@@ -17,6 +17,9 @@ final class ReplicationCommands {
             + " pg_is_in_recovery()"
             + " FROM pg_roles r WHERE r.rolname = current_user";
 
+    /** One row: systemid, timeline, xlogpos, dbname. */
+    static final String IDENTIFY_SYSTEM = "IDENTIFY_SYSTEM";
+
     /**
      * On a primary (PostgreSQL 17+), one row: {@code synchronized_standby_slots}, and the physical slots (comma-separated,
      * or null), which are the standbys' candidates for it.
@@ -56,6 +59,11 @@ final class ReplicationCommands {
         }
         return "CREATE_REPLICATION_SLOT " + slot + kind + " LOGICAL pgoutput (SNAPSHOT 'nothing'"
                 + (twoPhase ? ", TWO_PHASE true" : "") + (failover ? ", FAILOVER true" : "") + ")";
+    }
+
+    /** One row: the history file's name and content (lines of parent timeline, switchpoint, reason). */
+    static String timelineHistory(int timeline) {
+        return "TIMELINE_HISTORY " + timeline;
     }
 
     /** Makes an existing slot a failover slot (PostgreSQL 17+). */

@@ -49,11 +49,14 @@ final class StreamSetup {
         /** A problem reconnecting will not solve: stop the connection. */
         Action stop(ReplicationException error);
 
-        /** The end of the last transaction handed to the listener in this run, for messages about what was lost. */
+        /**
+         * How far this run received the stream: the end of the last transaction handed to the listener, or a later
+         * idle position confirmed.
+         */
         Lsn delivered();
     }
 
-    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
+    private enum Step { SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
 
     private final Settings settings;
     private final String name;
@@ -70,6 +73,12 @@ final class StreamSetup {
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
     private Lsn slotConfirmed = Lsn.ZERO;
+    /** The cluster and timeline of the current session (IDENTIFY_SYSTEM). */
+    private String systemId;
+    private int timeline;
+    /** The cluster and timeline this run last streamed from; null and 0 before the first stream. */
+    private String streamedSystemId;
+    private int streamedTimeline;
 
     private volatile Duration walSenderTimeout;
     /** Warnings about the failover setup, each logged once per run rather than on every reconnect. */
@@ -99,6 +108,8 @@ final class StreamSetup {
         QueryResult rows = ((QueryOutcome.Success) result).result();
         return switch (step) {
             case SERVER -> checkServer(rows);
+            case IDENTIFY -> checkTimeline(rows);
+            case HISTORY -> checkHistory(rows);
             case TYPES -> {
                 types = TypeResolver.fromCatalog(rows.rows());
                 step = Step.PUBLICATIONS;
@@ -166,6 +177,43 @@ final class StreamSetup {
         walSenderTimeout = Duration.ofMillis(Math.max(timeoutMillis, 0));
         int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
         protocolVersion = settings.maxProtocolVersion() == 0 ? serverMax : Math.min(settings.maxProtocolVersion(), serverMax);
+        step = Step.IDENTIFY;
+        return Action.query(ReplicationCommands.IDENTIFY_SYSTEM);
+    }
+
+    /**
+     * After a failover the new primary runs on a new timeline. What this run received must be part of its history,
+     * else it had transactions the new primary never got (lost with the old primary), and resuming after them would
+     * skip the new primary's own transactions at the same positions.
+     */
+    private Action checkTimeline(QueryResult result) {
+        List<String> row = result.rows().get(0);
+        systemId = row.get(0);
+        timeline = Integer.parseInt(row.get(1));
+        if (streamedSystemId != null && !streamedSystemId.equals(systemId)) {
+            return outcome.stop(new ReplicationSlotException(settings.slot(), FailoverSlots.otherCluster(where.get(),
+                    systemId, streamedSystemId)));
+        }
+        if (streamedTimeline != 0 && timeline != streamedTimeline && !outcome.delivered().isZero()) {
+            step = Step.HISTORY;
+            return Action.query(ReplicationCommands.timelineHistory(timeline));
+        }
+        return readTypes();
+    }
+
+    private Action checkHistory(QueryResult result) {
+        Lsn switchpoint = FailoverSlots.switchpoint(result.rows().get(0).get(1), streamedTimeline);
+        Lsn delivered = outcome.delivered();
+        if (switchpoint == null || delivered.isAfter(switchpoint)) {
+            return outcome.stop(new ReplicationSlotException(settings.slot(), FailoverSlots.diverged(where.get(),
+                    streamedTimeline, timeline, switchpoint, delivered)));
+        }
+        log.info("[{}] {} runs timeline {}, which left timeline {} at {}, after everything received ({}): resuming",
+                name, where.get(), timeline, streamedTimeline, switchpoint, delivered);
+        return readTypes();
+    }
+
+    private Action readTypes() {
         step = Step.TYPES;
         return Action.query(TypeResolver.CATALOG_QUERY);
     }
@@ -285,6 +333,8 @@ final class StreamSetup {
 
     private Action stream() {
         step = Step.STREAMING;
+        streamedSystemId = systemId;
+        streamedTimeline = timeline;
         return outcome.ready(slotConfirmed);
     }
 
