@@ -389,29 +389,31 @@ public final class ConnectionDriver {
         if (action == null) {
             return;
         }
-        switch (action.kind()) {
-            case NO_REPLY -> sendAcks(action.acks());
-            case PAUSE -> {
-                sendAcks(action.acks());
-                pause();
-            }
-            case RESUME -> {
-                sendAcks(action.acks());
-                resume();
-            }
-            case QUERY, STREAM -> startOperation(action, caller);
-            case DISCONNECT -> disconnect(new ReplicationException("Disconnect requested by the handler: " + action.reason()));
-            case STANDBY -> standby(action.reason());
+        sendAcks(action.acks());
+        if (action instanceof Action.NoReply) {
+            return; // the common case, once per message: nothing more to do
+        } else if (action instanceof Action.NoReplyAndPause) {
+            pause();
+        } else if (action instanceof Action.NoReplyAndResume) {
+            resume();
+        } else if (action instanceof Action.Query query) {
+            startOperation(false, query.sql(), query.timeout(), Action.DEFAULT_MAX_MESSAGES, caller);
+        } else if (action instanceof Action.Stream stream) {
+            startOperation(true, stream.sql(), null, stream.maxMessages(), caller);
+        } else if (action instanceof Action.Disconnect disconnect) {
+            disconnect(new ReplicationException("Disconnect requested by the handler: " + disconnect.reason()));
+        } else if (action instanceof Action.Standby standby) {
+            standby(standby.reason());
         }
     }
 
-    private void sendAcks(byte[][] acks) {
-        if (acks.length == 0) {
+    private void sendAcks(java.util.List<byte[]> acks) {
+        if (acks.isEmpty()) {
             return;
         }
         if (channel == null || phase != Phase.STREAMING || !copyBoth) {
             log.warn("[{}] {} ack(s) dropped: acks are CopyData of a running replication stream, and none is running",
-                    config.name(), acks.length);
+                    config.name(), acks.size());
             return;
         }
         for (byte[] ack : acks) {
@@ -452,9 +454,8 @@ public final class ConnectionDriver {
         }
     }
 
-    private void startOperation(Action action, CallerImpl caller) {
-        boolean stream = action.kind() == Action.Kind.STREAM;
-        String what = (stream ? "stream" : "query") + " '" + abbreviate(action.sql()) + "'";
+    private void startOperation(boolean stream, String sql, Duration queryTimeout, int maxMessages, CallerImpl caller) {
+        String what = (stream ? "stream" : "query") + " '" + abbreviate(sql) + "'";
         if (phase == Phase.STREAMING || phase == Phase.STREAM_ENDING) {
             reject(caller, new ReplicationException("Cannot start " + what + ": stream in progress. A connection runs one"
                     + " stream at a time; the running stream goes on"));
@@ -464,12 +465,12 @@ public final class ConnectionDriver {
             reject(caller, new ConnectionLostException("Cannot start " + what + ": not connected (" + state + ")"));
             return;
         }
-        Duration timeout = action.timeout() != null ? action.timeout() : config.queryTimeout();
-        Operation op = new Operation(action.sql(), stream ? action.maxMessages() : Action.DEFAULT_MAX_MESSAGES, caller);
+        Duration timeout = queryTimeout != null ? queryTimeout : config.queryTimeout();
+        Operation op = new Operation(sql, maxMessages, caller);
         operation = op;
         phase = Phase.QUERY;
         op.timeout = loop.schedule(() -> onQueryTimeout(op, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        channel.writeAndFlush(FrontendMessages.query(channel.alloc(), action.sql()))
+        channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql))
                 .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
@@ -670,7 +671,7 @@ public final class ConnectionDriver {
             log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
         }
         Action action = invoke("handleDisconnect", () -> handler.handleDisconnect(reason));
-        if (action != null && action.kind() != Action.Kind.NO_REPLY) {
+        if (action != null && !(action instanceof Action.NoReply)) {
             log.warn("[{}] handleDisconnect returned {}, which needs a connection; ignored", config.name(), action);
         }
         if (!settled.isDone()) {
@@ -724,7 +725,7 @@ public final class ConnectionDriver {
             return;
         }
         Action last = initialized ? invoke("handleClose", handler::handleClose) : null;
-        if (last != null && last.acks().length > 0) {
+        if (last != null && !last.acks().isEmpty()) {
             sendAcks(last.acks()); // a final status update, while the stream still runs
         }
         phase = Phase.CLOSED;
