@@ -12,8 +12,8 @@ import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
-import io.github.pgrepl.ReplicationMessages;
 import io.github.pgrepl.SslMode;
+import io.github.pgrepl.internal.protocol.CopyDataLayout;
 import io.github.pgrepl.internal.protocol.FrameInbox;
 import io.github.pgrepl.internal.protocol.ErrorResponses;
 import io.github.pgrepl.internal.protocol.FrontendMessages;
@@ -417,8 +417,8 @@ public final class ConnectionDriver {
             return;
         }
         for (byte[] ack : acks) {
-            if (ack.length == ReplicationMessages.STANDBY_STATUS_UPDATE_LENGTH && ack[0] == 'r') {
-                long flushed = ByteBuffer.wrap(ack, 9, 8).getLong();
+            if (CopyDataLayout.isStandbyStatusUpdate(ack)) {
+                long flushed = ByteBuffer.wrap(ack).getLong(CopyDataLayout.STATUS_FLUSHED);
                 if (Long.compareUnsigned(flushed, lastFlushedLsn) > 0) {
                     lastFlushedLsn = flushed;
                 }
@@ -932,11 +932,11 @@ public final class ConnectionDriver {
      */
     private void trackPositions(int length) {
         byte kind = inbox.bodyByte(0);
-        if (kind == 'w' && length >= 25) {
-            raiseReceived(inbox.bodyLong(1));
-            walEnd = inbox.bodyLong(9);
-        } else if (kind == 'k' && length >= 18) {
-            long end = inbox.bodyLong(1);
+        if (kind == CopyDataLayout.XLOG_DATA && length >= CopyDataLayout.XLOG_DATA_HEADER_LENGTH) {
+            raiseReceived(inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_START));
+            walEnd = inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_END);
+        } else if (kind == CopyDataLayout.PRIMARY_KEEPALIVE && length >= CopyDataLayout.KEEPALIVE_LENGTH) {
+            long end = inbox.bodyLong(CopyDataLayout.KEEPALIVE_WAL_END);
             raiseReceived(end);
             walEnd = end;
         }

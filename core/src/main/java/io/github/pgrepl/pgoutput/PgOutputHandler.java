@@ -46,8 +46,6 @@ public final class PgOutputHandler implements ReplicationHandler {
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
-    /** 'w', WAL start, WAL end, server clock: what precedes the plugin's message in a CopyData. */
-    private static final int XLOG_DATA_HEADER = 25;
 
     private static final Object STATUS_TICK = new Object() {
         @Override
@@ -346,15 +344,15 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleData(ByteBuffer copyData) {
-        int at = copyData.position();
-        if (copyData.remaining() < XLOG_DATA_HEADER || copyData.get(at) != 'w') {
+        if (!ReplicationMessages.isXLogData(copyData)) {
             return handleKeepalive(ReplicationMessages.parse(copyData));
         }
         // The pgoutput message follows the XLogData header: decode it in place, without parsing the
         // header into objects nobody reads (this runs once per message).
-        int payloadBytes = copyData.remaining() - XLOG_DATA_HEADER;
+        int at = copyData.position();
+        int payloadBytes = copyData.remaining() - ReplicationMessages.XLOG_DATA_HEADER_LENGTH;
         ChangeEvent event;
-        copyData.position(at + XLOG_DATA_HEADER);
+        copyData.position(at + ReplicationMessages.XLOG_DATA_HEADER_LENGTH);
         try {
             event = decoder.decode(copyData);
         } finally {
