@@ -21,10 +21,10 @@ class ActionTest {
         assertThat(Action.stream("COPY t TO STDOUT", 7)).isEqualTo(new Action.Stream("COPY t TO STDOUT", 7));
         assertThat(Action.disconnect("bye")).isEqualTo(new Action.Disconnect("bye"));
         assertThat(Action.standby("slot busy")).isEqualTo(new Action.Standby("slot busy"));
-        assertThat(Action.noReplyAndPause(ack)).isInstanceOf(Action.NoReplyAndPause.class).extracting(Action::acks)
-                .asList().containsExactly(ack);
-        assertThat(Action.noReplyAndResume()).isInstanceOf(Action.NoReplyAndResume.class).extracting(Action::acks)
-                .asList().isEmpty();
+        assertThat(Action.noReplyAndPause(ack)).isInstanceOf(Action.NoReplyAndPause.class);
+        assertThat(Action.noReplyAndPause(ack).acks()).containsExactly(ack);
+        assertThat(Action.noReplyAndResume()).isInstanceOf(Action.NoReplyAndResume.class);
+        assertThat(Action.noReplyAndResume().acks()).isEmpty();
         assertThat(Action.query("SELECT 1").acks()).isEmpty();
     }
 

@@ -8,6 +8,6 @@ import java.util.Map;
  *
  * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
  */
-record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls,
-                   Duration walSenderTimeout) {
+public record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls,
+                          Duration walSenderTimeout) {
 }
