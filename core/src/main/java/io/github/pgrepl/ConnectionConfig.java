@@ -1,14 +1,13 @@
 package io.github.pgrepl;
 
+import io.github.pgrepl.internal.SessionSettings;
+import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,6 +28,12 @@ public final class ConnectionConfig {
     /** See {@link #minReadInterval()}. */
     public static final Duration DEFAULT_MIN_READ_INTERVAL = Duration.ofMillis(1);
     private static final Duration MAX_MIN_READ_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * libpq's {@code sslrootcert=system}: trust the JVM's trust store (its public CAs, or what
+     * {@code javax.net.ssl.trustStore} names) and always check the host name, so only with sslmode verify-full,
+     * which is then the default.
+     */
+    public static final Path SSL_ROOT_CERT_SYSTEM = Path.of("system");
 
     private final String name;
     private final String host;
@@ -41,6 +46,7 @@ public final class ConnectionConfig {
     private final Path sslCert;
     private final Path sslKey;
     private final ChannelBinding channelBinding;
+    private final String requireAuth;
     private final String applicationName;
     private final Duration connectTimeout;
     private final Duration queryTimeout;
@@ -62,11 +68,12 @@ public final class ConnectionConfig {
         this.user = b.user;
         this.database = b.database != null ? b.database : b.user;
         this.password = b.password;
-        this.sslMode = b.sslMode;
+        this.sslMode = b.effectiveSslMode();
         this.sslRootCert = b.sslRootCert;
         this.sslCert = b.sslCert;
         this.sslKey = b.sslKey;
         this.channelBinding = b.channelBinding;
+        this.requireAuth = b.requireAuth;
         this.applicationName = b.applicationName;
         this.connectTimeout = b.connectTimeout;
         this.queryTimeout = b.queryTimeout;
@@ -89,12 +96,14 @@ public final class ConnectionConfig {
     /**
      * A builder pre-filled from a libpq URL ({@code postgresql://user:secret@host:5432/db?sslmode=verify-full})
      * or a pgjdbc URL ({@code jdbc:postgresql://host/db?user=app&password=secret}). Understood query
-     * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert},
-     * {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code application_name}
-     * ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds), {@code options}
-     * and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert} (a file, or
+     * {@code system}), {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code require_auth},
+     * {@code application_name} ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds),
+     * {@code options} and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * The user info is read as libpq reads it: characters such as {@code / ? # @ &} in a user name or password must
+     * be percent-encoded ({@code %2F}, {@code %3F}, {@code %23}, {@code %40}, {@code %26}).
      *
-     * @throws IllegalArgumentException naming what is wrong; the message never contains the password
+     * @throws IllegalArgumentException naming what is wrong; the message never contains the password or a piece of it
      */
     public static Builder fromUrl(String url) {
         return ConnectionUrl.parse(url);
@@ -130,7 +139,10 @@ public final class ConnectionConfig {
         return sslMode;
     }
 
-    /** PEM file of the certificates trusted for verify-ca / verify-full, or {@code null} for the default. */
+    /**
+     * PEM file of the certificates trusted for verify-ca / verify-full, {@link #SSL_ROOT_CERT_SYSTEM} for the JVM's
+     * trust store, or {@code null} for libpq's default {@code ~/.postgresql/root.crt} (an error when missing).
+     */
     public Path sslRootCert() {
         return sslRootCert;
     }
@@ -147,6 +159,15 @@ public final class ConnectionConfig {
 
     public ChannelBinding channelBinding() {
         return channelBinding;
+    }
+
+    /**
+     * libpq's {@code require_auth}: the authentication methods the server may ask for ({@code password}, {@code md5},
+     * {@code scram-sha-256}, {@code none} for none at all), comma-separated, or those it may not, each after a
+     * {@code !}; or {@code null} for any. A request the setting does not allow is refused before any secret is sent.
+     */
+    public String requireAuth() {
+        return requireAuth;
     }
 
     public String applicationName() {
@@ -232,6 +253,7 @@ public final class ConnectionConfig {
         b.sslCert = sslCert;
         b.sslKey = sslKey;
         b.channelBinding = channelBinding;
+        b.requireAuth = requireAuth;
         b.applicationName = applicationName;
         b.connectTimeout = connectTimeout;
         b.queryTimeout = queryTimeout;
@@ -263,11 +285,13 @@ public final class ConnectionConfig {
         private String database;
         private String user;
         private String password;
-        private SslMode sslMode = SslMode.PREFER;
+        /** {@code null} until set: prefer, or verify-full with sslrootcert=system. */
+        private SslMode sslMode;
         private Path sslRootCert;
         private Path sslCert;
         private Path sslKey;
         private ChannelBinding channelBinding = ChannelBinding.PREFER;
+        private String requireAuth;
         private String applicationName = "pgrepl";
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
@@ -324,6 +348,7 @@ public final class ConnectionConfig {
             return this;
         }
 
+        /** See {@link ConnectionConfig#sslRootCert()}. */
         public Builder sslRootCert(Path sslRootCert) {
             this.sslRootCert = sslRootCert;
             return this;
@@ -341,6 +366,17 @@ public final class ConnectionConfig {
 
         public Builder channelBinding(ChannelBinding channelBinding) {
             this.channelBinding = Objects.requireNonNull(channelBinding, "channelBinding");
+            return this;
+        }
+
+        /**
+         * See {@link ConnectionConfig#requireAuth()}; {@code null} or empty for any method.
+         *
+         * @throws IllegalArgumentException for an unknown, repeated or mixed (negated and not) method, as libpq
+         */
+        public Builder requireAuth(String requireAuth) {
+            RequireAuth.parse(requireAuth);
+            this.requireAuth = requireAuth == null || requireAuth.isEmpty() ? null : requireAuth;
             return this;
         }
 
@@ -414,9 +450,18 @@ public final class ConnectionConfig {
             return this;
         }
 
-        /** A startup parameter (a GUC such as {@code DateStyle}, or {@code replication}). */
+        /**
+         * A startup parameter (a GUC such as {@code search_path}, or {@code replication}). The settings that decide
+         * how values are printed (DateStyle, IntervalStyle, extra_float_digits, client_encoding) are pgrepl's to set.
+         */
         public Builder parameter(String name, String value) {
-            parameters.put(requireText(name, "parameter name"), Objects.requireNonNull(value, "parameter value"));
+            requireText(name, "parameter name");
+            Objects.requireNonNull(value, "parameter value");
+            if (SessionSettings.isPinned(name) || name.equals("options") && SessionSettings.mentionsPinned(value)) {
+                throw new IllegalArgumentException("pgrepl sets " + SessionSettings.PINNED + " itself, to read values as the"
+                        + " server prints them; leave them out of the startup parameters");
+            }
+            parameters.put(name, value);
             return this;
         }
 
@@ -430,7 +475,25 @@ public final class ConnectionConfig {
             if (user == null) {
                 throw new IllegalArgumentException("user is required: set it with user(..) or in the URL");
             }
+            if (SSL_ROOT_CERT_SYSTEM.equals(sslRootCert) && effectiveSslMode() != SslMode.VERIFY_FULL) {
+                throw new IllegalArgumentException("weak sslmode \"" + sslMode.value() + "\" may not be used with"
+                        + " sslrootcert=system (use \"verify-full\"): the JVM's public CAs vouch for any domain, so the host name"
+                        + " must be checked");
+            }
+            RequireAuth allowed = RequireAuth.parse(requireAuth);
+            if (channelBinding == ChannelBinding.REQUIRE && allowed != null && !allowed.allowsScram()) {
+                throw new IllegalArgumentException("channel_binding=require needs scram-sha-256, which require_auth \""
+                        + requireAuth + "\" does not allow: allow scram-sha-256, or set channel binding to prefer");
+            }
             return new ConnectionConfig(this);
+        }
+
+        /** The sslmode set, else libpq's default: verify-full with sslrootcert=system, prefer otherwise. */
+        private SslMode effectiveSslMode() {
+            if (sslMode != null) {
+                return sslMode;
+            }
+            return SSL_ROOT_CERT_SYSTEM.equals(sslRootCert) ? SslMode.VERIFY_FULL : SslMode.PREFER;
         }
 
         private static String requireText(String value, String what) {
@@ -445,177 +508,6 @@ public final class ConnectionConfig {
                 throw new IllegalArgumentException(what + " must be a positive duration, was " + value);
             }
             return value;
-        }
-    }
-
-    /** Parses libpq and pgjdbc URLs; every message masks the password. */
-    private static final class ConnectionUrl {
-
-        static Builder parse(String url) {
-            if (url == null || url.isBlank()) {
-                throw new IllegalArgumentException("The connection URL is empty: expected postgresql://user@host:5432/db");
-            }
-            String rest = url.trim();
-            boolean jdbc = rest.regionMatches(true, 0, "jdbc:", 0, 5);
-            if (jdbc) {
-                rest = rest.substring(5);
-            }
-            int schemeEnd = rest.indexOf("://");
-            String scheme = schemeEnd < 0 ? "" : rest.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
-            if (!scheme.equals("postgresql") && !scheme.equals("postgres")) {
-                throw invalid(url, "it must start with postgresql:// or jdbc:postgresql://");
-            }
-            rest = rest.substring(schemeEnd + 3);
-
-            String query = null;
-            int questionMark = rest.indexOf('?');
-            if (questionMark >= 0) {
-                query = rest.substring(questionMark + 1);
-                rest = rest.substring(0, questionMark);
-            }
-            String path = null;
-            int slash = rest.indexOf('/');
-            if (slash >= 0) {
-                path = rest.substring(slash + 1);
-                rest = rest.substring(0, slash);
-            }
-            Builder builder = ConnectionConfig.builder();
-            int at = rest.lastIndexOf('@');
-            if (at >= 0) {
-                String userInfo = rest.substring(0, at);
-                rest = rest.substring(at + 1);
-                int colon = userInfo.indexOf(':');
-                String user = decode(url, colon < 0 ? userInfo : userInfo.substring(0, colon));
-                if (!user.isEmpty()) {
-                    builder.user(user);
-                }
-                if (colon >= 0) {
-                    builder.password(decode(url, userInfo.substring(colon + 1)));
-                }
-            }
-            parseHostPort(url, rest, builder);
-            if (path != null && !path.isEmpty()) {
-                builder.database(decode(url, path));
-            }
-            if (query != null && !query.isEmpty()) {
-                applyParameters(url, query, builder);
-            }
-            return builder;
-        }
-
-        private static void parseHostPort(String url, String hostPort, Builder builder) {
-            if (hostPort.contains(",")) {
-                throw invalid(url, "several hosts are not supported; give one host (use one connection per host)");
-            }
-            String host = hostPort;
-            String port = null;
-            if (hostPort.startsWith("[")) {
-                int close = hostPort.indexOf(']');
-                if (close < 0) {
-                    throw invalid(url, "an IPv6 address must be closed with ']'");
-                }
-                host = hostPort.substring(1, close);
-                String after = hostPort.substring(close + 1);
-                if (after.startsWith(":")) {
-                    port = after.substring(1);
-                } else if (!after.isEmpty()) {
-                    throw invalid(url, "unexpected '" + after + "' after the IPv6 address");
-                }
-            } else {
-                int colon = hostPort.lastIndexOf(':');
-                if (colon >= 0) {
-                    host = hostPort.substring(0, colon);
-                    port = hostPort.substring(colon + 1);
-                }
-            }
-            if (!host.isEmpty()) {
-                builder.host(decode(url, host));
-            }
-            if (port != null) {
-                builder.port(parsePort(url, port));
-            }
-        }
-
-        private static int parsePort(String url, String port) {
-            try {
-                int value = Integer.parseInt(port);
-                if (value >= 1 && value <= 65535) {
-                    return value;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw invalid(url, "the port '" + port + "' is not a number from 1 to 65535");
-        }
-
-        private static void applyParameters(String url, String query, Builder builder) {
-            SslMode sslMode = null;
-            boolean ssl = false;
-            for (String pair : query.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String key = decode(url, eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(url, pair.substring(eq + 1));
-                try {
-                    switch (key) {
-                        case "user" -> builder.user(value);
-                        case "password" -> builder.password(value);
-                        case "sslmode" -> sslMode = SslMode.parse(value);
-                        case "ssl" -> ssl = value.isEmpty() || Boolean.parseBoolean(value);
-                        case "sslrootcert" -> builder.sslRootCert(Path.of(value));
-                        case "sslcert" -> builder.sslCert(Path.of(value));
-                        case "sslkey" -> builder.sslKey(Path.of(value));
-                        case "channel_binding", "channelBinding" -> builder.channelBinding(ChannelBinding.parse(value));
-                        case "application_name", "ApplicationName" -> builder.applicationName(value);
-                        case "connect_timeout", "connectTimeout" -> builder.connectTimeout(Duration.ofSeconds(Long.parseLong(value)));
-                        case "dbname" -> builder.database(value);
-                        case "host" -> builder.host(value);
-                        case "port" -> builder.port(parsePort(url, value));
-                        case "options", "replication" -> builder.parameter(key, value);
-                        default -> throw new IllegalArgumentException("unknown parameter '" + key + "'; supported: user, password,"
-                                + " sslmode, ssl, sslrootcert, sslcert, sslkey, channel_binding, application_name,"
-                                + " connect_timeout, dbname, host, port, options, replication");
-                    }
-                } catch (NumberFormatException e) {
-                    throw invalid(url, "parameter '" + key + "' must be a whole number of seconds, was '" + value + "'");
-                } catch (IllegalArgumentException e) {
-                    throw invalid(url, e.getMessage());
-                }
-            }
-            if (sslMode != null) {
-                builder.sslMode(sslMode);
-            } else if (ssl) {
-                builder.sslMode(SslMode.VERIFY_FULL); // pgjdbc's meaning of ssl=true
-            }
-        }
-
-        private static String decode(String url, String text) {
-            try {
-                return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw invalid(url, "it has a malformed %-escape");
-            }
-        }
-
-        private static IllegalArgumentException invalid(String url, String why) {
-            return new IllegalArgumentException("Invalid connection URL '" + mask(url) + "': " + why);
-        }
-
-        /** The URL with any password replaced, for messages. */
-        static String mask(String url) {
-            String masked = url.replaceAll("(?i)(password=)[^&]*", "$1****");
-            int scheme = masked.indexOf("://");
-            int at = masked.lastIndexOf('@');
-            int slash = scheme < 0 ? -1 : masked.indexOf('/', scheme + 3);
-            if (scheme >= 0 && at > scheme && (slash < 0 || at < slash)) {
-                int colon = masked.indexOf(':', scheme + 3);
-                if (colon >= 0 && colon < at) {
-                    masked = masked.substring(0, colon + 1) + "****" + masked.substring(at);
-                }
-            }
-            return masked;
         }
     }
 }

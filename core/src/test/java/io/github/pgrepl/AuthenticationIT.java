@@ -4,6 +4,8 @@ import static io.github.pgrepl.ReplicationFixtures.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.pgrepl.testsupport.BackendScript;
+import io.github.pgrepl.testsupport.FakeBackend;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
@@ -81,10 +83,13 @@ class AuthenticationIT {
     }
 
     @Test
-    void verifyCaRejectsAnUntrustedCertificate() {
-        ConnectionConfig config = config(pg.server()).sslMode(SslMode.VERIFY_CA).user(PgServer.TRUST_USER).build();
-
-        Throwable failure = catchThrowable(() -> ReplicationConnection.start(config, new ReplicationHandler() { }));
+    void verifyCaRejectsACertificateAnotherCaSigned() {
+        Throwable failure;
+        try (FakeBackend otherCa = FakeBackend.startWithTls(BackendScript.builder().build())) {
+            ConnectionConfig config = config(pg.server()).sslMode(SslMode.VERIFY_CA).sslRootCert(otherCa.caCertificate())
+                    .user(PgServer.TRUST_USER).build();
+            failure = catchThrowable(() -> ReplicationConnection.start(config, new ReplicationHandler() { }));
+        }
 
         assertThat(failure).hasMessageContaining("TLS handshake").hasMessageContaining("verify-ca");
     }
@@ -98,6 +103,23 @@ class AuthenticationIT {
 
         assertThat(failure).hasMessageContaining("channel binding is required");
         assertThat(fullText(failure)).doesNotContain(PgServer.PASSWORD);
+    }
+
+    @Test
+    void requireAuthAcceptsTheMethodsItAllowsAndRefusesTheOthersBeforeSendingAPassword() {
+        assertThat(connect(config(pg.server()).user(PgServer.SCRAM_USER).password(PgServer.PASSWORD)
+                .requireAuth("scram-sha-256"))).isEqualTo("SCRAM-SHA-256");
+        assertThat(connect(config(pg.server()).user(PgServer.MD5_USER).password(PgServer.PASSWORD)
+                .requireAuth("!password"))).isEqualTo("md5");
+        assertThat(connect(config(pg.server()).user(PgServer.TRUST_USER).requireAuth("none"))).isEqualTo("trust");
+
+        Throwable md5 = catchThrowable(() -> ReplicationConnection.start(config(pg.server()).user(PgServer.MD5_USER)
+                .password(PgServer.PASSWORD).requireAuth("scram-sha-256").build(), new ReplicationHandler() { }));
+        assertThat(md5).hasMessageContaining("authentication method requirement \"scram-sha-256\" failed: server requested"
+                + " a hashed password");
+        Throwable trust = catchThrowable(() -> ReplicationConnection.start(config(pg.server()).user(PgServer.TRUST_USER)
+                .requireAuth("!none").build(), new ReplicationHandler() { }));
+        assertThat(trust).hasMessageContaining("server did not complete authentication");
     }
 
     private static String connect(ConnectionConfig.Builder config) {

@@ -395,8 +395,12 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
             case 'I' -> requireOperation(type);
             case 'E' -> onError(ErrorResponses.exception(inbox.body()));
             case 'N' -> log.info("[{}] server notice: {}", name, ErrorResponses.notice(inbox.body()));
-            case 'S', 'A', 'K' -> {
-                // parameter changes and notifications do not concern replication
+            case 'S' -> {
+                ByteBuf body = inbox.body();
+                SessionSettings.checkReported(FrontendMessages.readCString(body), FrontendMessages.readCString(body));
+            }
+            case 'A', 'K' -> {
+                // notifications do not concern replication
             }
             case 'Z' -> onReadyForQuery();
             default -> throw new ReplicationException("Protocol error: unexpected message '" + (char) type + "' in phase " + phase);

@@ -1,12 +1,11 @@
 package io.github.pgrepl.internal;
 
-import io.github.pgrepl.ChannelBinding;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
-import io.github.pgrepl.internal.auth.Md5Password;
-import io.github.pgrepl.internal.auth.ScramSha256Client;
+import io.github.pgrepl.internal.auth.AuthenticationExchange;
+import io.github.pgrepl.internal.auth.RequireAuth;
 import io.github.pgrepl.internal.protocol.BackendMessageDecoder;
 import io.github.pgrepl.internal.protocol.ErrorResponses;
 import io.github.pgrepl.internal.protocol.FrontendMessages;
@@ -28,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,9 +50,10 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private final Map<String, String> serverParameters = new HashMap<>();
     private Step step;
     private int backendPid;
-    private String authenticationMethod = "trust";
+    private AuthenticationExchange auth;
+    /** A SCRAM key derivation runs: the server has nothing to say until the client answers. */
+    private boolean deriving;
     private Duration walSenderTimeout;
-    private ScramSha256Client scram;
     private boolean tls;
 
     /** @param sslContext the TLS context when this attempt asks for TLS, else {@code null} */
@@ -140,20 +141,31 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
         parameters.put("user", config.user());
         parameters.put("database", config.database());
         parameters.put("replication", "database");
-        parameters.put("client_encoding", "UTF8");
         if (config.applicationName() != null && !config.applicationName().isEmpty()) {
             parameters.put("application_name", config.applicationName());
         }
         parameters.putAll(config.parameters());
+        parameters.putAll(SessionSettings.PINNED); // how values are printed: ConnectionConfig refuses to override these
+        auth = new AuthenticationExchange(config.user(), config.password(), config.channelBinding(),
+                RequireAuth.parse(config.requireAuth()), tls);
         ctx.writeAndFlush(FrontendMessages.startup(ctx.alloc(), parameters));
     }
 
     private void onMessage(ChannelHandlerContext ctx, ByteBuf frame) {
         byte type = BackendMessageDecoder.type(frame);
+        if (deriving) {
+            throw new ReplicationException("Protocol error: the server sent a message ('" + (char) type
+                    + "') before the client answered its SCRAM server-first-message; refusing");
+        }
         ByteBuf body = BackendMessageDecoder.body(frame);
         switch (type) {
             case 'R' -> onAuthentication(ctx, body);
-            case 'S' -> serverParameters.put(FrontendMessages.readCString(body), FrontendMessages.readCString(body));
+            case 'S' -> {
+                String name = FrontendMessages.readCString(body);
+                String value = FrontendMessages.readCString(body);
+                SessionSettings.checkReported(name, value);
+                serverParameters.put(name, value);
+            }
             case 'K' -> backendPid = body.readInt();
             case 'E' -> fail(ctx, withStartupHint(ErrorResponses.exception(body)));
             case 'N', 'v' -> {
@@ -182,61 +194,49 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     private void onAuthentication(ChannelHandlerContext ctx, ByteBuf body) {
         int code = body.readInt();
+        auth.check(code); // before anything is answered: a refused request gets nothing
         switch (code) {
             case 0 -> {
-                if (config.channelBinding() == ChannelBinding.REQUIRE && !authenticationMethod.equals(ScramSha256Client.MECHANISM_PLUS)) {
-                    throw new ReplicationException("channel binding is required, but the server authenticated the session with "
-                            + authenticationMethod + ": use scram-sha-256 in pg_hba.conf over TLS, or set channel binding to prefer");
+                // authenticated; ParameterStatus, BackendKeyData and ReadyForQuery follow
+            }
+            case 3 -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), auth.cleartextPassword()));
+            case 5 -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
+                    auth.md5Password(ByteBufUtil.getBytes(body, body.readerIndex(), 4))));
+            case 10 -> {
+                List<String> mechanisms = new ArrayList<>();
+                while (body.isReadable() && body.getByte(body.readerIndex()) != 0) {
+                    mechanisms.add(FrontendMessages.readCString(body));
                 }
+                AuthenticationExchange.SaslStart start = auth.startSasl(mechanisms, () -> peerCertificate(ctx));
+                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), start.mechanism(), start.clientFirstMessage()));
             }
-            case 3 -> {
-                authenticationMethod = "password";
-                ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), requirePassword("password")));
-            }
-            case 5 -> {
-                authenticationMethod = "md5";
-                byte[] salt = ByteBufUtil.getBytes(body, body.readerIndex(), 4);
-                ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
-                        Md5Password.response(config.user(), requirePassword("md5"), salt)));
-            }
-            case 10 -> startScram(ctx, body);
-            case 11 -> {
-                byte[] serverFirst = ByteBufUtil.getBytes(body);
-                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram().clientFinalMessage(serverFirst)));
-            }
-            case 12 -> scram().verifyServerFinal(ByteBufUtil.getBytes(body));
+            case 11 -> continueSasl(ctx, ByteBufUtil.getBytes(body));
+            case 12 -> auth.finishSasl(ByteBufUtil.getBytes(body));
             default -> throw new ReplicationException("The server asks for an authentication method pgrepl does not support (code "
                     + code + ", e.g. GSSAPI or SSPI): use scram-sha-256, md5, password or trust in pg_hba.conf");
         }
     }
 
-    private void startScram(ChannelHandlerContext ctx, ByteBuf body) {
-        List<String> mechanisms = new ArrayList<>();
-        while (body.isReadable() && body.getByte(body.readerIndex()) != 0) {
-            mechanisms.add(FrontendMessages.readCString(body));
-        }
-        String password = requirePassword("SCRAM-SHA-256");
-        boolean bind = tls && config.channelBinding() != ChannelBinding.DISABLE
-                && mechanisms.contains(ScramSha256Client.MECHANISM_PLUS);
-        if (config.channelBinding() == ChannelBinding.REQUIRE && !bind) {
-            throw new ReplicationException("channel binding is required, but the server offers only " + mechanisms
-                    + (tls ? "" : " and the connection is not TLS") + ": connect with sslmode=require or stricter, or set channel binding to prefer");
-        }
-        if (!bind && !mechanisms.contains(ScramSha256Client.MECHANISM)) {
-            throw new ReplicationException("The server offers SASL mechanisms " + mechanisms + ", none of which pgrepl supports");
-        }
-        String mechanism = bind ? ScramSha256Client.MECHANISM_PLUS : ScramSha256Client.MECHANISM;
-        scram = new ScramSha256Client(password, bind ? peerCertificate(ctx) : null,
-                tls && config.channelBinding() != ChannelBinding.DISABLE);
-        authenticationMethod = mechanism;
-        ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), mechanism, scram.clientFirstMessage()));
-    }
-
-    private ScramSha256Client scram() {
-        if (scram == null) {
-            throw new ReplicationException("Protocol error: a SASL message arrived before SASL authentication started");
-        }
-        return scram;
+    /**
+     * Derives the SCRAM key on a thread of its own: this event loop stays free, so connectTimeout fires on time
+     * whatever iteration count the server sent, and the derivation stops once the attempt is over.
+     */
+    private void continueSasl(ChannelHandlerContext ctx, byte[] serverFirst) {
+        deriving = true;
+        auth.continueSasl(serverFirst, () -> result.isDone() || !ctx.channel().isActive())
+                .whenComplete((clientFinal, error) -> ctx.executor().execute(() -> {
+                    deriving = false;
+                    if (result.isDone()) {
+                        return; // timed out or closed meanwhile
+                    }
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        fail(ctx, cause instanceof ReplicationException re ? re
+                                : new ReplicationException("SCRAM authentication failed: " + rootMessage(cause), cause));
+                    } else {
+                        ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), clientFinal));
+                    }
+                }));
     }
 
     private static X509Certificate peerCertificate(ChannelHandlerContext ctx) {
@@ -248,14 +248,6 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private String requirePassword(String method) {
-        if (config.password() == null) {
-            throw new ReplicationException("The server asks user \"" + config.user() + "\" for a password (" + method
-                    + " authentication) but none is configured: set the password");
-        }
-        return config.password();
-    }
-
     private void onReady(ChannelHandlerContext ctx) {
         if (step == Step.STARTUP) {
             // One more round trip: the server's wal_sender_timeout tells how long silence may last.
@@ -264,7 +256,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.pipeline().remove(this);
-        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), authenticationMethod, tls, walSenderTimeout));
+        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), auth.method(), tls, walSenderTimeout));
     }
 
     /** A duration setting as SHOW prints it: {@code 60s}, {@code 1min}, {@code 500ms}, {@code 0}. */

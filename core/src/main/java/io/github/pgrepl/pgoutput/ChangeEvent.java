@@ -97,7 +97,8 @@ public sealed interface ChangeEvent {
      * others null) is present when the key changed; {@code oldRow} ({@code O}) is present under
      * {@code REPLICA IDENTITY FULL}. Both are {@code null} otherwise. Columns of {@code newRow}
      * that hold a TOASTed value that did not change may be {@linkplain Row#isUnchangedToast(int)
-     * unchanged TOAST}.
+     * unchanged TOAST}: even under {@code REPLICA IDENTITY FULL} such a value arrives in
+     * {@code oldRow} only, so read it there.
      */
     record Update(Relation relation, Row oldKey, Row oldRow, Row newRow, long xid) implements ChangeEvent {
 

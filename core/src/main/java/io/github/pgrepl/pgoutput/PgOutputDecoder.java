@@ -3,6 +3,7 @@ package io.github.pgrepl.pgoutput;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
 import io.github.pgrepl.pgoutput.internal.PgDateTime;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import io.github.pgrepl.pgoutput.internal.WireReader;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -37,6 +38,7 @@ public final class PgOutputDecoder {
     private static final int PARALLEL_STREAMING_VERSION = 4;
 
     private final int protocolVersion;
+    private final TypeResolver types;
     private final Map<Integer, RowSchema> relations = new HashMap<>();
     private boolean inStream;
 
@@ -44,6 +46,12 @@ public final class PgOutputDecoder {
      * @param protocolVersion the {@code proto_version} sent in START_REPLICATION, 1 to 4
      */
     public PgOutputDecoder(int protocolVersion) {
+        this(protocolVersion, TypeResolver.BUILT_IN);
+    }
+
+    /** @param types where domains and enums resolve to, from the catalog */
+    PgOutputDecoder(int protocolVersion, TypeResolver types) {
+        this.types = types;
         if (protocolVersion < MIN_PROTOCOL_VERSION || protocolVersion > MAX_PROTOCOL_VERSION) {
             throw new IllegalArgumentException("pgoutput protocol version " + protocolVersion + " is not supported; use "
                     + MIN_PROTOCOL_VERSION + " to " + MAX_PROTOCOL_VERSION);
@@ -177,7 +185,7 @@ public final class PgOutputDecoder {
         }
         in.expectEnd();
         Relation relation = new Relation(xid, oid, namespace, name, replicaIdentity, columns);
-        relations.put(oid, new RowSchema(relation));
+        relations.put(oid, new RowSchema(relation, types));
         return relation;
     }
 

@@ -162,7 +162,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         // transaction twice; the server starts from the slot's own position when that is later.
         Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
         int protocolVersion = setup.protocolVersion();
-        decoder = new PgOutputDecoder(protocolVersion);
+        decoder = new PgOutputDecoder(protocolVersion, setup.types());
         if (!timerRunning) {
             timerRunning = true;
             connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());

@@ -1,5 +1,6 @@
 package io.github.pgrepl.pgoutput;
 
+import io.github.pgrepl.pgoutput.internal.BinaryArrays;
 import io.github.pgrepl.pgoutput.internal.BinaryValues;
 import io.github.pgrepl.pgoutput.internal.PgDateTime;
 import io.github.pgrepl.pgoutput.internal.PgType;
@@ -30,7 +31,9 @@ import java.util.function.Supplier;
  *
  * <p>Getters return {@code null} for SQL NULL. For a column whose TOASTed value did not change in
  * an Update, the server sends no value at all: {@link #isUnchangedToast(int)} is true, and every
- * getter throws {@link IllegalStateException} rather than pretend the value is NULL.
+ * getter throws {@link IllegalStateException} rather than pretend the value is NULL. Under
+ * {@code REPLICA IDENTITY FULL} the value arrives in the Update's {@code oldRow()} only (the old
+ * row carries every column); the new row still marks it unchanged.
  *
  * <p>Types ({@link #getObject(int)}): bool {@code Boolean}, int2 {@code Short}, int4 {@code
  * Integer}, int8 {@code Long}, float4 {@code Float}, float8 {@code Double}, numeric {@code
@@ -39,12 +42,16 @@ import java.util.function.Supplier;
  * {@code LocalDate}, time {@code LocalTime}, timestamp {@code LocalDateTime}, timestamptz {@code
  * OffsetDateTime} at UTC; arrays of these an unmodifiable {@code List} (nested per dimension, NULL
  * elements {@code null}). Infinite dates and timestamps are the {@code MAX}/{@code MIN} constants
- * of their Java type. Any other type, including domains and enums, is its text (binary values of
- * such types: {@code \x} hex).
+ * of their Java type. A domain is read as its base type and an enum as text, when the handler
+ * found them in the catalog at connect. Any other type is its text; oid, xid, xid8, cid, "char",
+ * interval, timetz, inet, cidr, macaddr, macaddr8, bit, varbit and pg_lsn (and their arrays) read
+ * as the same text in binary mode, other types' binary values as {@code \x} hex.
  *
  * <p>Typed getters accept the column types listed on each, plus any type left as text, whose text
- * they parse (so a domain over int4 works with {@link #getInt(int)}). Another type, or a value that
- * does not parse, fails with an {@link IllegalStateException} or a {@link DecodeException}.
+ * they parse (so an oid works with {@link #getLong(int)}). Another type, or a value that does not
+ * parse, fails with an {@link IllegalStateException} or a {@link DecodeException}. Text and binary
+ * values of the same data give equal results for every getter, but for the hex of types pgrepl
+ * cannot print from binary.
  *
  * <p>Not thread-safe while values are first converted; safe to share once read.
  */
@@ -133,8 +140,8 @@ public final class Row {
 
     /**
      * True when the server did not send this column because it is a TOASTed value that the
-     * Update did not change. Its value is unknown here; {@code REPLICA IDENTITY FULL} makes the
-     * server send it.
+     * Update did not change. Its value is unknown in this row; under {@code REPLICA IDENTITY FULL}
+     * it arrives in the Update's {@code oldRow()} only.
      */
     public boolean isUnchangedToast(int index) {
         return kind(index) == 'u';
@@ -385,7 +392,7 @@ public final class Row {
                     + " unchanged TOAST value: the Update did not change it and the server does not resend"
                     + " large out-of-line values. It is not null; its value is unknown here. Check"
                     + " isUnchangedToast() first, or run ALTER TABLE " + relation().qualifiedName()
-                    + " REPLICA IDENTITY FULL so that the server sends it.");
+                    + " REPLICA IDENTITY FULL and read it from the Update's oldRow(), which then carries every column.");
         }
         return kind != 'n';
     }
@@ -395,14 +402,20 @@ public final class Row {
             return null;
         }
         PgType type = schema.type(index);
-        if (type == null) {
-            if (kind(index) == 'b') {
-                throw new IllegalStateException(getter + "() cannot read column " + describe(index)
-                        + ": its type is not one pgrepl converts and the value was sent in binary;"
-                        + " use getString() for its hex form");
+        if (type == null || type.isTextOnly()) {
+            // A type left as text is read through its text: as sent, or printed from binary as the server prints it.
+            if (kind(index) == 't' || type != null) {
+                String text = kind(index) == 't' ? text(index) : (String) value(index);
+                return convert(index, () -> TextValues.decode(parseAs, text));
             }
-            // A type we do not know, like a domain or an enum, is read through its text.
-            return convert(index, () -> TextValues.decode(parseAs, text(index)));
+            if (accepted == ARRAYS) {
+                // An array's binary form names its element type: a list of element texts, as text mode gives.
+                return convert(index, () -> BinaryArrays.decodeTexts(data, valueStart(index), valueLength(index),
+                        schema.resolver()));
+            }
+            throw new IllegalStateException(getter + "() cannot read column " + describe(index)
+                    + ": its type is not one pgrepl converts and the value was sent in binary;"
+                    + " use getString() for its hex form, or text mode (binary off)");
         }
         if (!accepted.contains(type)) {
             throw new IllegalStateException(getter + "() cannot read column " + describe(index)
@@ -423,7 +436,8 @@ public final class Row {
         } else if (kind(index) == 't') {
             value = convert(index, () -> TextValues.decode(type, text(index)));
         } else {
-            value = convert(index, () -> BinaryValues.decode(type, data, valueStart(index), valueLength(index)));
+            value = convert(index, () -> BinaryValues.decode(type, data, valueStart(index), valueLength(index),
+                    schema.resolver()));
         }
         if (values == null) {
             values = new Object[size()];

@@ -1,6 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.pgoutput.internal.PgType;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,9 +18,11 @@ final class RowSchema {
     private final List<String> names;
     private final PgType[] types;
     private final Map<String, Integer> indexByName;
+    private final TypeResolver resolver;
 
-    RowSchema(ChangeEvent.Relation relation) {
+    RowSchema(ChangeEvent.Relation relation, TypeResolver resolver) {
         this.relation = relation;
+        this.resolver = resolver;
         List<ChangeEvent.Relation.Column> columns = relation.columns();
         List<String> columnNames = new ArrayList<>(columns.size());
         this.types = new PgType[columns.size()];
@@ -27,7 +30,7 @@ final class RowSchema {
         for (int i = 0; i < columns.size(); i++) {
             ChangeEvent.Relation.Column column = columns.get(i);
             columnNames.add(column.name());
-            types[i] = PgType.of(column.typeOid());
+            types[i] = resolver.resolve(column.typeOid());
             // Names are unique in a table; keep the first in case a malformed message repeats one.
             indexByName.putIfAbsent(column.name(), i);
         }
@@ -46,9 +49,14 @@ final class RowSchema {
         return names;
     }
 
-    /** The known type of column {@code index}, or {@code null} for types left as text. */
+    /** The known (or resolved) type of column {@code index}, or {@code null} for types left as text. */
     PgType type(int index) {
         return types[index];
+    }
+
+    /** Where domains and enums resolve to, for the elements of arrays of them. */
+    TypeResolver resolver() {
+        return resolver;
     }
 
     /** The column's index, or -1. */

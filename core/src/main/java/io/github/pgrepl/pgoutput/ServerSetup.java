@@ -4,6 +4,7 @@ import io.github.pgrepl.Action;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
+import io.github.pgrepl.pgoutput.internal.TypeResolver;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a {@link PgOutputHandler} does on each connect before it streams, one query at a time: checks the server
  * (wal_level, version, the role's REPLICATION, two-phase support) and reads its {@code wal_sender_timeout},
- * finds the publications and creates the missing ones when asked, finds the slot and creates it when asked.
+ * reads the domains and enums of the database (their values arrive in their base type's format), finds the
+ * publications and creates the missing ones when asked, finds the slot and creates it when asked.
  * Each step answers the last query's outcome with the next {@link Action}; the last starts the stream, or stands
  * by while another consumer streams the slot. Confined to the connection's thread, but for the two durations.
  */
@@ -29,7 +31,7 @@ final class ServerSetup {
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
 
-    private enum Step { SERVER, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
+    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
 
     private final PgOutputHandler.Builder options;
     private final String name;
@@ -38,6 +40,8 @@ final class ServerSetup {
     private Step step;
     private int serverVersionNum;
     private int protocolVersion;
+    /** Domains and enums, read at each connect. */
+    private TypeResolver types = TypeResolver.BUILT_IN;
     private volatile Duration walSenderTimeout;
     private volatile Duration statusInterval;
 
@@ -65,6 +69,11 @@ final class ServerSetup {
         QueryResult result = ((QueryOutcome.Success) outcome).result();
         return switch (step) {
             case SERVER -> checkServer(result);
+            case TYPES -> {
+                types = TypeResolver.fromCatalog(result.rows());
+                step = Step.PUBLICATIONS;
+                yield Action.query(ReplicationCommands.findPublications(options.publications));
+            }
             case PUBLICATIONS -> checkPublications(result);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
             case SLOT -> checkSlot(result);
@@ -76,6 +85,11 @@ final class ServerSetup {
     /** The pgoutput protocol version to stream with: the highest both the server and the options allow. */
     int protocolVersion() {
         return protocolVersion;
+    }
+
+    /** The domains and enums the database had at the last connect. */
+    TypeResolver types() {
+        return types;
     }
 
     /** The server's {@code wal_sender_timeout}, once checked; {@code null} before, {@link Duration#ZERO} when off. */
@@ -114,8 +128,8 @@ final class ServerSetup {
         statusInterval = options.statusInterval != null ? options.statusInterval : defaultStatusInterval(timeoutMillis);
         int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
         protocolVersion = options.protocolVersion == 0 ? serverMax : Math.min(options.protocolVersion, serverMax);
-        step = Step.PUBLICATIONS;
-        return Action.query(ReplicationCommands.findPublications(options.publications));
+        step = Step.TYPES;
+        return Action.query(TypeResolver.CATALOG_QUERY);
     }
 
     private static Duration defaultStatusInterval(long walSenderTimeoutMillis) {

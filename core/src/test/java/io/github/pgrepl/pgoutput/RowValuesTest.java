@@ -84,6 +84,24 @@ class RowValuesTest {
                 arguments(FLOAT4, "-Infinity", Bin.float4(Float.NEGATIVE_INFINITY), Float.NEGATIVE_INFINITY),
                 arguments(FLOAT4, "NaN", Bin.float4(Float.NaN), Float.NaN),
                 arguments(FLOAT8, "3.141592653589793", Bin.float8(Math.PI), Math.PI),
+                // Shortest round-trip digits, as the server prints them; Java's toString has more.
+                arguments(FLOAT8, "5e-324", Bin.float8(Double.MIN_VALUE), Double.MIN_VALUE),
+                arguments(FLOAT8, "9.999999999999999e+22", Bin.float8(1e23), 1e23),
+                arguments(FLOAT4, "1e-45", Bin.float4(Float.MIN_VALUE), Float.MIN_VALUE),
+                arguments(FLOAT4, "8.589974e+09", Bin.float4(8.589974e9f), 8.589974e9f),
+                // Left as text, printed from binary as the server prints them.
+                arguments(26, "4294967295", Bin.int4(-1), "4294967295"),
+                arguments(1186, "1 year 2 mons -3 days +04:05:06.5", Wire.bytesOf().int64(14_706_500_000L).int32(-3).int32(14)
+                        .toArray(), "1 year 2 mons -3 days +04:05:06.5"),
+                arguments(1186, "-00:00:01", Wire.bytesOf().int64(-1_000_000L).int32(0).int32(0).toArray(), "-00:00:01"),
+                arguments(869, "::ffff:1.2.3.4", Wire.bytesOf().int8(3).int8(128).int8(0).int8(16)
+                        .bytes(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 1, 2, 3, 4}).toArray(), "::ffff:1.2.3.4"),
+                arguments(650, "10.0.0.0/8", Wire.bytesOf().int8(2).int8(8).int8(1).int8(4).bytes(new byte[] {10, 0, 0, 0})
+                        .toArray(), "10.0.0.0/8"),
+                arguments(1266, "12:34:56.5+05:30", Wire.bytesOf().int64(45_296_500_000L).int32(-19_800).toArray(),
+                        "12:34:56.5+05:30"),
+                arguments(1562, "0101", Wire.bytesOf().int32(4).int8(0x50).toArray(), "0101"),
+                arguments(3220, "16/B374D848", Bin.int8(0x16B374D848L), "16/B374D848"),
                 arguments(FLOAT8, "123456789012345", Bin.float8(123456789012345d), 123456789012345d),
                 arguments(FLOAT8, "1e+15", Bin.float8(1e15), 1e15),
                 arguments(FLOAT8, "-1.5e+300", Bin.float8(-1.5e300), -1.5e300),

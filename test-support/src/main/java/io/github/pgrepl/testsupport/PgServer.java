@@ -65,6 +65,8 @@ public final class PgServer implements AutoCloseable {
     /** The password of {@link #MD5_USER} and {@link #SCRAM_USER}. */
     public static final String PASSWORD = "s3cr3t-Pa55word";
     public static final String DATABASE = "postgres";
+    /** The password of {@link #caTrustStore()}. */
+    public static final String CA_TRUST_STORE_PASSWORD = "changeit";
 
     private static final Logger LOG = LoggerFactory.getLogger(PgServer.class);
 
@@ -89,6 +91,7 @@ public final class PgServer implements AutoCloseable {
     private final Path serverLog;
     private final TestCertificates certificates;
     private final Path caCertificate;
+    private final Path caTrustStore;
     private final Thread shutdownHook = new Thread(this::close, "pgrepl-pg-shutdown");
 
     // Guarded by this.
@@ -114,9 +117,11 @@ public final class PgServer implements AutoCloseable {
         this.serverLog = dataDirectory.resolve("log").resolve("postgresql.log");
         this.certificates = tls ? TestCertificates.create() : null;
         this.caCertificate = tls ? root.resolve("ca.crt") : null;
+        this.caTrustStore = tls ? root.resolve("ca.p12") : null;
         if (tls) {
             try {
                 certificates.writeCaCertificate(caCertificate);
+                certificates.writeCaTrustStore(caTrustStore, CA_TRUST_STORE_PASSWORD.toCharArray());
             } catch (IOException e) {
                 deleteRecursively(root);
                 throw new IllegalStateException("Could not write the test CA certificate to " + caCertificate, e);
@@ -153,6 +158,17 @@ public final class PgServer implements AutoCloseable {
             throw new IllegalStateException("This server was built with tls(false); it has no CA certificate");
         }
         return caCertificate;
+    }
+
+    /**
+     * A PKCS#12 trust store (password {@link #CA_TRUST_STORE_PASSWORD}) holding the test CA: what a test sets as
+     * {@code javax.net.ssl.trustStore} to make the JVM's default trust store trust this server.
+     */
+    public Path caTrustStore() {
+        if (!tls) {
+            throw new IllegalStateException("This server was built with tls(false); it has no CA trust store");
+        }
+        return caTrustStore;
     }
 
     /** {@code jdbc:postgresql://localhost:<port>/postgres}, without user or SSL parameters. */

@@ -2,9 +2,14 @@ package io.github.pgrepl.testsupport;
 
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.CertificateBuilder.KeyUsage;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.pkitesting.X509Bundle;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -53,6 +58,30 @@ final class TestCertificates {
     /** Writes the CA certificate (PEM) that clients use as their trust root. */
     void writeCaCertificate(Path file) throws IOException {
         Files.writeString(file, ca.getCertificatePEM());
+    }
+
+    /**
+     * Writes a PKCS#12 trust store holding the CA certificate as a trusted entry, for tests that point the JVM's
+     * default trust store ({@code javax.net.ssl.trustStore}) at the test CA.
+     */
+    void writeCaTrustStore(Path file, char[] password) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setCertificateEntry("pgrepl-test-ca", ca.getCertificate());
+            store.store(out, password);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("Could not build a trust store for the test CA", e);
+        }
+    }
+
+    /** A server TLS context with the server certificate, for a {@link FakeBackend}. */
+    SslContext serverContext() {
+        try {
+            return SslContextBuilder.forServer(server.getKeyPair().getPrivate(), server.getCertificatePath()).build();
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not build the fake backend's TLS context", e);
+        }
     }
 
     /**

@@ -90,14 +90,18 @@ public record PgReplProperties(Map<String, Connection> connections) {
      *
      * @param mode One of disable, allow, prefer, require, verify-ca or
      *     verify-full; by default the URL's sslmode, else prefer.
-     * @param rootCert PEM file of the certificates trusted for verify-ca and verify-full; by default
-     *     the JDK's trust store.
+     * @param rootCert PEM file of the certificates trusted for verify-ca and verify-full, or "system" for the JVM's
+     *     trust store (then the mode must be verify-full, its default); by default the URL's sslrootcert, else
+     *     ~/.postgresql/root.crt as libpq does.
      * @param cert PEM client certificate, for certificate authentication.
      * @param key PEM (PKCS#8) private key of cert.
      * @param channelBinding SCRAM channel binding: disable, prefer or require; by default
      *     the URL's channel_binding, else prefer.
+     * @param requireAuth Authentication methods the server may ask for (password, md5, scram-sha-256, none),
+     *     comma-separated, or those it may not, each after a "!"; a method not allowed is refused before any secret is
+     *     sent. By default the URL's require_auth, else any.
      */
-    public record Ssl(String mode, String rootCert, String cert, String key, String channelBinding) {
+    public record Ssl(String mode, String rootCert, String cert, String key, String channelBinding, String requireAuth) {
     }
 
     /**

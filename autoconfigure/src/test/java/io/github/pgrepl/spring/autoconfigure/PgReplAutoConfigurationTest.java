@@ -69,6 +69,20 @@ class PgReplAutoConfigurationTest {
     }
 
     @Test
+    void requireAuthAndSystemRootCertificatesReachTheConnection() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "auto-startup=false", ORDERS + "ssl.require-auth=!password,!md5", ORDERS + "ssl.root-cert=system")
+                .run(context -> {
+                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                            .settings().config();
+                    assertThat(config.requireAuth()).isEqualTo("!password,!md5");
+                    assertThat(config.sslRootCert()).isEqualTo(ConnectionConfig.SSL_ROOT_CERT_SYSTEM);
+                    assertThat(config.sslMode()).isEqualTo(SslMode.VERIFY_FULL);
+                });
+    }
+
+    @Test
     void aChangeListenerGetsAPgOutputHandlerWithTheConnectionsSlotAndPublications() {
         runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
                 .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub,audit_pub",

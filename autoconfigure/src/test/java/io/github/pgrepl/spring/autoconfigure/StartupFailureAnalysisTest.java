@@ -52,6 +52,23 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void unknownRequireAuthMethod() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.require-auth=scram-sha-256,kerberos"),
+                analysis -> {
+                    assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.require-auth'")
+                            .contains("invalid require_auth value: \"kerberos\"");
+                    assertThat(analysis.getAction()).contains("!password,!md5");
+                });
+    }
+
+    @Test
+    void systemRootCertificatesWithAWeakMode() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.root-cert=system", ORDERS + "ssl.mode=require"),
+                analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl'")
+                        .contains("weak sslmode \"require\" may not be used with sslrootcert=system"));
+    }
+
+    @Test
     void negativeDuration() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "connect-timeout=-5s"), analysis -> {
             assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.connect-timeout'").contains("negative");

@@ -13,9 +13,18 @@ import java.nio.file.Path;
 import javax.net.ssl.SSLException;
 
 /**
- * Builds the client {@link SslContext} for an {@link SslMode}, with libpq's meanings: require trusts
- * any certificate unless a root certificate is configured; verify-ca checks the chain; verify-full
- * also checks that the certificate names the host.
+ * Builds the client {@link SslContext} for an {@link SslMode}, with libpq's meanings:
+ *
+ * <ul>
+ *   <li>The root certificate is {@code sslrootcert}, else libpq's default {@code ~/.postgresql/root.crt}.</li>
+ *   <li>verify-ca checks the chain against it, verify-full also that the certificate names the host. Without the
+ *       file both are an error naming the file and the fix: they never fall back to the JVM's public CAs, under
+ *       which anyone with a certificate for any domain could pose as the server.</li>
+ *   <li>{@code sslrootcert=system} ({@link ConnectionConfig#SSL_ROOT_CERT_SYSTEM}) trusts the JVM's trust store and
+ *       always checks the host name: {@link ConnectionConfig} allows it with verify-full only.</li>
+ *   <li>require checks the chain when a root certificate file exists (libpq's compatibility rule), else
+ *       encrypts without checking; prefer and allow never check.</li>
+ * </ul>
  */
 public final class SslContexts {
 
@@ -23,21 +32,37 @@ public final class SslContexts {
     }
 
     public static SslContext forConfig(ConnectionConfig config) {
+        return forConfig(config, Path.of(System.getProperty("user.home")));
+    }
+
+    /** As {@link #forConfig(ConnectionConfig)}, with libpq's default root certificate looked for under {@code home}. */
+    static SslContext forConfig(ConnectionConfig config, Path home) {
         SslMode mode = config.sslMode();
         SslContextBuilder builder = SslContextBuilder.forClient();
-        Path rootCert = rootCertificate(config);
-        boolean verify = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL || (mode == SslMode.REQUIRE && rootCert != null);
-        if (!verify) {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
-        } else if (rootCert != null) {
-            if (!Files.isReadable(rootCert)) {
-                throw new ReplicationException("sslmode=" + mode.value() + ": the root certificate " + rootCert
-                        + " cannot be read; set sslrootcert to the PEM file of the CA that signed the server's certificate");
+        boolean system = ConnectionConfig.SSL_ROOT_CERT_SYSTEM.equals(config.sslRootCert());
+        if (system) {
+            builder.endpointIdentificationAlgorithm("HTTPS"); // the JVM's trust store: the trust manager by default
+        } else {
+            Path rootCert = config.sslRootCert() != null ? config.sslRootCert() : home.resolve(".postgresql").resolve("root.crt");
+            boolean verifying = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+            if (verifying && !Files.exists(rootCert)) {
+                throw new ReplicationException("sslmode=" + mode.value() + ": the root certificate file \"" + rootCert
+                        + "\" does not exist. Either provide the file (the PEM of the CA that signed the server's certificate,"
+                        + " as sslrootcert or at ~/.postgresql/root.crt), use the JVM's trusted roots with sslrootcert=system,"
+                        + " or change sslmode to one that does not verify the server certificate");
             }
-            builder.trustManager(rootCert.toFile());
+            boolean checkChain = verifying || (mode == SslMode.REQUIRE && (config.sslRootCert() != null || Files.exists(rootCert)));
+            if (checkChain) {
+                if (!Files.isReadable(rootCert) || Files.isDirectory(rootCert)) {
+                    throw new ReplicationException("sslmode=" + mode.value() + ": the root certificate " + rootCert
+                            + " cannot be read; set sslrootcert to the PEM file of the CA that signed the server's certificate");
+                }
+                builder.trustManager(rootCert.toFile());
+            } else {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            }
+            builder.endpointIdentificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : null);
         }
-        // else: the JVM's default trust store
-        builder.endpointIdentificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : null);
         if (config.sslCert() != null) {
             if (config.sslKey() == null) {
                 throw new ReplicationException("sslcert is set but sslkey is not: give the PEM (PKCS#8) key of the client certificate");
@@ -49,14 +74,5 @@ public final class SslContexts {
         } catch (SSLException | IllegalArgumentException e) {
             throw new ReplicationException("Cannot set up TLS for sslmode=" + mode.value() + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The configured root certificate, else libpq's default {@code ~/.postgresql/root.crt} when present. */
-    private static Path rootCertificate(ConnectionConfig config) {
-        if (config.sslRootCert() != null) {
-            return config.sslRootCert();
-        }
-        Path libpqDefault = Path.of(System.getProperty("user.home"), ".postgresql", "root.crt");
-        return config.sslMode() == SslMode.REQUIRE || !Files.isReadable(libpqDefault) ? null : libpqDefault;
     }
 }

@@ -25,6 +25,14 @@ public final class BinaryValues {
     }
 
     public static Object decode(PgType type, byte[] data, int offset, int length) {
+        return decode(type, data, offset, length, TypeResolver.BUILT_IN);
+    }
+
+    /** As {@link #decode(PgType, byte[], int, int)}, with array elements of domains and enums resolved. */
+    public static Object decode(PgType type, byte[] data, int offset, int length, TypeResolver types) {
+        if (type.isTextOnly()) {
+            return BinaryText.format(type, data, offset, length);
+        }
         switch (type) {
             case BOOL:
                 expectLength(type, length, 1);
@@ -77,7 +85,7 @@ public final class BinaryValues {
                 return PgDateTime.timestamptz(int64(data, offset));
             default:
                 if (type.isArray()) {
-                    return BinaryArrays.decode(type, data, offset, length);
+                    return BinaryArrays.decode(type, data, offset, length, types);
                 }
                 throw new IllegalStateException("no binary decoder for " + type);
         }

@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -70,7 +71,8 @@ public final class TextFormatter {
         return out.toString();
     }
 
-    private static List<Object> elementTexts(List<?> list) {
+    /** Nested lists with every leaf printed as its text ({@code null} stays {@code null}). */
+    public static List<Object> elementTexts(List<?> list) {
         List<Object> texts = new ArrayList<>(list.size());
         for (Object element : list) {
             if (element instanceof List<?> nested) {
@@ -79,6 +81,6 @@ public final class TextFormatter {
                 texts.add(element == null ? null : format(element));
             }
         }
-        return texts;
+        return Collections.unmodifiableList(texts);
     }
 }

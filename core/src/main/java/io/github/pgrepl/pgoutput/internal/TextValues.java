@@ -20,6 +20,9 @@ public final class TextValues {
     }
 
     public static Object decode(PgType type, String text) {
+        if (type.isTextOnly()) {
+            return text;
+        }
         switch (type) {
             case BOOL:
                 return bool(text);

@@ -88,8 +88,14 @@ public final class ConnectionSettingsFactory {
             apply(property.name("ssl.channel-binding"), ssl.channelBinding(),
                     value -> builder.channelBinding(ChannelBinding.parse(value)), "Use one of disable, prefer, require.");
         }
+        if (ssl.requireAuth() != null) {
+            apply(property.name("ssl.require-auth"), ssl.requireAuth(), builder::requireAuth,
+                    "List the methods the server may ask for (password, md5, scram-sha-256, none), or those it may not,"
+                            + " each after a '!', e.g. !password,!md5.");
+        }
         if (ssl.rootCert() != null) {
-            builder.sslRootCert(readableFile(property.name("ssl.root-cert"), ssl.rootCert()));
+            builder.sslRootCert(ConnectionConfig.SSL_ROOT_CERT_SYSTEM.toString().equals(ssl.rootCert())
+                    ? ConnectionConfig.SSL_ROOT_CERT_SYSTEM : readableFile(property.name("ssl.root-cert"), ssl.rootCert()));
         }
         if (ssl.cert() != null) {
             builder.sslCert(readableFile(property.name("ssl.cert"), ssl.cert()));
@@ -122,8 +128,13 @@ public final class ConnectionSettingsFactory {
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new InvalidReplicationPropertyException(property.name("username"), "is not set, and " + target.urlProperty()
-                    + " names no user", "Set " + property.name("username") + " to a role with the REPLICATION attribute.");
+            if (e.getMessage().startsWith("user is required")) {
+                throw new InvalidReplicationPropertyException(property.name("username"), "is not set, and " + target.urlProperty()
+                        + " names no user", "Set " + property.name("username") + " to a role with the REPLICATION attribute.");
+            }
+            // Settings that conflict: sslrootcert=system with a weaker mode, channel binding that require-auth forbids.
+            throw new InvalidReplicationPropertyException(property.name("ssl"), e.getMessage(), "Make " + property.name("ssl.*")
+                    + " and the URL's sslmode, sslrootcert, channel_binding and require_auth agree.");
         }
     }
 
