@@ -1,6 +1,6 @@
 package io.github.pgrepl;
 
-import io.github.pgrepl.internal.SessionSettings;
+import io.github.pgrepl.internal.session.SessionSettings;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 

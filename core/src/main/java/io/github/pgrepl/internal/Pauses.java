@@ -1,5 +1,8 @@
 package io.github.pgrepl.internal;
 
+import io.github.pgrepl.internal.session.ReadHold;
+import io.github.pgrepl.internal.session.ReplicationSession;
+
 import java.util.EnumSet;
 import java.util.Set;
 

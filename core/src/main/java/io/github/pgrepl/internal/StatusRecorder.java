@@ -4,6 +4,8 @@ import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.internal.protocol.CopyDataLayout;
+import io.github.pgrepl.internal.session.ReceiveStats;
+import io.github.pgrepl.internal.session.SessionInfo;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 /**
  * Who asked a session to stop reading its stream. Each hold lasts until its own release; the stream is read

@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 /** Where a session is on the wire, from the end of startup to its close. */
 public enum SessionPhase {

@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 /** The names of the handlers in a session's channel pipeline, in their order. */
 public final class SessionPipeline {

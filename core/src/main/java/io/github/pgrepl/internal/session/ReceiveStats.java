@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 /**
  * What the sessions of one connection received, for its status: CopyData messages and bytes, the highest
