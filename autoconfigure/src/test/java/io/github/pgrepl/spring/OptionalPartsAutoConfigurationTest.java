@@ -3,6 +3,7 @@ package io.github.pgrepl.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpoint;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpointAutoConfiguration;
@@ -33,7 +34,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 class OptionalPartsAutoConfigurationTest {
 
     private static final AutoConfigurations ALL = AutoConfigurations.of(PgReplAutoConfiguration.class,
-            ReplicationHealthContributorAutoConfiguration.class, ReplicationMetricsAutoConfiguration.class,
+            ReplicationListenerAutoConfiguration.class, ReplicationHealthContributorAutoConfiguration.class, ReplicationMetricsAutoConfiguration.class,
             ReplicationEndpointAutoConfiguration.class);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(ALL)
@@ -87,7 +88,8 @@ class OptionalPartsAutoConfigurationTest {
             context.getBean(ReplicationMetrics.class).bindTo(meters);
             for (String name : new String[] { "pgrepl.messages.received", "pgrepl.bytes.received", "pgrepl.lag",
                     "pgrepl.paused", "pgrepl.paused.duration", "pgrepl.reconnects", "pgrepl.listener",
-                    "pgrepl.listener.queue" }) {
+                    "pgrepl.listener.queue", "pgrepl.listener.errors", "pgrepl.listener.skipped",
+                    "pgrepl.listener.recovered" }) {
                 assertThat(meters.find(name).tag("connection", "orders").meter()).as(name).isNotNull();
             }
             assertThat(meters.get("pgrepl.paused").tag("connection", "orders").gauge().value()).isZero();

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.pgrepl.spring.autoconfigure.FailureAnalyses;
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpoint;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpointAutoConfiguration;
@@ -48,7 +49,8 @@ class SecretsAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class,
-                    ReplicationHealthContributorAutoConfiguration.class, ReplicationEndpointAutoConfiguration.class))
+                    ReplicationListenerAutoConfiguration.class, ReplicationHealthContributorAutoConfiguration.class,
+                    ReplicationEndpointAutoConfiguration.class))
             .withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class);
 
     @Test

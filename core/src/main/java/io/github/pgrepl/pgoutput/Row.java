@@ -115,6 +115,14 @@ public final class Row {
     }
 
     /**
+     * Bytes of the tuple as the server sent it: what this row holds before any value is converted. For bounds on
+     * how many rows a consumer keeps in memory.
+     */
+    public int dataSize() {
+        return data.length;
+    }
+
+    /**
      * The index of the column named {@code name} (exactly, as stored in the catalog).
      *
      * @throws IllegalArgumentException when the relation has no such column

@@ -12,6 +12,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
 import org.springframework.boot.logging.DeferredLogFactory;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.aot.AbstractAotProcessor;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -46,6 +47,9 @@ public class EmbeddedPostgresEnvironment implements EnvironmentPostProcessor {
         if (StringUtils.hasText(environment.getProperty(CONNECTION_URL))
                 || StringUtils.hasText(environment.getProperty(DATASOURCE_URL))) {
             return;
+        }
+        if (Boolean.getBoolean(AbstractAotProcessor.AOT_PROCESSING)) {
+            return; // spring-boot:process-aot only reads the bean definitions: no server, nothing connects
         }
         EmbeddedPostgres postgres = start();
         // Safety net for a JVM that exits before a context holds the server; runs after Spring closed the contexts.

@@ -1,7 +1,8 @@
 package io.github.pgrepl.sample;
 
-import io.github.pgrepl.pgoutput.ChangeEvent;
-import io.github.pgrepl.pgoutput.ChangeListener;
+import io.github.pgrepl.spring.listener.Change;
+import io.github.pgrepl.spring.listener.ChangeTransaction;
+import io.github.pgrepl.spring.listener.Operation;
 import io.github.pgrepl.spring.listener.ReplicationListener;
 
 import java.time.Instant;
@@ -14,43 +15,62 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The listener of connection {@code orders}: logs each change of table {@code orders} and keeps the last
- * {@value #CAPACITY}. pgrepl calls it on the connection's listener thread, one event at a time; readers are HTTP
- * threads, hence the lock.
+ * The listeners of connection {@code orders}: each change of table {@code orders} (kept, the last {@value #CAPACITY}),
+ * and each committed transaction. New orders of a blocked customer are refused: the listener throws, and the
+ * dead-letter recoverer (see {@code application.yml}) writes them to {@code pgrepl_dead_letter} after two tries.
+ *
+ * <p>pgrepl calls these methods on the connection's listener thread, one event at a time, in commit order; readers are
+ * HTTP threads, hence the locks.
  */
 @Component
-@ReplicationListener("orders")
-public class OrderChanges implements ChangeListener {
+public class OrderChanges {
 
     static final int CAPACITY = 100;
+    static final String BLOCKED_CUSTOMER = "Mallory";
 
     private static final Logger log = LoggerFactory.getLogger(OrderChanges.class);
 
     private final Deque<OrderChange> recent = new ArrayDeque<>(CAPACITY);
-    /** Per-transaction state, from Begin to Commit; only the listener thread touches it. */
-    private long xid;
+    private final Deque<OrderTransaction> transactions = new ArrayDeque<>(CAPACITY);
 
-    @Override
-    public void onChange(ChangeEvent event) {
-        if (event instanceof ChangeEvent.Begin begin) {
-            xid = begin.xid();
+    @ReplicationListener(connection = "orders", tables = "public.orders")
+    void on(Change<Order> change) {
+        Order order = change.after();
+        if (change.operation() == Operation.INSERT && BLOCKED_CUSTOMER.equals(order.customer())) {
+            throw new IllegalStateException("Customer " + order.customer() + " is blocked: order " + order.id() + " refused");
         }
-        OrderChange.of(event, xid, Instant.now()).ifPresent(change -> {
-            log.info("{} order {}: {} {} {} (xid {})", change.operation(), change.id(), change.customer(), change.amount(),
-                    change.status(), change.xid());
-            synchronized (recent) {
-                if (recent.size() == CAPACITY) {
-                    recent.removeFirst();
-                }
-                recent.addLast(change);
-            }
-        });
+        OrderChange seen = OrderChange.of(change, Instant.now());
+        log.info("{} order {}: {} {} {} (xid {})", seen.operation(), seen.id(), seen.customer(), seen.amount(), seen.status(),
+                seen.xid());
+        add(recent, seen);
+    }
+
+    @ReplicationListener(connection = "orders", tables = "orders")
+    void transaction(ChangeTransaction transaction) {
+        add(transactions, new OrderTransaction(transaction.xid(), transaction.commitLsn().toString(), transaction.commitTime(),
+                transaction.changes().size()));
     }
 
     /** The last changes, oldest first. */
     public List<OrderChange> recent() {
         synchronized (recent) {
             return List.copyOf(recent);
+        }
+    }
+
+    /** The last transactions, oldest first. */
+    public List<OrderTransaction> transactions() {
+        synchronized (transactions) {
+            return List.copyOf(transactions);
+        }
+    }
+
+    private static <T> void add(Deque<T> last, T item) {
+        synchronized (last) {
+            if (last.size() == CAPACITY) {
+                last.removeFirst();
+            }
+            last.addLast(item);
         }
     }
 }

@@ -17,8 +17,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Something to replicate: every {@code sample.writer.interval} inserts an order and moves the oldest open one a step
- * further (NEW, PAID, SHIPPED, DELIVERED). Off with {@code sample.writer.enabled=false}, e.g. when another program
- * writes the table.
+ * further (NEW, PAID, SHIPPED, DELIVERED). Every fifth order is from the blocked customer, which the listener refuses
+ * (it ends up in the dead-letter table). Off with {@code sample.writer.enabled=false}, e.g. when another program writes
+ * the table.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "sample.writer.enabled", matchIfMissing = true)
@@ -37,6 +38,7 @@ public class OrderWriter {
     private final JdbcClient jdbc;
     private final ReplicationConnection orders;
     private boolean started;
+    private long written;
 
     public OrderWriter(JdbcClient jdbc, ReplicationConnection ordersReplicationConnection) {
         this.jdbc = jdbc;
@@ -52,8 +54,8 @@ public class OrderWriter {
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         try {
-            jdbc.sql(INSERT).params(CUSTOMERS.get(random.nextInt(CUSTOMERS.size())),
-                    BigDecimal.valueOf(random.nextLong(500, 50_000), 2)).update();
+            String customer = ++written % 5 == 0 ? OrderChanges.BLOCKED_CUSTOMER : CUSTOMERS.get(random.nextInt(CUSTOMERS.size()));
+            jdbc.sql(INSERT).params(customer, BigDecimal.valueOf(random.nextLong(500, 50_000), 2)).update();
             jdbc.sql(ADVANCE).update();
         } catch (DataAccessException e) {
             // One line per tick rather than a stack trace: the server may just be restarting; the next tick retries.

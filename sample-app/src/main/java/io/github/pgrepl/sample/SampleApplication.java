@@ -5,8 +5,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * Streams the changes of table {@code orders} into {@link OrderChanges}, shown at {@code GET /changes}, while
- * {@link OrderWriter} keeps changing the table. Without a configured server it runs on an embedded PostgreSQL (see
+ * Streams the changes of table {@code orders} into the listener methods of {@link OrderChanges}, shown at
+ * {@code GET /changes} and {@code GET /transactions}, while {@link OrderWriter} keeps changing the table. Without a configured server it runs on an embedded PostgreSQL (see
  * {@link EmbeddedPostgresEnvironment}).
  */
 @SpringBootApplication

@@ -63,6 +63,25 @@ class SampleApplicationIT {
                 + ".components.orders.details.lastFlushedLsn")));
     }
 
+    @Test
+    void transactionsAndTheRefusedOrdersOfTheBlockedCustomerShowToo() {
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+            List<Object> deadLetters = JsonPath.parse(get("/dead-letters")).read("$");
+            assertThat(deadLetters).isNotEmpty();
+        });
+
+        DocumentContext deadLetters = JsonPath.parse(get("/dead-letters"));
+        assertThat(deadLetters.read("$[0].operation", String.class)).isEqualTo("INSERT");
+        assertThat(deadLetters.read("$[0].error", String.class)).contains("Customer Mallory is blocked");
+        assertThat(deadLetters.read("$[0].change", String.class)).contains("\"customer\": \"Mallory\"");
+        List<Integer> transactionSizes = JsonPath.parse(get("/transactions")).read("$[*].changes");
+        assertThat(transactionSizes).isNotEmpty().allSatisfy(size -> assertThat(size).isPositive());
+        List<String> customers = changes().read("$[?(@.operation == 'INSERT')].customer");
+        assertThat(customers).doesNotContain(OrderChanges.BLOCKED_CUSTOMER);
+        // A dead letter is processed, as far as the stream is concerned: health stays UP.
+        assertThat(health().read("$.components.replication.status", String.class)).isEqualTo("UP");
+    }
+
     private DocumentContext health() {
         return JsonPath.parse(get("/actuator/health"));
     }

@@ -4,7 +4,6 @@ import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.spring.autoconfigure.internal.ConnectionSettingsFactory;
 import io.github.pgrepl.spring.autoconfigure.internal.DataSourceFallback;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
-import io.github.pgrepl.spring.listener.ReplicationListenerBeanPostProcessor;
 
 import java.time.Duration;
 
@@ -20,7 +19,7 @@ import org.springframework.core.env.Environment;
 /**
  * One {@link ReplicationConnection} bean per entry under {@code pgrepl.connections} (named
  * {@code <name>ReplicationConnection}), owned and started by a {@link ReplicationConnectionRegistry}, and consumed by
- * the bean annotated with {@code @ReplicationListener("<name>")}.
+ * its {@code @ReplicationListener}s (see {@link ReplicationListenerAutoConfiguration}).
  */
 @AutoConfiguration
 @ConditionalOnClass(ReplicationConnection.class)
@@ -40,12 +39,5 @@ public class PgReplAutoConfiguration {
         ConnectionSettingsFactory settings = new ConnectionSettingsFactory(serviceConnection.getIfAvailable(),
                 DataSourceFallback.from(environment), shutdownPhaseTimeout);
         return new ReplicationConnectionRegistry(settings.create(properties));
-    }
-
-    /** Static: a post-processor must not make this configuration class, or anything else, an early bean. */
-    @Bean
-    @ConditionalOnMissingBean
-    public static ReplicationListenerBeanPostProcessor replicationListenerBeanPostProcessor() {
-        return new ReplicationListenerBeanPostProcessor();
     }
 }

@@ -1,5 +1,8 @@
 package io.github.pgrepl.spring.autoconfigure;
 
+import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
+import io.github.pgrepl.spring.listener.error.DeadLetterRecoverer;
+
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,7 +46,9 @@ public record PgReplProperties(Map<String, Connection> connections) {
      *     all tables.
      * @param binary Whether to ask pgoutput for values in binary rather than text.
      * @param messages Whether to deliver pg_logical_emit_message messages.
-     * @param streaming Whether large in-progress transactions are streamed rather than spilled by the server.
+     * @param streaming Whether large in-progress transactions are streamed rather than spilled by the server; by
+     *     default on for a bean-level ChangeListener, off for @ReplicationListener methods that take committed changes
+     *     (which cannot be streamed).
      * @param applicationName The application_name of the session; by default the URL's, else pgrepl.
      * @param connectTimeout Bound on one connection attempt (TCP, TLS and authentication); by default the URL's
      *     connect_timeout, else 10 seconds.
@@ -60,13 +65,13 @@ public record PgReplProperties(Map<String, Connection> connections) {
      *     ReplicationConnectionRegistry.start(name).
      * @param ssl TLS settings.
      * @param reconnect Reconnection after the connection is lost.
-     * @param listener How changes are handed to a ChangeListener.
+     * @param listener How changes are handed to the listeners, and what becomes of a change a listener fails on.
      */
     public record Connection(String url, String username, String password, String slot, List<String> publications,
                              @DefaultValue("false") boolean createSlot, @DefaultValue("false") boolean temporarySlot,
                              @DefaultValue("false") boolean createPublication, List<String> publicationTables,
                              @DefaultValue("false") boolean binary, @DefaultValue("false") boolean messages,
-                             @DefaultValue("true") boolean streaming, String applicationName, Duration connectTimeout,
+                             Boolean streaming, String applicationName, Duration connectTimeout,
                              Duration statusInterval, Duration silenceTimeout, @DefaultValue("1ms") Duration minReadInterval,
                              @DefaultValue("500") int maxMessages,
                              @DefaultValue("true") boolean autoStartup, @DefaultValue Ssl ssl,
@@ -114,18 +119,31 @@ public record PgReplProperties(Map<String, Connection> connections) {
     }
 
     /**
-     * The queue between the stream and a ChangeListener: when either bound is reached the connection stops
-     * reading (TCP backpressure holds the server) until the listener catches up.
+     * The listeners of a connection: the queue between the stream and them (when either bound is reached the connection
+     * stops reading, and TCP backpressure holds the server, until the listeners catch up), and what becomes of a change
+     * a listener keeps failing on.
      *
-     * @param queueCapacity Most events waiting for the listener.
-     * @param queueMaxSize Most bytes of events waiting for the listener.
-     * @param maxAttempts Times an event is tried when the listener throws, before the connection stops.
+     * @param queueCapacity Most events waiting for the listeners.
+     * @param queueMaxSize Most bytes of events waiting for the listeners.
+     * @param maxAttempts Times a change is tried when a listener throws before the recoverer takes it (for a bean-level
+     *     ChangeListener: before the connection stops).
      * @param retryBackoff Wait before the second attempt, doubling for each further one.
+     * @param maxBackoff Longest wait between two attempts, where the retry recoverer keeps retrying.
+     * @param recoverer What becomes of a change a @ReplicationListener method still fails on after max-attempts: retry
+     *     (keep retrying at max-backoff, health DOWN meanwhile: nothing is lost, nothing halts for good), stop (the
+     *     connection stops until restarted through the endpoint), skip (logged, counted, lost) or dead-letter (written
+     *     to dead-letter-table with its error, then confirmed).
+     * @param deadLetterTable The table of the dead-letter recoverer (table or schema.table), created on first use in the
+     *     database of the application's DataSource.
+     * @param transactionMaxBytes Most bytes of rows a transaction listener's transaction may hold in memory; a larger
+     *     one fails that listener with a TransactionTooLargeException instead.
      * @param closeTimeout How long shutdown waits for the listener to finish the event in hand; never longer than
      *     half of spring.lifecycle.timeout-per-shutdown-phase.
      */
     public record Listener(@DefaultValue("10000") int queueCapacity, @DefaultValue("64MB") DataSize queueMaxSize,
                            @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,
-                           @DefaultValue("10s") Duration closeTimeout) {
+                           @DefaultValue("30s") Duration maxBackoff, @DefaultValue("retry") Recoverer recoverer,
+                           @DefaultValue(DeadLetterRecoverer.DEFAULT_TABLE) String deadLetterTable,
+                           @DefaultValue("64MB") DataSize transactionMaxBytes, @DefaultValue("10s") Duration closeTimeout) {
     }
 }

@@ -1,5 +1,6 @@
 package io.github.pgrepl.spring.connection;
 
+import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationHandler;
@@ -7,7 +8,6 @@ import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.spring.connection.internal.TrackingHandler;
 import io.github.pgrepl.spring.listener.ListenerTimings;
-import io.github.pgrepl.spring.listener.ReplicationListenerEndpoint;
 import io.github.pgrepl.spring.listener.internal.TimedChangeListener;
 
 import java.time.Clock;
@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One configured connection with what observes it: its {@link ReplicationConnection}, the handler its listener got,
- * and when it last worked. Created with the application context, started by the {@link ReplicationConnectionRegistry}.
+ * One configured connection with what observes it: its {@link ReplicationConnection}, the handler its listeners got,
+ * and when it last worked. Created with the application context, bound to its listeners once every bean exists (by
+ * the listener registry, through one of the {@code bind} methods), started by the {@link ReplicationConnectionRegistry}.
  */
 public final class ManagedReplicationConnection {
 
@@ -34,6 +35,7 @@ public final class ManagedReplicationConnection {
     private final ReplicationConnection connection;
     private final ListenerTimings listenerTimings = new ListenerTimings();
     private volatile PgOutputHandler pgOutputHandler;
+    private volatile ListenerControl listenerControl;
     private volatile String listenerBeanName;
     private volatile boolean started;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,7 +62,7 @@ public final class ManagedReplicationConnection {
         return connection.status();
     }
 
-    /** The handler built for a {@code ChangeListener}; empty when the listener is a handler of its own. */
+    /** The handler built for a {@code ChangeListener} or listener methods; empty when the listener is a handler of its own. */
     public Optional<PgOutputHandler> pgOutputHandler() {
         return Optional.ofNullable(pgOutputHandler);
     }
@@ -76,6 +78,7 @@ public final class ManagedReplicationConnection {
         return listenerTimings;
     }
 
+    /** The listener's bean name, or the ids of the listener methods. */
     public Optional<String> listenerBeanName() {
         return Optional.ofNullable(listenerBeanName);
     }
@@ -120,23 +123,130 @@ public final class ManagedReplicationConnection {
         }
     }
 
-    void bind(ReplicationListenerEndpoint endpoint) {
-        if (endpoint.bean() instanceof ReplicationHandler replicationHandler) {
-            handler.bind(replicationHandler, false);
-        } else if (endpoint.bean() instanceof ChangeListener changeListener) {
-            if (settings.pgOutput().publications().isEmpty()) {
-                String property = "pgrepl.connections." + name() + ".publications";
-                throw new InvalidReplicationPropertyException(property, "is empty, but the listener, bean '" + endpoint.beanName()
-                        + "', is a ChangeListener, which streams publications", "Set " + property + "=<publication>, and "
-                        + "pgrepl.connections." + name() + ".create-publication=true to have it created.");
-            }
-            PgOutputHandler pgOutput = settings.pgOutput().newHandler(new TimedChangeListener(changeListener, listenerTimings));
-            handler.bind(pgOutput, true);
-            pgOutputHandler = pgOutput;
-        } else {
-            throw new IllegalArgumentException("Bean '" + endpoint.beanName() + "' is neither a ReplicationHandler nor a ChangeListener");
+    /**
+     * Makes {@code handler} the connection's callback module, as is. Called once, before the connection starts.
+     *
+     * @param listenerName the bean's name, for messages
+     */
+    public void bindHandler(ReplicationHandler handler, String listenerName) {
+        bound(listenerName);
+        this.handler.bind(handler, false);
+    }
+
+    /**
+     * Gives {@code listener} a {@link PgOutputHandler} built from the connection's properties: a bean-level
+     * {@code ChangeListener}, retried {@code listener.max-attempts} times before the connection stops. Called once,
+     * before the connection starts.
+     */
+    public void bindChangeListener(ChangeListener listener, String listenerName) {
+        bound(listenerName);
+        requirePublications("the listener, bean '" + listenerName + "', is a ChangeListener");
+        bindPgOutput(settings.pgOutput().newHandler(new TimedChangeListener(listener, listenerTimings)));
+    }
+
+    /**
+     * Gives the dispatcher of the connection's {@code @ReplicationListener} methods a {@link PgOutputHandler}: it
+     * handles failures itself ({@code control}), so the handler does not retry; and streaming of in-progress
+     * transactions is off unless every method takes raw events, since the others get committed changes only, in
+     * commit order. Called once, before the connection starts.
+     *
+     * @param listenerNames the methods' ids, for messages
+     * @param onlyRawEvents whether every method takes {@code ChangeEvent}s
+     * @throws InvalidReplicationPropertyException when the properties cannot serve such listeners
+     */
+    public void bindListenerMethods(ChangeListener dispatcher, ListenerControl control, String listenerNames,
+                                    boolean onlyRawEvents) {
+        requirePublications("listener methods " + listenerNames + " take decoded changes");
+        Boolean streaming = settings.pgOutput().streaming();
+        if (Boolean.TRUE.equals(streaming) && !onlyRawEvents) {
+            String property = "pgrepl.connections." + name() + ".streaming";
+            throw new InvalidReplicationPropertyException(property, "is true, but listener methods " + listenerNames
+                    + " take changes or transactions, which arrive in commit order once committed; streaming delivers"
+                    + " large transactions before they commit (or abort)", "Remove " + property + " (it is off for such"
+                    + " listeners), or take raw ChangeEvents, which see the stream events, in every listener method.");
         }
-        listenerBeanName = endpoint.beanName();
+        bound(listenerNames);
+        bindPgOutput(settings.pgOutput().newHandlerWithoutRetries(new TimedChangeListener(dispatcher, listenerTimings),
+                streaming != null ? streaming : onlyRawEvents));
+        listenerControl = control;
+    }
+
+    private void bound(String listenerName) {
+        if (handler.isBound()) {
+            throw new IllegalStateException("Replication connection '" + name() + "' is bound to " + listenerBeanName
+                    + " already; it cannot take " + listenerName + " too");
+        }
+        listenerBeanName = listenerName;
+    }
+
+    private void bindPgOutput(PgOutputHandler pgOutput) {
+        handler.bind(pgOutput, true);
+        pgOutputHandler = pgOutput;
+    }
+
+    private void requirePublications(String why) {
+        if (settings.pgOutput().publications().isEmpty()) {
+            String property = "pgrepl.connections." + name() + ".publications";
+            throw new InvalidReplicationPropertyException(property, "is empty, but " + why + ", which streams"
+                    + " publications", "Set " + property + "=<publication>, and pgrepl.connections." + name()
+                    + ".create-publication=true to have it created.");
+        }
+    }
+
+    /** The listener methods' side, or empty for a bean-level listener. */
+    public Optional<ListenerControl> listenerControl() {
+        return Optional.ofNullable(listenerControl);
+    }
+
+    /** The failing listener, if one is failing or stopped the connection. */
+    public Optional<ListenerFailureStatus> listenerFailure() {
+        ListenerControl control = listenerControl;
+        return control == null ? Optional.empty() : control.failure();
+    }
+
+    /** Whether the listeners' error handler stopped the stream, until {@link #restart()}. */
+    public boolean isStopped() {
+        return handler.isStopped();
+    }
+
+    /**
+     * Stops the stream: the session ends, the slot is let go, and the connection stays connected without streaming
+     * until {@link #resumeStreaming()}. For the listeners' error handler; the failing change is held meanwhile.
+     */
+    public void stopStreaming(String reason) {
+        log.error("Replication connection '{}' stops streaming: {}. Restart it once fixed: POST /actuator/pgrepl/{}"
+                + " {\"action\":\"restart\"}", name(), reason, name());
+        connection.send(new TrackingHandler.StopStreaming(reason));
+    }
+
+    /** Sets the stream up again after {@link #stopStreaming}. */
+    public void resumeStreaming() {
+        connection.send(TrackingHandler.RESUME_STREAMING);
+    }
+
+    /**
+     * Starts the connection if it has not started; otherwise tries a failing listener's change again now, restarting
+     * the stream if its error handler stopped it. Does nothing to a connection that works.
+     *
+     * @throws IllegalStateException for a closed connection (a bean-level listener that kept failing, or shutdown),
+     *     which only an application restart brings back
+     */
+    public void restart() {
+        if (!started) {
+            start();
+            return;
+        }
+        if (closed.get() || connection.status().state() == ConnectionState.CLOSED) {
+            throw new IllegalStateException("Replication connection '" + name() + "' is closed for good"
+                    + (pgOutputHandler != null && pgOutputHandler.failure() != null
+                            ? " (" + pgOutputHandler.failure().getMessage() + ")" : "")
+                    + "; restart the application once its listener is fixed");
+        }
+        ListenerControl control = listenerControl;
+        if (control != null) {
+            log.info("Restarting the listeners of replication connection '{}'", name());
+            control.restart();
+        }
     }
 
     boolean isBound() {
@@ -148,13 +258,13 @@ public final class ManagedReplicationConnection {
             return;
         }
         if (!handler.isBound()) {
-            throw new IllegalStateException("Replication connection '" + name() + "' has no listener: annotate a bean with"
-                    + " @ReplicationListener(\"" + name() + "\")");
+            throw new IllegalStateException("Replication connection '" + name() + "' has no listener: annotate a method"
+                    + " with @ReplicationListener(connection = \"" + name() + "\")");
         }
         started = true;
         handler.starting();
-        log.info("Starting replication connection '{}' to {}:{}/{} for bean '{}'", name(), settings.config().host(),
-                settings.config().port(), settings.config().database(), listenerBeanName);
+        log.info("Starting replication connection '{}' to {}:{}/{} for {}", name(), settings.config().host(),
+                settings.config().port(), settings.config().database(), "'" + listenerBeanName + "'");
         connection.connect();
     }
 
@@ -162,6 +272,10 @@ public final class ManagedReplicationConnection {
     void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        ListenerControl control = listenerControl;
+        if (control != null) {
+            control.close(); // before the listener thread is interrupted, so that it does not retry on
         }
         connection.close();
         if (started) {

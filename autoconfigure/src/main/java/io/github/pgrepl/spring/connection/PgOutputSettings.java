@@ -8,11 +8,12 @@ import java.util.List;
 
 /**
  * What a {@link PgOutputHandler} for a {@code ChangeListener} is built with; checked values, taken from
- * {@code pgrepl.connections.<name>.*}.
+ * {@code pgrepl.connections.<name>.*}. {@code streaming} is {@code null} when not set: on for a bean-level
+ * {@code ChangeListener}, off for listener methods that take committed changes.
  */
 public record PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
                                boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
-                               boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
+                               Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                                long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout) {
 
     public PgOutputSettings {
@@ -20,7 +21,17 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
         publicationTables = List.copyOf(publicationTables);
     }
 
+    /** For a bean-level {@code ChangeListener}: retried {@code maxAttempts} times, then the connection stops. */
     PgOutputHandler newHandler(ChangeListener listener) {
+        return builder(listener, streaming == null || streaming).retry(maxAttempts, retryBackoff).build();
+    }
+
+    /** For a listener that handles its failures itself and never throws but to give up (on close). */
+    PgOutputHandler newHandlerWithoutRetries(ChangeListener listener, boolean streaming) {
+        return builder(listener, streaming).retry(1, Duration.ZERO).build();
+    }
+
+    private PgOutputHandler.Builder builder(ChangeListener listener, boolean streaming) {
         PgOutputHandler.Builder builder = PgOutputHandler.builder(listener)
                 .slot(slot)
                 .publications(publications)
@@ -33,11 +44,10 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                 .streaming(streaming)
                 .maxMessages(maxMessages)
                 .queueCapacity(queueCapacity, queueMaxBytes)
-                .retry(maxAttempts, retryBackoff)
                 .closeTimeout(closeTimeout);
         if (statusInterval != null) {
             builder.statusInterval(statusInterval);
         }
-        return builder.build();
+        return builder;
     }
 }

@@ -1,14 +1,6 @@
 package io.github.pgrepl.spring.connection;
 
-import io.github.pgrepl.ReplicationHandler;
-import io.github.pgrepl.pgoutput.ChangeListener;
-import io.github.pgrepl.spring.listener.ReplicationListenerBindingException;
-import io.github.pgrepl.spring.listener.ReplicationListenerBindingException.Problem;
-import io.github.pgrepl.spring.listener.ReplicationListenerEndpoint;
-import io.github.pgrepl.spring.listener.ReplicationListenerRegistrar;
-
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,17 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Owns every configured replication connection: binds each to its {@code @ReplicationListener}, connects them when
- * the application context has started (late), and closes them gracefully when it stops (early), so that the last
- * processed position is confirmed before the socket closes.
+ * Owns every configured replication connection: connects them when the application context has started (late), once
+ * the listener registry has bound each to its listeners, and closes them gracefully when it stops (early), so that the
+ * last processed position is confirmed before the socket closes.
  */
-public class ReplicationConnectionRegistry implements ReplicationListenerRegistrar, SmartLifecycle, DisposableBean {
+public class ReplicationConnectionRegistry implements SmartLifecycle, DisposableBean {
 
     /** Late start, early stop; leaves room above for lifecycles that must start after the connections. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 100;
@@ -74,71 +65,15 @@ public class ReplicationConnectionRegistry implements ReplicationListenerRegistr
         connection(name).start();
     }
 
-    @Override
-    public void registerListeners(List<ReplicationListenerEndpoint> endpoints) {
-        List<Problem> problems = new ArrayList<>();
-        Map<String, List<ReplicationListenerEndpoint>> byConnection = endpoints.stream()
-                .collect(Collectors.groupingBy(ReplicationListenerEndpoint::connection, LinkedHashMap::new, Collectors.toList()));
-        byConnection.forEach((name, listeners) -> {
-            if (!connections.containsKey(name)) {
-                problems.add(unknownConnection(name, listeners));
-            }
-        });
-        for (String name : connections.keySet()) {
-            List<ReplicationListenerEndpoint> listeners = byConnection.getOrDefault(name, List.of());
-            if (listeners.isEmpty()) {
-                problems.add(noListener(name));
-            } else if (listeners.size() > 1) {
-                problems.add(severalListeners(name, listeners));
-            }
-        }
-        for (ReplicationListenerEndpoint endpoint : endpoints) {
-            if (!(endpoint.bean() instanceof ReplicationHandler) && !(endpoint.bean() instanceof ChangeListener)) {
-                problems.add(wrongType(endpoint));
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ReplicationListenerBindingException(problems);
-        }
-        for (ReplicationListenerEndpoint endpoint : endpoints) {
-            connections.get(endpoint.connection()).bind(endpoint);
-        }
-    }
-
-    private Problem unknownConnection(String name, List<ReplicationListenerEndpoint> listeners) {
-        return new Problem(beans(listeners) + " @ReplicationListener(\"" + name + "\") but no connection '" + name
-                + "' is configured (configured: " + connections.keySet() + ")",
-                "Configure it with pgrepl.connections." + name + ".* properties, or name one of the configured connections"
-                        + " in @ReplicationListener");
-    }
-
-    private static Problem noListener(String name) {
-        return new Problem("Connection '" + name + "' (pgrepl.connections." + name + ") has no @ReplicationListener bean",
-                "Annotate one bean implementing ChangeListener or ReplicationHandler with @ReplicationListener(\"" + name
-                        + "\"), or remove the pgrepl.connections." + name + ".* properties");
-    }
-
-    private static Problem severalListeners(String name, List<ReplicationListenerEndpoint> listeners) {
-        return new Problem("Connection '" + name + "' has " + listeners.size() + " @ReplicationListener beans: "
-                + beanNames(listeners) + "; a connection has exactly one",
-                "Keep @ReplicationListener(\"" + name + "\") on one bean; give each other bean a connection of its own"
-                        + " (pgrepl.connections.<other-name>.*, with its own slot)");
-    }
-
-    private static Problem wrongType(ReplicationListenerEndpoint endpoint) {
-        return new Problem("Bean '" + endpoint.beanName() + "' (" + endpoint.bean().getClass().getName()
-                + ") is a @ReplicationListener(\"" + endpoint.connection() + "\") but implements neither ChangeListener"
-                + " nor ReplicationHandler",
-                "Implement io.github.pgrepl.pgoutput.ChangeListener (decoded changes) or io.github.pgrepl.ReplicationHandler"
-                        + " (the raw protocol) in bean '" + endpoint.beanName() + "'");
-    }
-
-    private static String beans(List<ReplicationListenerEndpoint> listeners) {
-        return (listeners.size() == 1 ? "Bean " : "Beans ") + beanNames(listeners) + (listeners.size() == 1 ? " is a" : " are");
-    }
-
-    private static String beanNames(List<ReplicationListenerEndpoint> listeners) {
-        return listeners.stream().map(listener -> "'" + listener.beanName() + "'").collect(Collectors.joining(", "));
+    /**
+     * Starts connection {@code name} if it has not started, or tries its failing listener's change again now,
+     * restarting a stream that the listeners' error handler stopped (see {@link ManagedReplicationConnection#restart()}).
+     *
+     * @throws NoSuchElementException when there is no connection of that name
+     * @throws IllegalStateException when the connection is closed for good
+     */
+    public void restart(String name) {
+        connection(name).restart();
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -17,9 +18,10 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
  * {@code /actuator/pgrepl}: reads every connection's status; {@code POST /actuator/pgrepl/<name>} with
- * {@code {"paused": true}} pauses a connection, {@code {"paused": false}} resumes it. An operator's pause stops reading
- * the stream (the server holds the WAL) while status updates keep the session alive, and survives reconnects.
- * Writes are off unless {@code management.endpoint.pgrepl.access=unrestricted}.
+ * {@code {"paused": true}} pauses a connection, {@code {"paused": false}} resumes it, {@code {"action": "restart"}}
+ * restarts one that its listeners' error handler stopped. An operator's pause stops reading the stream (the server
+ * holds the WAL) while status updates keep the session alive, and survives reconnects. Writes are off unless
+ * {@code management.endpoint.pgrepl.access=unrestricted}.
  */
 @Endpoint(id = "pgrepl", defaultAccess = Access.READ_ONLY) // pausing is an operator's act: opt in with access=unrestricted
 public class ReplicationEndpoint {
@@ -46,19 +48,38 @@ public class ReplicationEndpoint {
                 .map(ConnectionDescriptor::of).orElse(null);
     }
 
-    /** Pauses or resumes connection {@code name}; returns its status afterwards. */
+    /**
+     * Acts on connection {@code name}: {@code {"paused": true}} pauses it, {@code {"paused": false}} resumes it, and
+     * {@code {"action": "restart"}} starts it (when not started) or has a failing listener try its change again now,
+     * restarting the stream if the error handler stopped it. Returns its status afterwards.
+     */
     @WriteOperation
-    public ConnectionDescriptor setPaused(@Selector String name, boolean paused) {
+    public ConnectionDescriptor write(@Selector String name, @Nullable Boolean paused, @Nullable String action) {
         ManagedReplicationConnection connection;
         try {
             connection = registry.connection(name);
         } catch (NoSuchElementException e) {
             throw new InvalidEndpointRequestException(e.getMessage(), "No replication connection '" + name + "'");
         }
-        if (paused) {
-            connection.pause();
+        if ((paused == null) == (action == null)) {
+            throw new InvalidEndpointRequestException("Send {\"paused\": true|false} or {\"action\": \"restart\"}",
+                    "Send either paused or action");
+        }
+        if (paused != null) {
+            if (paused) {
+                connection.pause();
+            } else {
+                connection.resume();
+            }
+        } else if ("restart".equals(action)) {
+            try {
+                connection.restart();
+            } catch (IllegalStateException e) {
+                throw new InvalidEndpointRequestException(e.getMessage(), "The connection cannot be restarted");
+            }
         } else {
-            connection.resume();
+            throw new InvalidEndpointRequestException("Unknown action '" + action + "'; the endpoint knows \"restart\"",
+                    "Unknown action");
         }
         return ConnectionDescriptor.of(connection);
     }

@@ -3,6 +3,7 @@ package io.github.pgrepl.spring.health;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 
 import java.time.Clock;
@@ -15,7 +16,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
- * consumer holds the slot); DOWN after a fatal error,
+ * consumer holds the slot); DOWN while a listener fails on a change (retried, or stopped by its error handler), after
+ * a fatal error,
  * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
  * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
  */
@@ -43,8 +45,15 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.paused()) {
             lastSeenPaused = now;
         }
-        Health.Builder health = status(status, now);
+        Optional<ListenerFailureStatus> listenerFailure = connection.listenerFailure();
+        Health.Builder health = listenerFailure.map(this::failing).orElseGet(() -> status(status, now));
         health.withDetail("state", status.state().name()).withDetail("paused", status.paused());
+        listenerFailure.ifPresent(failure -> health.withDetail("listener", failure.listener())
+                .withDetail("failedChange", failure.change())
+                .withDetail("listenerError", failure.error())
+                .withDetail("attempts", failure.attempts())
+                .withDetail("failingSince", failure.since().toString())
+                .withDetail("stopped", failure.stopped()));
         if (status.pausedSince() != null) {
             health.withDetail("pausedSince", status.pausedSince().toString());
         }
@@ -66,9 +75,20 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         return health.build();
     }
 
+    /** DOWN while a listener fails: nothing after the change is delivered or confirmed until it is processed. */
+    private Health.Builder failing(ListenerFailureStatus failure) {
+        if (failure.stopped()) {
+            return down("listener '" + failure.listener() + "' failed on " + failure.change() + " and the error handler"
+                    + " stopped the connection; fix the cause, then restart it: POST /actuator/pgrepl/" + connection.name()
+                    + " {\"action\":\"restart\"}");
+        }
+        return down("listener '" + failure.listener() + "' is failing on " + failure.change() + " and is retried; nothing"
+                + " after it is delivered or confirmed meanwhile");
+    }
+
     private Health.Builder status(ConnectionStatus status, Instant now) {
         if (failure().isPresent()) {
-            return down("the listener failed and the connection stopped; restart the application once it is fixed");
+            return down("the ChangeListener failed and the connection stopped; restart the application once it is fixed");
         }
         ConnectionState state = status.state();
         switch (state) {

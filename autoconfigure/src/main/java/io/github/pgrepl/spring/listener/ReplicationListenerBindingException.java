@@ -3,7 +3,7 @@ package io.github.pgrepl.spring.listener;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Listeners and connections that do not pair up one to one; each problem says what to do. */
+/** Listeners that cannot be bound to their connections (or cannot work at all); each problem says what to do. */
 public class ReplicationListenerBindingException extends RuntimeException {
 
     /**

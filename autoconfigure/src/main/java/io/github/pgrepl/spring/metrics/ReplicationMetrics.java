@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.metrics;
 
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Meters under {@code pgrepl.*} for every connection, tagged {@code connection=<name>}. Each reads the connection's
@@ -60,16 +62,28 @@ public class ReplicationMetrics implements MeterBinder {
                 .description("How long the current pause has lasted; 0 when not paused").tags(tags).register(meters);
         FunctionTimer.builder("pgrepl.listener", connection.listenerTimings(), timings -> timings.count(),
                         timings -> timings.totalTime(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
-                .description("Time the ChangeListener took per event").tags(tags).register(meters);
+                .description("Time the listeners took per event").tags(tags).register(meters);
+        listenerCounter(meters, "pgrepl.listener.errors", "Failed calls of @ReplicationListener methods, retries included",
+                tags, connection, ListenerControl::failedAttempts);
+        listenerCounter(meters, "pgrepl.listener.skipped", "Changes the error handler skipped: not processed, and lost",
+                tags, connection, ListenerControl::skipped);
+        listenerCounter(meters, "pgrepl.listener.recovered", "Changes a recoverer took, e.g. wrote to the dead-letter table",
+                tags, connection, ListenerControl::recovered);
         Gauge.builder("pgrepl.listener.queue", connection,
                         each -> each.pgOutputHandler().map(PgOutputHandler::queuedEvents).orElse(0))
-                .description("Events waiting for the ChangeListener").baseUnit("events").tags(tags).register(meters);
+                .description("Events waiting for the listeners").baseUnit("events").tags(tags).register(meters);
     }
 
     private static void counter(MeterRegistry meters, String name, String description, String baseUnit, Tags tags,
                                 ManagedReplicationConnection connection, ToDoubleFunction<ConnectionStatus> value) {
         FunctionCounter.builder(name, connection, each -> value.applyAsDouble(each.status()))
                 .description(description).baseUnit(baseUnit).tags(tags).register(meters);
+    }
+
+    private static void listenerCounter(MeterRegistry meters, String name, String description, Tags tags,
+                                        ManagedReplicationConnection connection, ToLongFunction<ListenerControl> value) {
+        FunctionCounter.builder(name, connection, each -> each.listenerControl().map(value::applyAsLong).orElse(0L))
+                .description(description).tags(tags).register(meters);
     }
 
     private double pausedMillis(ManagedReplicationConnection connection) {

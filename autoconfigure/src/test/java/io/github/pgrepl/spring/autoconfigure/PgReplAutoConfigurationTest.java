@@ -9,13 +9,14 @@ import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.spring.TestListeners;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
-import io.github.pgrepl.spring.listener.ReplicationListenerBeanPostProcessor;
 
 import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -27,13 +28,12 @@ class PgReplAutoConfigurationTest {
     private static final String ORDERS = "pgrepl.connections.orders.";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class));
+            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class, ReplicationListenerAutoConfiguration.class));
 
     @Test
     void withoutConnectionsThereIsAnEmptyRegistryAndNoConnectionBean() {
         runner.run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(ReplicationConnectionRegistry.class)
-                    .hasSingleBean(ReplicationListenerBeanPostProcessor.class)
                     .doesNotHaveBean(ReplicationConnection.class);
             assertThat(context.getBean(ReplicationConnectionRegistry.class).connections()).isEmpty();
         });
@@ -176,13 +176,48 @@ class PgReplAutoConfigurationTest {
     }
 
     @Test
-    void aUserDefinedConnectionBeanOrRegistryWins() {
+    void aUserDefinedRegistryWins() {
         runner.withUserConfiguration(UserRegistryConfiguration.class)
-                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop")
                 .run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(ReplicationConnectionRegistry.class);
                     assertThat(context.getBean(ReplicationConnectionRegistry.class))
                             .isSameAs(context.getBean(UserRegistryConfiguration.class).registry);
+                });
+    }
+
+    @Test
+    void aUserDefinedConnectionBeanOfAConfiguredNameIsRefusedRatherThanBeingASecondConnection() {
+        runner.withUserConfiguration(UserConnectionConfiguration.class, TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = FailureAnalyses.analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders'")
+                            .contains("the application defines a bean of that name")
+                            .contains("two connections for one name");
+                    assertThat(analysis.getAction()).contains("Remove the bean")
+                            .contains("remove the pgrepl.connections.orders.* properties");
+                });
+    }
+
+    @Test
+    void aUserConnectionBeanIsLeftAloneWhenNoConnectionOfItsNameIsConfigured() {
+        runner.withUserConfiguration(UserConnectionConfiguration.class)
+                .run(context -> assertThat(context).hasNotFailed().hasBean("ordersReplicationConnection"));
+    }
+
+    @Test
+    void connectionBeanDefinitionsNameAFactoryMethodRatherThanAnInstanceSupplier() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "auto-startup=false")
+                .run(context -> {
+                    RootBeanDefinition definition = (RootBeanDefinition) context.getBeanFactory()
+                            .getMergedBeanDefinition("ordersReplicationConnection");
+                    assertThat(definition.getInstanceSupplier()).as("AOT cannot generate an instance supplier").isNull();
+                    assertThat(definition.getFactoryMethodName()).isEqualTo("replicationConnection");
+                    assertThat(definition.getConstructorArgumentValues().getIndexedArgumentValue(0, String.class).getValue())
+                            .isEqualTo("orders");
                 });
     }
 
@@ -217,8 +252,11 @@ class PgReplAutoConfigurationTest {
         ReplicationConnectionRegistry myRegistry() {
             return registry;
         }
+    }
 
-        @Bean
+    @Configuration(proxyBeanMethods = false)
+    static class UserConnectionConfiguration {
+        @Bean(destroyMethod = "close")
         ReplicationConnection ordersReplicationConnection() {
             return ReplicationConnection.create(ConnectionConfig.builder().user("app").build(),
                     new io.github.pgrepl.ReplicationHandler() { });

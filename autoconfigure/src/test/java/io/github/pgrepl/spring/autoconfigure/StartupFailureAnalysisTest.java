@@ -24,7 +24,7 @@ class StartupFailureAnalysisTest {
     private static final String SECRET = "Sup3r-S3cret";
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(PgReplAutoConfiguration.class, ReplicationListenerAutoConfiguration.class))
             .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class);
 
     @Test
@@ -153,6 +153,32 @@ class StartupFailureAnalysisTest {
                     .contains("'ordersListener'");
             assertThat(analysis.getAction()).contains("pgrepl.connections.orders.publications=");
         });
+    }
+
+    @Test
+    void aMaxBackoffBelowTheRetryBackoff() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.retry-backoff=5s",
+                ORDERS + "listener.max-backoff=2s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.max-backoff'")
+                    .contains("below listener.retry-backoff (PT5S)");
+            assertThat(analysis.getAction()).contains("at least PT5S");
+        });
+    }
+
+    @Test
+    void aDeadLetterTableThatIsNoPlainName() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.dead-letter-table=x; DROP TABLE y"),
+                analysis -> {
+                    assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.dead-letter-table'");
+                    assertThat(analysis.getAction()).contains("table or schema.table");
+                });
+    }
+
+    @Test
+    void aTinyTransactionBound() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.transaction-max-bytes=10B"),
+                analysis -> assertThat(analysis.getDescription())
+                        .contains("'pgrepl.connections.orders.listener.transaction-max-bytes'").contains("below the minimum"));
     }
 
     @Test

@@ -8,23 +8,30 @@ import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.SslMode;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
+import io.github.pgrepl.spring.connection.ListenerControl;
+import io.github.pgrepl.spring.connection.ListenerFailureStatus;
+import io.github.pgrepl.spring.connection.ListenerSettings;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.PgOutputSettings;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
-import io.github.pgrepl.spring.listener.ReplicationListenerEndpoint;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
-/** A connection that cannot reach its server: UP within the grace period, DOWN past it, DOWN once closed. */
+/**
+ * A connection that cannot reach its server: UP within the grace period, DOWN past it, DOWN once closed; and DOWN with
+ * the change and the error while a listener fails, whatever the connection's state.
+ */
 class ReplicationHealthIndicatorTest {
 
     private static final String SECRET = "n0t-for-health";
@@ -74,7 +81,41 @@ class ReplicationHealthIndicatorTest {
         assertThat(indicator.health().getDetails()).containsEntry("reason", "the connection is closed");
     }
 
+    @Test
+    void aFailingListenerIsDownWithTheChangeAndTheErrorAndUpOnceItRecovers() throws IOException {
+        FakeListenerControl listeners = new FakeListenerControl();
+        ManagedReplicationConnection connection = unreachableConnection(listeners);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        registry.start();
+        assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+
+        listeners.failure = new ListenerFailureStatus("projection.on", "INSERT public.orders key {id=7} (xid 812, commit"
+                + " 0/1A2B3C8)", "IllegalStateException: no such customer", 4, Instant.parse("2026-01-01T10:00:00Z"), false);
+        Health failing = indicator.health();
+        assertThat(failing.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(failing.getDetails()).containsEntry("listener", "projection.on").containsEntry("attempts", 4)
+                .containsEntry("listenerError", "IllegalStateException: no such customer")
+                .containsEntry("failedChange", "INSERT public.orders key {id=7} (xid 812, commit 0/1A2B3C8)")
+                .containsEntry("failingSince", "2026-01-01T10:00:00Z").containsEntry("stopped", false);
+        assertThat((String) failing.getDetails().get("reason")).contains("is failing on INSERT public.orders key {id=7}");
+
+        listeners.failure = new ListenerFailureStatus("projection.on", "INSERT public.orders key {id=7}", "x", 5,
+                Instant.parse("2026-01-01T10:00:00Z"), true);
+        Health stopped = indicator.health();
+        assertThat(stopped.getStatus()).isEqualTo(Status.DOWN);
+        assertThat((String) stopped.getDetails().get("reason")).contains("stopped the connection")
+                .contains("POST /actuator/pgrepl/orders {\"action\":\"restart\"}");
+
+        listeners.failure = null;
+        assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+    }
+
     private ManagedReplicationConnection unreachableConnection() throws IOException {
+        return unreachableConnection(null);
+    }
+
+    /** With {@code listeners}, the connection runs listener methods; without, a handler of its own. */
+    private ManagedReplicationConnection unreachableConnection(ListenerControl listeners) throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
@@ -83,9 +124,50 @@ class ReplicationHealthIndicatorTest {
                 .password(SECRET).sslMode(SslMode.DISABLE).syncConnect(false).autoReconnect(true)
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(200)).build();
         PgOutputSettings pgOutput = new PgOutputSettings("orders_slot", List.of("orders_pub"), false, false, false, List.of(),
-                false, false, true, null, 500, 100, 1 << 20, 1, Duration.ZERO, Duration.ofSeconds(1));
-        registry = new ReplicationConnectionRegistry(List.of(new ConnectionSettings("orders", config, pgOutput, true)), clock);
-        registry.registerListeners(List.of(new ReplicationListenerEndpoint("orders", "ordersHandler", new ReplicationHandler() { })));
-        return registry.connection("orders");
+                false, false, null, null, 500, 100, 1 << 20, 1, Duration.ZERO, Duration.ofSeconds(1));
+        ListenerSettings listener = new ListenerSettings(ListenerSettings.Recoverer.RETRY, Duration.ofSeconds(30),
+                "pgrepl_dead_letter", 1 << 20);
+        registry = new ReplicationConnectionRegistry(List.of(new ConnectionSettings("orders", config, pgOutput, listener,
+                true)), clock);
+        ManagedReplicationConnection connection = registry.connection("orders");
+        if (listeners == null) {
+            connection.bindHandler(new ReplicationHandler() { }, "ordersHandler");
+        } else {
+            connection.bindListenerMethods(event -> { }, listeners, "projection.on", false);
+        }
+        return connection;
+    }
+
+    /** What the listener methods' dispatcher tells health, set by the test. */
+    private static final class FakeListenerControl implements ListenerControl {
+        volatile ListenerFailureStatus failure;
+
+        @Override
+        public Optional<ListenerFailureStatus> failure() {
+            return Optional.ofNullable(failure);
+        }
+
+        @Override
+        public void restart() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public long failedAttempts() {
+            return 0;
+        }
+
+        @Override
+        public long skipped() {
+            return 0;
+        }
+
+        @Override
+        public long recovered() {
+            return 0;
+        }
     }
 }

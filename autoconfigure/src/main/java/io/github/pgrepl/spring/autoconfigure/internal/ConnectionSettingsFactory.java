@@ -7,6 +7,7 @@ import io.github.pgrepl.spring.autoconfigure.PgReplProperties;
 import io.github.pgrepl.spring.autoconfigure.ReplicationConnectionDetails;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
+import io.github.pgrepl.spring.connection.ListenerSettings;
 import io.github.pgrepl.spring.connection.PgOutputSettings;
 
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
 public final class ConnectionSettingsFactory {
 
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+    private static final Pattern DEAD_LETTER_TABLE = Pattern.compile("([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}");
     private static final String URL_FORM = "postgresql://host:5432/database or jdbc:postgresql://host:5432/database";
 
     private final ReplicationConnectionDetails serviceConnection;
@@ -58,7 +60,8 @@ public final class ConnectionSettingsFactory {
     ConnectionSettings create(String name, PgReplProperties.Connection connection) {
         Properties property = new Properties("pgrepl.connections." + name + ".");
         return new ConnectionSettings(name, connectionConfig(name, connection, property),
-                pgOutputSettings(name, connection, property), connection.autoStartup());
+                pgOutputSettings(name, connection, property), listenerSettings(connection.listener(), property),
+                connection.autoStartup());
     }
 
     private ConnectionConfig connectionConfig(String name, PgReplProperties.Connection connection, Properties property) {
@@ -189,6 +192,23 @@ public final class ConnectionSettingsFactory {
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
                 fitInShutdownPhase(closeTimeout));
+    }
+
+    private static ListenerSettings listenerSettings(PgReplProperties.Listener listener, Properties property) {
+        Duration maxBackoff = positive(property.name("listener.max-backoff"), listener.maxBackoff());
+        if (maxBackoff.compareTo(listener.retryBackoff()) < 0) {
+            throw new InvalidReplicationPropertyException(property.name("listener.max-backoff"), "is " + maxBackoff
+                    + ", below listener.retry-backoff (" + listener.retryBackoff() + ")", "Set it to at least "
+                    + listener.retryBackoff() + ".");
+        }
+        String table = listener.deadLetterTable();
+        if (table == null || !DEAD_LETTER_TABLE.matcher(table).matches()) {
+            throw new InvalidReplicationPropertyException(property.name("listener.dead-letter-table"), "'" + table
+                    + "' is not a table name pgrepl accepts", "Use table or schema.table, lowercase letters, digits and"
+                    + " underscores, e.g. pgrepl_dead_letter.");
+        }
+        atLeast(property.name("listener.transaction-max-bytes"), listener.transactionMaxBytes().toBytes(), 1024);
+        return new ListenerSettings(listener.recoverer(), maxBackoff, table, listener.transactionMaxBytes().toBytes());
     }
 
     /** {@code pgrepl_<name>}, made a valid slot name. */

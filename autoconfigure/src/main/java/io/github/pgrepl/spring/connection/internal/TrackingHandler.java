@@ -25,12 +25,28 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
         }
     };
 
+    /** Asks the handler, on the connection's thread, to stop streaming until {@link #RESUME_STREAMING}. */
+    public record StopStreaming(String reason) {
+    }
+
+    /** Lifts a {@link StopStreaming}: the delegate sets the stream up again. */
+    public static final Object RESUME_STREAMING = new Object() {
+        @Override
+        public String toString() {
+            return "pgrepl resume streaming";
+        }
+    };
+
     private final Clock clock;
     private volatile ReplicationHandler delegate;
     /** Whether only a delivering stream counts as available (the handler streams), or any session. */
     private volatile boolean availableOnlyWhenStreaming;
     private volatile Instant unavailableSince;
     private volatile Instant connectedAt;
+    /** Stopped by the listener's error handler: sessions stay idle, without a stream, until resumed. */
+    private volatile boolean stopped;
+    /** Connected, and idle because stopped: the delegate has not been told of this session. Connection's thread. */
+    private boolean idle;
 
     public TrackingHandler(Clock clock) {
         this.clock = clock;
@@ -66,17 +82,55 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
         unavailableSince = clock.instant();
     }
 
+    /** Whether the stream is stopped until resumed. */
+    public boolean isStopped() {
+        return stopped;
+    }
+
     @Override
     public Action handleConnect() {
         connectedAt = clock.instant();
         if (!availableOnlyWhenStreaming) {
             unavailableSince = null;
         }
+        if (stopped) {
+            idle = true; // a session without a stream: no slot held, nothing read, until resumed
+            return Action.noReply();
+        }
         return delegate.handleConnect();
     }
 
     @Override
+    public Action handleInfo(Object message) {
+        if (message instanceof StopStreaming stop) {
+            if (stopped) {
+                return Action.noReply();
+            }
+            stopped = true;
+            // Ends the stream and lets the slot go; the reconnect that follows stays idle (handleConnect).
+            return Action.disconnect(stop.reason());
+        }
+        if (message == RESUME_STREAMING) {
+            if (!stopped) {
+                return Action.noReply();
+            }
+            stopped = false;
+            if (idle) {
+                idle = false;
+                return delegate.handleConnect(); // set the stream up on this very session
+            }
+            return Action.noReply(); // not connected now: the next connect sets it up
+        }
+        return delegate.handleInfo(message);
+    }
+
+    @Override
     public Action handleDisconnect(Throwable reason) {
+        if (idle) {
+            idle = false;
+            connectedAt = null;
+            return Action.noReply(); // the delegate never knew of this session
+        }
         connectedAt = null;
         if (unavailableSince == null) {
             unavailableSince = clock.instant();

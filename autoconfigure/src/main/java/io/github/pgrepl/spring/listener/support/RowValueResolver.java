@@ -1,0 +1,135 @@
+package io.github.pgrepl.spring.listener.support;
+
+import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.pgoutput.ChangeEvent.Relation.Column;
+import io.github.pgrepl.spring.listener.ColumnValue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.springframework.validation.DataBinder;
+
+/**
+ * The values of a {@link Row} for Spring's {@link DataBinder}, by property name: the column of that exact name, else
+ * the one whose name matches ignoring case and underscores ({@code createdAt}, {@code created_at}). It hands the
+ * binder each column's own Java value, which the binder converts to the property's type, and notes what cannot be
+ * bound rather than let it become a silent null: a NULL into a primitive, an unchanged TOAST value into anything but a
+ * {@link ColumnValue}, a constructor parameter without a column.
+ */
+final class RowValueResolver implements DataBinder.ValueResolver {
+
+    private static final int TIMESTAMPTZ = 1184;
+
+    private final Row row;
+    /** The old row of an update, which has the values of unchanged TOAST columns under REPLICA IDENTITY FULL. */
+    private final Row fallback;
+    private final String target;
+    private final Map<String, Integer> byLooseName = new HashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    RowValueResolver(Row row, Row fallback, String target) {
+        this.row = row;
+        this.fallback = fallback;
+        this.target = target;
+        List<String> names = row.columnNames();
+        for (int i = 0; i < names.size(); i++) {
+            String loose = loose(names.get(i));
+            // Two columns that differ only in case or underscores: neither is found loosely, only by exact name.
+            byLooseName.merge(loose, i, (first, second) -> -1);
+        }
+    }
+
+    @Override
+    public Set<String> getNames() {
+        return new LinkedHashSet<>(row.columnNames());
+    }
+
+    /** The column a property binds to, or -1. */
+    int column(String property) {
+        List<String> names = row.columnNames();
+        int exact = names.indexOf(property);
+        if (exact >= 0) {
+            return exact;
+        }
+        Integer loose = byLooseName.get(loose(property));
+        return loose == null ? -1 : loose;
+    }
+
+    @Override
+    public Object resolveValue(String name, Class<?> type) {
+        int column = column(name);
+        if (column < 0) {
+            if (type != Optional.class) {
+                problems.add(target + "." + name + " has no column in " + row.relation().qualifiedName() + " (columns: "
+                        + row.columnNames() + "): name the constructor parameter after a column (created_at binds to"
+                        + " createdAt), or make it Optional");
+            }
+            return null;
+        }
+        return value(column, name, type);
+    }
+
+    /** Column {@code column}'s value for property {@code property} of type {@code type}. */
+    Object value(int column, String property, Class<?> type) {
+        Row source = row;
+        int index = column;
+        if (row.isUnchangedToast(column)) {
+            int old = fallback == null ? -1 : fallback.columnNames().indexOf(row.columnNames().get(column));
+            if (old >= 0 && !fallback.isUnchangedToast(old)) {
+                source = fallback; // the same value: the update did not change it, and the old row has it
+                index = old;
+            } else if (type == ColumnValue.class) {
+                return ColumnValue.unchanged();
+            } else {
+                problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is an"
+                        + " unchanged TOAST value (the UPDATE did not change it, so the server did not send it), which "
+                        + target + "." + property + " (" + type.getSimpleName() + ") cannot hold: declare it as"
+                        + " ColumnValue<" + boxed(type).getSimpleName() + ">, or bind Row, or ALTER TABLE "
+                        + row.relation().qualifiedName() + " REPLICA IDENTITY FULL so that the old row has it");
+                return null;
+            }
+        }
+        if (source.isNull(index)) {
+            if (type == ColumnValue.class) {
+                return ColumnValue.of(null);
+            }
+            if (type.isPrimitive()) {
+                problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is NULL, which "
+                        + target + "." + property + " (" + type.getName() + ") cannot hold: declare it as "
+                        + boxed(type).getSimpleName());
+            }
+            return null;
+        }
+        Object value = type == Instant.class && isTimestamptz(source, index) ? source.getInstant(index) : source.getObject(index);
+        return type == ColumnValue.class ? ColumnValue.of(value) : value;
+    }
+
+    /** What could not be bound, each with its fix. */
+    List<String> problems() {
+        return problems;
+    }
+
+    private String columnName(int column) {
+        return row.columnNames().get(column);
+    }
+
+    private static boolean isTimestamptz(Row row, int index) {
+        Column column = row.relation().columns().get(index);
+        return column.typeOid() == TIMESTAMPTZ; // Row's own Instant keeps infinity as Instant.MAX, not a far date
+    }
+
+    private static String loose(String name) {
+        return name.replace("_", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static Class<?> boxed(Class<?> type) {
+        return org.springframework.util.ClassUtils.resolvePrimitiveIfNecessary(type);
+    }
+}

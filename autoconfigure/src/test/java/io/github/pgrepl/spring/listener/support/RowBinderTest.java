@@ -1,0 +1,237 @@
+package io.github.pgrepl.spring.listener.support;
+
+import static io.github.pgrepl.spring.listener.support.Events.TOAST;
+import static io.github.pgrepl.spring.listener.support.Events.relation;
+import static io.github.pgrepl.spring.listener.support.Events.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
+import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.spring.listener.ChangeBindingException;
+import io.github.pgrepl.spring.listener.ColumnValue;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.core.ResolvableType;
+
+/** Rows into records, constructor classes, setter classes, maps and rows; what cannot fit fails, never a silent null. */
+class RowBinderTest {
+
+    private static final Relation ORDERS = relation("public.orders", "*id", 20, "customer_name", 25, "amount", 1700,
+            "created_at", 1184, "status", 25, "tags", 1009, "quantities", 1007, "reference", 2950, "notes", 25);
+    private static final OffsetDateTime CREATED = OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 0, ZoneOffset.UTC);
+    private static final UUID REFERENCE = UUID.fromString("5b8c5b3e-0000-4000-8000-000000000001");
+
+    private final RowBinder binder = RowBinder.withDefaultConversions();
+
+    enum Status { NEW, PAID }
+
+    record Order(long id, String customerName, BigDecimal amount, Instant createdAt, Status status, List<String> tags,
+                 long[] quantities, UUID reference) {
+    }
+
+    record Widened(Long id, double amount, OffsetDateTime createdAt, String reference, List<Long> quantities,
+                   Optional<String> notes) {
+    }
+
+    /** A class with a constructor for some columns and setters for others. */
+    static class Mixed {
+        final long id;
+        private String status;
+        private LocalDate createdAt;
+
+        Mixed(long id) {
+            this.id = id;
+        }
+
+        public void setStatus(String status) {
+            this.status = status;
+        }
+
+        public void setCreatedAt(LocalDate createdAt) {
+            this.createdAt = createdAt;
+        }
+    }
+
+    /** A JavaBean: a default constructor and setters only. */
+    public static class Bean {
+        private Long id;
+        private String customerName;
+        private BigDecimal amount;
+
+        public void setId(Long id) {
+            this.id = id;
+        }
+
+        public void setCustomerName(String customerName) {
+            this.customerName = customerName;
+        }
+
+        public void setAmount(BigDecimal amount) {
+            this.amount = amount;
+        }
+    }
+
+    record Document(long id, ColumnValue<String> notes) {
+    }
+
+    record Notes(long id, String notes) {
+    }
+
+    record Primitive(long id, double amount) {
+    }
+
+    record Typo(long id, String customer) {
+    }
+
+    record CountOfNotes(long id, ColumnValue<Integer> quantities) {
+    }
+
+    private Row order() {
+        return row(ORDERS, 7L, "Ada", new BigDecimal("9.99"), CREATED, "PAID", List.of("a", "b"), List.of(1, 2), REFERENCE,
+                null);
+    }
+
+    @Test
+    void aRecordBindsByColumnNameFromSnakeCaseThroughTheConversionService() {
+        Order order = (Order) binder.bind(order(), null, ResolvableType.forClass(Order.class));
+
+        assertThat(order.id()).isEqualTo(7L);
+        assertThat(order.customerName()).isEqualTo("Ada");
+        assertThat(order.amount()).isEqualByComparingTo("9.99");
+        assertThat(order.createdAt()).isEqualTo(CREATED.toInstant());
+        assertThat(order.status()).isEqualTo(Status.PAID);
+        assertThat(order.tags()).containsExactly("a", "b");
+        assertThat(order.quantities()).containsExactly(1L, 2L);
+        assertThat(order.reference()).isEqualTo(REFERENCE);
+    }
+
+    @Test
+    void valuesWidenAndConvertAndAMissingOptionalIsEmpty() {
+        Widened widened = (Widened) binder.bind(order(), null, ResolvableType.forClass(Widened.class));
+
+        assertThat(widened.id()).isEqualTo(7L);
+        assertThat(widened.amount()).isEqualTo(9.99);
+        assertThat(widened.createdAt()).isEqualTo(CREATED);
+        assertThat(widened.reference()).isEqualTo(REFERENCE.toString());
+        assertThat(widened.quantities()).containsExactly(1L, 2L);
+        assertThat(widened.notes()).as("NULL into an Optional").isEmpty();
+    }
+
+    @Test
+    void aClassTakesItsConstructorThenItsSetters() {
+        Mixed mixed = (Mixed) binder.bind(row(relation("public.t", "*id", 20, "status", 25, "created_at", 1082), 3L, "NEW",
+                LocalDate.of(2026, 5, 1)), null, ResolvableType.forClass(Mixed.class));
+
+        assertThat(mixed.id).isEqualTo(3L);
+        assertThat(mixed.status).isEqualTo("NEW");
+        assertThat(mixed.createdAt).isEqualTo(LocalDate.of(2026, 5, 1));
+    }
+
+    @Test
+    void aJavaBeanTakesItsSettersAndIgnoresColumnsItLacks() {
+        Bean bean = (Bean) binder.bind(order(), null, ResolvableType.forClass(Bean.class));
+
+        assertThat(bean.id).isEqualTo(7L);
+        assertThat(bean.customerName).isEqualTo("Ada");
+        assertThat(bean.amount).isEqualByComparingTo("9.99");
+    }
+
+    @Test
+    void aMapHasEveryColumnAndARowIsItself() {
+        Row row = order();
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) binder.bind(row, null,
+                ResolvableType.forClassWithGenerics(Map.class, String.class, Object.class));
+
+        assertThat(map).containsEntry("id", 7L).containsEntry("customer_name", "Ada").containsEntry("notes", null)
+                .containsEntry("created_at", CREATED).containsKeys("amount", "tags", "quantities", "reference");
+        assertThat(binder.bind(row, null, ResolvableType.forClass(Row.class))).isSameAs(row);
+    }
+
+    @Test
+    void anUnchangedToastValueFailsClearlyUnlessTheTargetTakesAColumnValue() {
+        Relation docs = relation("public.docs", "*id", 20, "notes", 25);
+        Row updated = row(docs, 1L, TOAST);
+
+        assertThatThrownBy(() -> binder.bind(updated, null, ResolvableType.forClass(Notes.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("column 'notes' of public.docs is an unchanged TOAST value")
+                .hasMessageContaining("Notes.notes (String) cannot hold: declare it as ColumnValue<String>")
+                .hasMessageContaining("ALTER TABLE public.docs REPLICA IDENTITY FULL");
+        assertThatThrownBy(() -> binder.bind(updated, null, ResolvableType.forClassWithGenerics(Map.class, String.class,
+                Object.class))).isInstanceOf(ChangeBindingException.class).hasMessageContaining("unchanged TOAST");
+
+        Document document = (Document) binder.bind(updated, null, ResolvableType.forClass(Document.class));
+        assertThat(document.notes().isUnchanged()).isTrue();
+        Document sent = (Document) binder.bind(row(docs, 1L, "text"), null, ResolvableType.forClass(Document.class));
+        assertThat(sent.notes().isUnchanged()).isFalse();
+        assertThat(sent.notes().get()).isEqualTo("text");
+        Document nulled = (Document) binder.bind(row(docs, 1L, null), null, ResolvableType.forClass(Document.class));
+        assertThat(nulled.notes()).isEqualTo(ColumnValue.of(null));
+    }
+
+    @Test
+    void aColumnValueConvertsItsValueToItsDeclaredType() {
+        Relation counts = relation("public.counts", "*id", 20, "quantities", 23);
+
+        CountOfNotes bound = (CountOfNotes) binder.bind(row(counts, 1L, 5), null, ResolvableType.forClass(CountOfNotes.class));
+
+        assertThat(bound.quantities().get()).isEqualTo(5);
+    }
+
+    @Test
+    void anUnchangedToastValueIsTakenFromAFullOldRow() {
+        Relation docs = relation("public.docs", "*id", 20, "notes", 25);
+
+        Notes notes = (Notes) binder.bind(row(docs, 1L, TOAST), row(docs, 1L, "kept"), ResolvableType.forClass(Notes.class));
+
+        assertThat(notes.notes()).isEqualTo("kept");
+    }
+
+    @Test
+    void aNullIntoAPrimitiveFailsClearly() {
+        Relation prices = relation("public.prices", "*id", 20, "amount", 701);
+
+        assertThatThrownBy(() -> binder.bind(row(prices, 1L, null), null, ResolvableType.forClass(Primitive.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("column 'amount' of public.prices is NULL, which Primitive.amount (double) cannot"
+                        + " hold: declare it as Double");
+    }
+
+    @Test
+    void aConstructorParameterWithoutColumnFailsClearly() {
+        assertThatThrownBy(() -> binder.bind(order(), null, ResolvableType.forClass(Typo.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("Typo.customer has no column in public.orders (columns: [id, customer_name, amount,");
+    }
+
+    @Test
+    void aValueThatDoesNotConvertNamesThePropertyAndTheCause() {
+        record Wrong(long id, Instant customerName) {
+        }
+
+        assertThatThrownBy(() -> binder.bind(order(), null, ResolvableType.forClass(Wrong.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageStartingWith("Cannot bind a row of public.orders to")
+                .hasMessageContaining("customerName");
+    }
+
+    @Test
+    void camelCaseOfColumnNames() {
+        assertThat(RowBinder.camelCase("created_at")).isEqualTo("createdAt");
+        assertThat(RowBinder.camelCase("_private_id")).isEqualTo("privateId");
+        assertThat(RowBinder.camelCase("amount")).isEqualTo("amount");
+    }
+}
