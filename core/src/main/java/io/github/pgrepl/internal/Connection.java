@@ -18,10 +18,6 @@ import io.github.pgrepl.internal.session.SessionInfo;
 import io.github.pgrepl.internal.session.SessionListener;
 import io.github.pgrepl.internal.session.SessionPhase;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -52,7 +48,6 @@ public final class Connection implements SessionListener {
 
     private final ConnectionConfig config;
     private final ReplicationHandler handler;
-    private final EventLoopGroup ownedGroup;
     private final EventLoop loop;
     private final Connector connector;
     private final Mailbox mailbox;
@@ -77,15 +72,8 @@ public final class Connection implements SessionListener {
     public Connection(ConnectionConfig config, ReplicationHandler handler) {
         this.config = config;
         this.handler = handler;
-        if (config.eventLoopGroup() != null) {
-            this.ownedGroup = null;
-            this.loop = config.eventLoopGroup().next();
-        } else {
-            this.ownedGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pgrepl-" + config.name()),
-                    NioIoHandler.newFactory());
-            this.loop = ownedGroup.next();
-        }
-        this.mailbox = new Mailbox(config.name(), loop);
+        this.mailbox = new Mailbox(config.name(), config.eventLoopGroup());
+        this.loop = mailbox.loop();
         ReceiveStats received = new ReceiveStats();
         this.status = new StatusRecorder(received);
         this.pauses = new Pauses(status);
@@ -113,14 +101,9 @@ public final class Connection implements SessionListener {
                 started.fail(status.lastError());
             }
         });
-        if (!config.syncConnect()) {
-            return;
+        if (config.syncConnect()) {
+            started.await(config, loop, this::close, status::lastError);
         }
-        if (loop.inEventLoop()) {
-            throw new IllegalStateException("A synchronous start cannot run on the event loop it would wait for;"
-                    + " use syncConnect(false) when starting from a handler of a connection sharing the group");
-        }
-        started.await(config, this::close, status::lastError);
     }
 
     public CompletableFuture<Object> call(Object request, Duration timeout) {
@@ -164,9 +147,7 @@ public final class Connection implements SessionListener {
         } else if (!mailbox.runAndWait(this::shutdown, Duration.ofSeconds(5))) {
             log.warn("[{}] closing took longer than 5 s; releasing the event loop anyway", config.name());
         }
-        if (ownedGroup != null) {
-            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        }
+        mailbox.releaseLoop();
     }
 
     private String where() {

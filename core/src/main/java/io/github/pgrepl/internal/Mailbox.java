@@ -3,6 +3,10 @@ package io.github.pgrepl.internal;
 import io.github.pgrepl.Cancellable;
 import io.github.pgrepl.ReplicationException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
@@ -19,20 +23,41 @@ import java.util.function.Consumer;
 /**
  * How work reaches a connection's event loop: tasks posted from any thread, calls with their reply futures
  * and timeouts, timers ({@code sendAfter}), and the events that wait while the connection is busy. It keeps
- * the pending calls and timers so that a disconnect can fail the ones and a close cancel the others.
+ * the pending calls and timers so that a disconnect can fail the ones and a close cancel the others. The loop
+ * is one of a shared group, or a thread of the connection's own that {@link #releaseLoop} stops.
  */
 final class Mailbox {
 
     private final String name;
+    private final EventLoopGroup ownedGroup;
     private final EventLoop loop;
     private final Set<CallerImpl> pendingCalls = ConcurrentHashMap.newKeySet();
     private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
     /** Events that wait for the connection to be free, in order; confined to the loop. */
     private final ArrayDeque<Runnable> postponed = new ArrayDeque<>();
 
-    Mailbox(String name, EventLoop loop) {
+    /** @param sharedGroup the group to take a loop from, or {@code null} for a thread of the connection's own */
+    Mailbox(String name, EventLoopGroup sharedGroup) {
         this.name = name;
-        this.loop = loop;
+        if (sharedGroup != null) {
+            this.ownedGroup = null;
+            this.loop = sharedGroup.next();
+        } else {
+            this.ownedGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pgrepl-" + name),
+                    NioIoHandler.newFactory());
+            this.loop = ownedGroup.next();
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Stops the connection's own thread (a shared group goes on); after {@link #close}. */
+    void releaseLoop() {
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     /** Runs {@code task} on the loop (thread-safe); false when the loop takes no more tasks. */

@@ -2,6 +2,7 @@ package io.github.pgrepl.internal;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ReplicationException;
+import io.netty.channel.EventLoop;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,9 +34,14 @@ final class StartGate {
      * Waits until settled, at most {@code connectTimeout}; on failure (or on timeout, or interrupted) calls
      * {@code close} and throws a {@link ReplicationException} that says what to fix.
      *
+     * @param loop the connection's event loop, which must not be the caller's: it would wait for itself
      * @param lastError the connection's last error, to name in a timeout's message
      */
-    void await(ConnectionConfig config, Runnable close, Supplier<Throwable> lastError) {
+    void await(ConnectionConfig config, EventLoop loop, Runnable close, Supplier<Throwable> lastError) {
+        if (loop.inEventLoop()) {
+            throw new IllegalStateException("A synchronous start cannot run on the event loop it would wait for;"
+                    + " use syncConnect(false) when starting from a handler of a connection sharing the group");
+        }
         String where = config.host() + ":" + config.port();
         try {
             settled.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);

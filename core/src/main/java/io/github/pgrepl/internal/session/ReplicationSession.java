@@ -186,11 +186,8 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Loses the session when its replication stream stays silent too long ({@link SilenceWatch}): after
-     * {@code configured}, or by default twice the server's {@code wal_sender_timeout}; {@link Duration#ZERO} checks
-     * nothing.
-     *
-     * @param walSenderTimeout the server's, as the connection last learned it, or {@code null}
+     * Loses the session when its stream stays silent longer than {@code configured} ({@link Duration#ZERO}: never), by
+     * default twice {@code walSenderTimeout} (the server's, as last learned, or {@code null}); see {@link SilenceWatch}.
      */
     public void watchForSilence(Duration configured, Duration walSenderTimeout) {
         Duration allowed = SilenceWatch.allowedSilence(configured, walSenderTimeout);
