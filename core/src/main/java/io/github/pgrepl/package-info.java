@@ -5,7 +5,8 @@
  * helpers for replication messages ({@link io.github.pgrepl.ReplicationMessages}, {@link io.github.pgrepl.Lsn}).
  *
  * <p>May import the JDK, Netty's {@code EventLoopGroup} (a connection may share one), and of pgrepl only
- * {@code internal.Connection} (behind {@code ReplicationConnection}) and {@code internal.protocol} (the wire
- * layout). Nothing here imports {@code pgoutput}.
+ * {@code internal.Connection} (behind {@code ReplicationConnection}), {@code internal.protocol} (the wire
+ * layout) and the checks {@code ConnectionConfig} shares with a session ({@code internal.session.SessionSettings},
+ * {@code internal.auth.RequireAuth}). Nothing here imports {@code pgoutput}.
  */
 package io.github.pgrepl;
