@@ -14,6 +14,7 @@ import io.github.pgrepl.ReplicationMessages;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -39,52 +40,26 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-    private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
-    /** 'w', WAL start, WAL end, server clock: what precedes the plugin's message in a CopyData. */
-    private static final int XLOG_DATA_HEADER = 25;
 
-    private static final Object STATUS_TICK = new Object() {
+    /** What the handler sends itself through the connection's mailbox. */
+    private enum Signal {
+        STATUS_TICK, FLUSH_EVENTS, QUEUE_DRAINED;
+
         @Override
         public String toString() {
-            return "pgoutput status tick";
+            return "pgoutput " + name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
-    };
-    private static final Object FLUSH_EVENTS = new Object() {
-        @Override
-        public String toString() {
-            return "pgoutput flush events";
-        }
-    };
-    private static final Object QUEUE_DRAINED = new Object() {
-        @Override
-        public String toString() {
-            return "pgoutput queue drained";
-        }
-    };
+    }
 
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private final ChangeListener listener;
-    private final String slot;
-    private final List<String> publications;
-    private final StreamSetup.Settings setupSettings;
-    private final boolean binary;
-    private final boolean messages;
-    private final boolean streaming;
-    private final boolean twoPhase;
-    private final int queueCapacity;
-    private final long queueMaxBytes;
-    private final Duration configuredStatusInterval;
-    private final int maxAttempts;
-    private final Duration retryBackoff;
-    private final Duration closeTimeout;
-    private final int maxMessages;
+    /** What it was built with: a copy of its builder, changed by nobody. */
+    private final Builder options;
 
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
-    private StreamSetup setup;
     private PgOutputDecoder decoder;
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
@@ -94,26 +69,12 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean flushScheduled;
     private boolean stopping;
 
-    private volatile Duration statusInterval;
+    /** Set once, in init; read from any thread for the durations it learned from the server. */
+    private volatile ServerSetup setup;
     private volatile Throwable failure;
 
-    private PgOutputHandler(Builder b) {
-        this.listener = b.listener;
-        this.slot = b.slot;
-        this.publications = List.copyOf(b.publications);
-        this.setupSettings = new StreamSetup.Settings(b.slot, publications, b.createSlot || b.temporarySlot, b.temporarySlot,
-                b.failover, b.createPublication, List.copyOf(b.publicationTables), b.protocolVersion, b.twoPhase);
-        this.binary = b.binary;
-        this.messages = b.messages;
-        this.streaming = b.streaming;
-        this.twoPhase = b.twoPhase;
-        this.queueCapacity = b.queueCapacity;
-        this.queueMaxBytes = b.queueMaxBytes;
-        this.configuredStatusInterval = b.statusInterval;
-        this.maxAttempts = b.maxAttempts;
-        this.retryBackoff = b.retryBackoff;
-        this.closeTimeout = b.closeTimeout;
-        this.maxMessages = b.maxMessages;
+    private PgOutputHandler(Builder options) {
+        this.options = options;
     }
 
     public static Builder builder(ChangeListener listener) {
@@ -123,11 +84,11 @@ public final class PgOutputHandler implements ReplicationHandler {
     // ---------------------------------------------------------------- observability (any thread)
 
     public String slot() {
-        return slot;
+        return options.slot;
     }
 
     public List<String> publications() {
-        return publications;
+        return options.publications;
     }
 
     /** Events waiting for the listener. */
@@ -147,12 +108,14 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** The server's {@code wal_sender_timeout}, once connected; {@code null} before, {@link Duration#ZERO} when off. */
     public Duration walSenderTimeout() {
-        return setup == null ? null : setup.walSenderTimeout();
+        ServerSetup checked = setup;
+        return checked == null ? null : checked.walSenderTimeout();
     }
 
     /** How often status updates go out, once connected. */
     public Duration statusInterval() {
-        return statusInterval;
+        ServerSetup checked = setup;
+        return checked == null ? null : checked.statusInterval();
     }
 
     /**
@@ -160,12 +123,14 @@ public final class PgOutputHandler implements ReplicationHandler {
      * start: the settings to change. Empty when nothing, or before the first start.
      */
     public List<String> failoverWarnings() {
-        return setup == null ? List.of() : setup.failoverWarnings();
+        ServerSetup checked = setup;
+        return checked == null ? List.of() : checked.failoverWarnings();
     }
 
     /**
      * Why the handler stopped the connection, or {@code null}: a listener that kept failing, or a
-     * {@link ReplicationSlotException} (an invalidated or lost slot, failover slots on a server without them).
+     * {@link ReplicationSlotException} (an invalidated or lost slot, failover slots on a server without them, a
+     * failover that lost what this consumer received).
      */
     public Throwable failure() {
         return failure;
@@ -176,15 +141,10 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
-        this.setup = new StreamSetup(setupSettings, connection.config().name(), this::where, new StreamSetup.Outcome() {
+        this.setup = new ServerSetup(options, connection.config().name(), this::where, new ServerSetup.Outcome() {
             @Override
             public Action ready(Lsn slotConfirmed) {
                 return startStreaming(slotConfirmed);
-            }
-
-            @Override
-            public Action retry(String problem) {
-                return fail(problem);
             }
 
             @Override
@@ -197,11 +157,11 @@ public final class PgOutputHandler implements ReplicationHandler {
                 return Lsn.max(enqueuedCommitEnd, idleConfirmed);
             }
         });
-        this.worker = new ListenerWorker(connection.config().name(), listener, queueCapacity, queueMaxBytes, maxAttempts,
-                retryBackoff, new ListenerWorker.Signals() {
+        this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
+                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, new ListenerWorker.Signals() {
                     @Override
                     public void resumeWanted() {
-                        connection.send(QUEUE_DRAINED);
+                        connection.send(Signal.QUEUE_DRAINED);
                     }
 
                     @Override
@@ -217,20 +177,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
-        return setup.begin();
+        return setup.start();
     }
 
     @Override
     public Action handleResult(QueryOutcome outcome) {
-        return setup.onResult(outcome);
-    }
-
-    private static Duration defaultStatusInterval(Duration walSenderTimeout) {
-        if (walSenderTimeout.isZero()) {
-            return MAX_STATUS_INTERVAL;
-        }
-        Duration third = Duration.ofMillis(Math.max(walSenderTimeout.toMillis() / 3, 100));
-        return third.compareTo(MAX_STATUS_INTERVAL) < 0 ? third : MAX_STATUS_INTERVAL;
+        return setup.next(outcome);
     }
 
     private Action startStreaming(Lsn slotConfirmed) {
@@ -239,44 +191,27 @@ public final class PgOutputHandler implements ReplicationHandler {
         Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
         int protocolVersion = setup.protocolVersion();
         decoder = new PgOutputDecoder(protocolVersion, setup.types());
-        statusInterval = configuredStatusInterval != null ? configuredStatusInterval
-                : defaultStatusInterval(setup.walSenderTimeout());
         if (!timerRunning) {
             timerRunning = true;
-            connection.sendAfter(STATUS_TICK, statusInterval);
+            connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());
         }
-        log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), slot, from, protocolVersion,
-                publications);
-        return Action.stream(ReplicationCommands.startReplication(slot, from, protocolVersion, publications, binary, messages,
-                streaming, twoPhase), maxMessages);
-    }
-
-    /** Disconnects; with auto-reconnect the connection tries again (the problem may pass, or another host serve). */
-    private Action fail(String problem) {
-        ReplicationException error = new ReplicationException(problem);
-        log.error("[{}] {}", name(), problem);
-        return Action.disconnect(error.getMessage());
-    }
-
-    /** Disconnects for good: retrying would not help, so the connection closes with {@link #failure()} set. */
-    private Action stop(ReplicationException error) {
-        failure = error;
-        stopping = true;
-        log.error("[{}] {}", name(), error.getMessage(), error.getCause());
-        return Action.disconnect(error.getMessage());
+        log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
+                protocolVersion, options.publications);
+        return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
+                options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
     }
 
     @Override
     public Action handleData(ByteBuffer copyData) {
-        int at = copyData.position();
-        if (copyData.remaining() < XLOG_DATA_HEADER || copyData.get(at) != 'w') {
+        if (!ReplicationMessages.isXLogData(copyData)) {
             return handleKeepalive(ReplicationMessages.parse(copyData));
         }
         // The pgoutput message follows the XLogData header: decode it in place, without parsing the
         // header into objects nobody reads (this runs once per message).
-        int payloadBytes = copyData.remaining() - XLOG_DATA_HEADER;
+        int at = copyData.position();
+        int payloadBytes = copyData.remaining() - ReplicationMessages.XLOG_DATA_HEADER_LENGTH;
         ChangeEvent event;
-        copyData.position(at + XLOG_DATA_HEADER);
+        copyData.position(at + ReplicationMessages.XLOG_DATA_HEADER_LENGTH);
         try {
             event = decoder.decode(copyData);
         } finally {
@@ -320,7 +255,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (worker.hasUnflushed() && !flushScheduled) {
             // Runs after the messages of this socket read: the worker gets them as one batch.
             flushScheduled = true;
-            connection.send(FLUSH_EVENTS);
+            connection.send(Signal.FLUSH_EVENTS);
         }
         return Action.noReply();
     }
@@ -343,18 +278,18 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleInfo(Object message) {
-        if (message == STATUS_TICK) {
-            connection.sendAfter(STATUS_TICK, statusInterval);
+        if (message == Signal.STATUS_TICK) {
+            connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());
             // Asking for a reply makes an idle server answer with a keepalive: without it a caught-up stream
             // is silent, and a half-open socket could not be told from a quiet one (status().lastMessageAt()).
             return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate(true)) : Action.noReply();
         }
-        if (message == FLUSH_EVENTS) {
+        if (message == Signal.FLUSH_EVENTS) {
             flushScheduled = false;
             worker.flush();
             return Action.noReply();
         }
-        if (message == QUEUE_DRAINED) {
+        if (message == Signal.QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
         }
         if (message instanceof ListenerFailure listenerFailure) {
@@ -370,6 +305,14 @@ public final class PgOutputHandler implements ReplicationHandler {
                 listenerFailure.error()));
     }
 
+    /** Disconnects for good: reconnecting would not help, so the connection closes with {@link #failure()} set. */
+    private Action stop(ReplicationException error) {
+        failure = error;
+        stopping = true;
+        log.error("[{}] {}", name(), error.getMessage(), error.getCause());
+        return Action.disconnect(error.getMessage());
+    }
+
     @Override
     public Action handleDisconnect(Throwable reason) {
         worker.flush(); // what was decoded before the disconnect still goes to the listener
@@ -377,7 +320,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         inTransaction = false;
         skippingTransaction = false;
         if (stopping) {
-            connection.close(); // the listener gave up: no reconnect
+            connection.close(); // the listener gave up, or the slot cannot be streamed: no reconnect
         }
         return Action.noReply();
     }
@@ -385,7 +328,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public Action handleClose() {
         if (worker != null) {
-            worker.stop(closeTimeout);
+            worker.stop(options.closeTimeout);
         }
         return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
     }
@@ -401,7 +344,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private String name() {
-        return connection == null ? slot : connection.config().name();
+        return connection == null ? options.slot : connection.config().name();
     }
 
     /** The server of the current session, for messages. */
@@ -411,31 +354,32 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public String toString() {
-        return "PgOutputHandler[slot=" + slot + ", publications=" + publications + "]";
+        return "PgOutputHandler[slot=" + options.slot + ", publications=" + options.publications + "]";
     }
 
     /** Builds a {@link PgOutputHandler}; {@code slot} and {@code publications} are required. */
-    public static final class Builder {
-        private final ChangeListener listener;
-        private String slot;
-        private List<String> publications = List.of();
-        private boolean createSlot;
-        private boolean temporarySlot;
-        private boolean failover;
-        private boolean createPublication;
-        private List<String> publicationTables = List.of();
-        private int protocolVersion;
-        private boolean binary;
-        private boolean messages;
-        private boolean streaming = true;
-        private boolean twoPhase;
-        private int queueCapacity = 10_000;
-        private long queueMaxBytes = 64L * 1024 * 1024;
-        private Duration statusInterval;
-        private int maxAttempts = 3;
-        private Duration retryBackoff = Duration.ofSeconds(1);
-        private Duration closeTimeout = Duration.ofSeconds(10);
-        private int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+    public static final class Builder implements Cloneable {
+        // Each option is defined here once (its default, its check); the handler reads them from its own copy.
+        final ChangeListener listener;
+        String slot;
+        List<String> publications = List.of();
+        boolean createSlot;
+        boolean temporarySlot;
+        boolean failover;
+        boolean createPublication;
+        List<String> publicationTables = List.of();
+        int protocolVersion;
+        boolean binary;
+        boolean messages;
+        boolean streaming = true;
+        boolean twoPhase;
+        int queueCapacity = 10_000;
+        long queueMaxBytes = 64L * 1024 * 1024;
+        Duration statusInterval;
+        int maxAttempts = 3;
+        Duration retryBackoff = Duration.ofSeconds(1);
+        Duration closeTimeout = Duration.ofSeconds(10);
+        int maxMessages = Action.DEFAULT_MAX_MESSAGES;
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -481,7 +425,8 @@ public final class PgOutputHandler implements ReplicationHandler {
          * Make the slot a failover slot (PostgreSQL 17+, default false): created with {@code FAILOVER}, or an existing
          * one altered, so that standbys with {@code sync_replication_slots = on} keep a copy and the stream resumes on
          * a promoted standby. At every start the primary's {@code synchronized_standby_slots} is checked, and what
-         * would lose changes in a failover is logged as a warning. Refused on PostgreSQL 14 to 16.
+         * would lose changes in a failover is logged as a warning ({@link PgOutputHandler#failoverWarnings()}).
+         * Refused on PostgreSQL 14 to 16.
          */
         public Builder failover(boolean failover) {
             this.failover = failover;
@@ -599,7 +544,11 @@ public final class PgOutputHandler implements ReplicationHandler {
                 throw new IllegalArgumentException("a temporary slot cannot be a failover slot: it ends with its session,"
                         + " so no standby can take it over; turn temporarySlot or failover off");
             }
-            return new PgOutputHandler(this);
+            try {
+                return new PgOutputHandler((Builder) clone()); // the options as of now: later changes to this builder do not count
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }

@@ -23,28 +23,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queries a {@link PgOutputHandler} runs on each connect before it streams: the server (wal_level, version, the
- * role, whether it is a standby), the publications (created when asked), the slot (created, made a failover slot, or
- * found unusable) and, for a failover slot, the primary's failover settings. Then START_REPLICATION, whose failure
- * still belongs here. One instance per handler, confined to the connection's thread, except the values read through
- * the accessors.
+ * What a {@link PgOutputHandler} does on each connect before it streams, one query at a time: checks the server
+ * (wal_level, version, the role's REPLICATION, two-phase and failover support, whether it is a standby) and reads its
+ * {@code wal_sender_timeout}; checks that the cluster and timeline still hold what this run received (after a
+ * failover); reads the domains and enums of the database (their values arrive in their base type's format); finds the
+ * publications and creates the missing ones when asked; finds the slot and creates it, makes it a failover slot, or
+ * finds it unusable (invalidated, gone); for a failover slot checks the primary's failover settings. Each step answers
+ * the last query's outcome with the next {@link Action}; the last starts the stream, or stands by while another
+ * consumer streams the slot. A failed START_REPLICATION is still answered here. Confined to the connection's thread,
+ * but for the values read through the accessors.
  */
-final class StreamSetup {
+final class ServerSetup {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamSetup.class);
-
-    /** What the settings ask for. */
-    record Settings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot, boolean failover,
-                    boolean createPublication, List<String> publicationTables, int maxProtocolVersion, boolean twoPhase) {
-    }
+    private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
+    private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
 
     /** Where the setup ends; each returns the connection's next action. */
     interface Outcome {
         /** Stream the slot from {@code slotConfirmed} or later; the server was checked, see the accessors. */
         Action ready(Lsn slotConfirmed);
-
-        /** A problem that may pass, or another host not have: disconnect, and reconnect if so configured. */
-        Action retry(String problem);
 
         /** A problem reconnecting will not solve: stop the connection. */
         Action stop(ReplicationException error);
@@ -58,7 +55,7 @@ final class StreamSetup {
 
     private enum Step { SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
 
-    private final Settings settings;
+    private final PgOutputHandler.Builder options;
     private final String name;
     private final Supplier<String> where;
     private final Outcome outcome;
@@ -81,6 +78,7 @@ final class StreamSetup {
     private int streamedTimeline;
 
     private volatile Duration walSenderTimeout;
+    private volatile Duration statusInterval;
     /** Warnings about the failover setup, each logged once per run rather than on every reconnect. */
     private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
@@ -88,20 +86,21 @@ final class StreamSetup {
      * @param name the connection's name, for logs
      * @param where the server of the current session, for messages
      */
-    StreamSetup(Settings settings, String name, Supplier<String> where, Outcome outcome) {
-        this.settings = settings;
+    ServerSetup(PgOutputHandler.Builder options, String name, Supplier<String> where, Outcome outcome) {
+        this.options = options;
         this.name = name;
         this.where = where;
         this.outcome = outcome;
     }
 
     /** The first query of a new session. */
-    Action begin() {
+    Action start() {
         step = Step.SERVER;
         return Action.query(ReplicationCommands.SERVER_CHECK);
     }
 
-    Action onResult(QueryOutcome result) {
+    /** The next action, given the outcome of the last query (or of the stream, once started). */
+    Action next(QueryOutcome result) {
         if (result instanceof QueryOutcome.Failure failed) {
             return failed(failed.error());
         }
@@ -113,7 +112,7 @@ final class StreamSetup {
             case TYPES -> {
                 types = TypeResolver.fromCatalog(rows.rows());
                 step = Step.PUBLICATIONS;
-                yield Action.query(ReplicationCommands.findPublications(settings.publications()));
+                yield Action.query(ReplicationCommands.findPublications(options.publications));
             }
             case PUBLICATIONS -> checkPublications(rows);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
@@ -130,7 +129,12 @@ final class StreamSetup {
         return walSenderTimeout;
     }
 
-    /** The pgoutput protocol version to ask for: the highest the settings and the server both have. */
+    /** How often status updates go out, once the server was checked. */
+    Duration statusInterval() {
+        return statusInterval;
+    }
+
+    /** The pgoutput protocol version to stream with: the highest both the server and the options allow. */
     int protocolVersion() {
         return protocolVersion;
     }
@@ -148,7 +152,7 @@ final class StreamSetup {
 
     private Action checkServer(QueryResult result) {
         if (result.rows().isEmpty()) {
-            return outcome.retry("cannot read the current role from pg_roles");
+            return fail("cannot read the current role from pg_roles");
         }
         List<String> row = result.rows().get(0);
         String walLevel = row.get(0);
@@ -157,26 +161,27 @@ final class StreamSetup {
         boolean replication = "t".equals(row.get(3)) || "t".equals(row.get(4));
         inRecovery = "t".equals(row.get(6));
         if (!"logical".equals(walLevel)) {
-            return outcome.retry("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in"
+            return fail("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in"
                     + " postgresql.conf and restart the server");
         }
         if (serverVersionNum < 140000) {
-            return outcome.retry("PostgreSQL " + serverVersionNum / 10000 + " is not supported: pgrepl needs PostgreSQL 14 or later");
+            return fail("PostgreSQL " + serverVersionNum / 10000 + " is not supported: pgrepl needs PostgreSQL 14 or later");
         }
         if (!replication) {
-            return outcome.retry("role \"" + row.get(5) + "\" may not replicate: grant it with ALTER ROLE " + row.get(5)
+            return fail("role \"" + row.get(5) + "\" may not replicate: grant it with ALTER ROLE " + row.get(5)
                     + " REPLICATION");
         }
-        if (settings.twoPhase() && serverVersionNum < 150000) {
-            return outcome.retry("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
+        if (options.twoPhase && serverVersionNum < 150000) {
+            return fail("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
         }
-        if (settings.failover() && serverVersionNum < FailoverSlots.SINCE_VERSION_NUM) {
-            return outcome.stop(new ReplicationSlotException(settings.slot(),
-                    FailoverSlots.unsupported(settings.slot(), where.get(), serverVersionNum)));
+        if (options.failover && serverVersionNum < FailoverSlots.SINCE_VERSION_NUM) {
+            return outcome.stop(new ReplicationSlotException(options.slot,
+                    FailoverSlots.unsupported(options.slot, where.get(), serverVersionNum)));
         }
-        walSenderTimeout = Duration.ofMillis(Math.max(timeoutMillis, 0));
+        walSenderTimeout = Duration.ofMillis(timeoutMillis);
+        statusInterval = options.statusInterval != null ? options.statusInterval : defaultStatusInterval(timeoutMillis);
         int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
-        protocolVersion = settings.maxProtocolVersion() == 0 ? serverMax : Math.min(settings.maxProtocolVersion(), serverMax);
+        protocolVersion = options.protocolVersion == 0 ? serverMax : Math.min(options.protocolVersion, serverMax);
         step = Step.IDENTIFY;
         return Action.query(ReplicationCommands.IDENTIFY_SYSTEM);
     }
@@ -191,7 +196,7 @@ final class StreamSetup {
         systemId = row.get(0);
         timeline = Integer.parseInt(row.get(1));
         if (streamedSystemId != null && !streamedSystemId.equals(systemId)) {
-            return outcome.stop(new ReplicationSlotException(settings.slot(), FailoverSlots.otherCluster(where.get(),
+            return outcome.stop(new ReplicationSlotException(options.slot, FailoverSlots.otherCluster(where.get(),
                     systemId, streamedSystemId)));
         }
         if (streamedTimeline != 0 && timeline != streamedTimeline && !outcome.delivered().isZero()) {
@@ -205,7 +210,7 @@ final class StreamSetup {
         Lsn switchpoint = FailoverSlots.switchpoint(result.rows().get(0).get(1), streamedTimeline);
         Lsn delivered = outcome.delivered();
         if (switchpoint == null || delivered.isAfter(switchpoint)) {
-            return outcome.stop(new ReplicationSlotException(settings.slot(), FailoverSlots.diverged(where.get(),
+            return outcome.stop(new ReplicationSlotException(options.slot, FailoverSlots.diverged(where.get(),
                     streamedTimeline, timeline, switchpoint, delivered)));
         }
         log.info("[{}] {} runs timeline {}, which left timeline {} at {}, after everything received ({}): resuming",
@@ -218,11 +223,19 @@ final class StreamSetup {
         return Action.query(TypeResolver.CATALOG_QUERY);
     }
 
+    private static Duration defaultStatusInterval(long walSenderTimeoutMillis) {
+        if (walSenderTimeoutMillis <= 0) {
+            return MAX_STATUS_INTERVAL;
+        }
+        Duration third = Duration.ofMillis(Math.max(walSenderTimeoutMillis / 3, 100));
+        return third.compareTo(MAX_STATUS_INTERVAL) < 0 ? third : MAX_STATUS_INTERVAL;
+    }
+
     private Action checkPublications(QueryResult result) {
         Set<String> found = new HashSet<>();
         result.rows().forEach(row -> found.add(row.get(0)));
         List<String> missing = new ArrayList<>();
-        for (String publication : settings.publications()) {
+        for (String publication : options.publications) {
             if (!found.contains(publication)) {
                 missing.add(publication);
             }
@@ -230,8 +243,8 @@ final class StreamSetup {
         if (missing.isEmpty()) {
             return findSlot();
         }
-        if (!settings.createPublication()) {
-            return outcome.retry("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
+        if (!options.createPublication) {
+            return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
                     + missing.get(0) + " FOR TABLE ...) or let pgrepl create it (createPublication)");
         }
         publicationsToCreate.clear();
@@ -244,7 +257,7 @@ final class StreamSetup {
         if (next == null) {
             return findSlot();
         }
-        List<String> tables = settings.publicationTables();
+        List<String> tables = options.publicationTables;
         log.info("[{}] creating publication {} for {}", name, next, tables.isEmpty() ? "all tables" : tables);
         step = Step.CREATE_PUBLICATION;
         return Action.query(ReplicationCommands.createPublication(next, tables));
@@ -252,17 +265,17 @@ final class StreamSetup {
 
     private Action findSlot() {
         step = Step.SLOT;
-        return Action.query(ReplicationCommands.findSlot(settings.slot(), serverVersionNum));
+        return Action.query(ReplicationCommands.findSlot(options.slot, serverVersionNum));
     }
 
     private Action checkSlot(QueryResult result) {
-        String slot = settings.slot();
+        String slot = options.slot;
         if (result.rows().isEmpty()) {
             return slotMissing();
         }
         SlotStatus found = SlotStatus.of(result.rows().get(0));
         if (!"pgoutput".equals(found.plugin())) {
-            return outcome.retry("replication slot \"" + slot + "\" uses the output plugin " + found.plugin()
+            return fail("replication slot \"" + slot + "\" uses the output plugin " + found.plugin()
                     + ", not pgoutput: drop it or choose another slot name");
         }
         if (found.invalidated()) {
@@ -270,7 +283,7 @@ final class StreamSetup {
         }
         if (inRecovery && found.isSynced()) {
             // Not for this consumer to fix: the standby may be promoted any moment, or the host list has the primary.
-            return outcome.retry(FailoverSlots.syncedOnStandby(slot, where.get()));
+            return fail(FailoverSlots.syncedOnStandby(slot, where.get()));
         }
         if (found.activePid() != null) {
             // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
@@ -282,7 +295,7 @@ final class StreamSetup {
                     + " than max_wal_size); unless it catches up soon it will be invalidated", name, slot, where.get());
         }
         slotConfirmed = found.confirmedFlush();
-        if (settings.failover() && !inRecovery && !found.isFailover()) {
+        if (options.failover && !inRecovery && !found.isFailover()) {
             log.info("[{}] making replication slot {} a failover slot (ALTER_REPLICATION_SLOT ... (FAILOVER true))", name, slot);
             step = Step.ALTER_SLOT;
             return Action.query(ReplicationCommands.enableFailover(slot));
@@ -291,29 +304,29 @@ final class StreamSetup {
     }
 
     private Action slotMissing() {
-        String slot = settings.slot();
+        String slot = options.slot;
         if (slotKnown) {
             return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.lost(slot, where.get(), outcome.delivered())));
         }
-        if (inRecovery && settings.failover()) {
-            return outcome.retry(FailoverSlots.missingOnStandby(slot, where.get()));
+        if (inRecovery && options.failover) {
+            return fail(FailoverSlots.missingOnStandby(slot, where.get()));
         }
-        if (!settings.createSlot()) {
-            return outcome.retry("replication slot \"" + slot + "\" does not exist: create it (SELECT"
+        if (!options.createSlot && !options.temporarySlot) {
+            return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
                     + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
         }
-        log.info("[{}] creating {}{}replication slot {}", name, settings.temporarySlot() ? "temporary " : "",
-                settings.failover() ? "failover " : "", slot);
+        log.info("[{}] creating {}{}replication slot {}", name, options.temporarySlot ? "temporary " : "",
+                options.failover ? "failover " : "", slot);
         slotConfirmed = Lsn.ZERO;
         step = Step.CREATE_SLOT;
-        return Action.query(ReplicationCommands.createSlot(slot, settings.temporarySlot(), settings.twoPhase(),
-                settings.failover(), serverVersionNum));
+        return Action.query(ReplicationCommands.createSlot(slot, options.temporarySlot, options.twoPhase,
+                options.failover, serverVersionNum));
     }
 
     /** The slot exists and is ours to stream; for a failover slot the primary's settings are checked first. */
     private Action slotReady() {
-        slotKnown = !settings.temporarySlot(); // a temporary slot ends with its session, by design
-        if (settings.failover() && !inRecovery) {
+        slotKnown = !options.temporarySlot; // a temporary slot ends with its session, by design
+        if (options.failover && !inRecovery) {
             step = Step.FAILOVER_CHECK;
             return Action.query(ReplicationCommands.FAILOVER_CHECK);
         }
@@ -323,7 +336,7 @@ final class StreamSetup {
     /** Warns (once per run) about what would lose changes in a failover; the stream works either way until then. */
     private Action checkFailoverSettings(QueryResult result) {
         List<String> row = result.rows().get(0);
-        for (String warning : FailoverSlots.primaryWarnings(settings.slot(), where.get(), row.get(0), row.get(1))) {
+        for (String warning : FailoverSlots.primaryWarnings(options.slot, where.get(), row.get(0), row.get(1))) {
             if (failoverWarnings.add(warning)) {
                 log.warn("[{}] {}", name, warning);
             }
@@ -340,13 +353,19 @@ final class StreamSetup {
 
     /** A query or START_REPLICATION failed: a slot that cannot be streamed stops the connection, the rest is retried. */
     private Action failed(PgException error) {
-        String slot = settings.slot();
+        String slot = options.slot;
         if (FailoverSlots.isInvalidatedError(error)) {
             return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.invalidated(slot, where.get(), error)));
         }
         if (slotKnown && FailoverSlots.isMissingSlotError(error)) {
             return slotMissing();
         }
-        return outcome.retry("setting up replication failed at " + step + ": " + error.getMessage());
+        return fail("setting up replication failed at " + step + ": " + error.getMessage());
+    }
+
+    /** Disconnects; with auto-reconnect the connection tries again (the problem may pass, or another host serve). */
+    private Action fail(String problem) {
+        log.error("[{}] {}", name, problem);
+        return Action.disconnect(problem);
     }
 }
