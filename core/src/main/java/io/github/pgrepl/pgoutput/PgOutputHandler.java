@@ -2,6 +2,7 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.PrimaryKeepalive;
 import io.github.pgrepl.QueryOutcome;
@@ -349,7 +350,8 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** The server of the current session, for messages. */
     private String where() {
-        return connection.config().host() + ":" + connection.config().port();
+        Endpoint server = connection.status().server();
+        return server != null ? server.toString() : connection.config().host() + ":" + connection.config().port();
     }
 
     @Override
