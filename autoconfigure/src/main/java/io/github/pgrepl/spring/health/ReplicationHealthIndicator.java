@@ -58,6 +58,9 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.pausedSince() != null) {
             health.withDetail("pausedSince", status.pausedSince().toString());
         }
+        if (status.server() != null) {
+            health.withDetail("server", status.server().toString()); // which host of the list, after a failover too
+        }
         if (connection.slot() != null) {
             health.withDetail("slot", connection.slot());
         }
