@@ -122,6 +122,24 @@ class HostListIT {
         }
     }
 
+    /** A failover slot's standbys are asked whether they can keep a copy; one that cannot is warned about. */
+    @Test
+    void aStandbyThatCannotKeepACopyOfAFailoverSlotIsWarnedAbout() {
+        cluster.primary().execute("CREATE TABLE warned (id int PRIMARY KEY)", "CREATE PUBLICATION warned_pub FOR TABLE warned");
+        cluster.standby().execute("ALTER SYSTEM SET sync_replication_slots = off", "SELECT pg_reload_conf()");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot("warned").publications("warned_pub")
+                .createSlot(true).failover(true).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config(primary, standby).build(), handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.failoverWarnings().stream()
+                    .anyMatch(warning -> warning.contains("the standby " + standby + " cannot keep a copy")));
+            assertThat(handler.failoverWarnings()).anySatisfy(warning -> assertThat(warning)
+                    .contains("Set sync_replication_slots = on there"));
+        } finally {
+            cluster.standby().execute("ALTER SYSTEM RESET sync_replication_slots", "SELECT pg_reload_conf()");
+            cluster.primary().execute("SELECT pg_drop_replication_slot('warned')");
+        }
+    }
+
     private static ConnectionConfig.Builder config(Endpoint... hosts) {
         return ConnectionConfig.builder().name(ReplicationFixtures.unique("hosts")).endpoints(List.of(hosts))
                 .user(PgServer.SUPERUSER).database(PgServer.DATABASE).sslMode(SslMode.DISABLE)

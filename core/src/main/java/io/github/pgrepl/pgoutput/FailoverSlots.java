@@ -1,8 +1,10 @@
 package io.github.pgrepl.pgoutput;
 
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.PgException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -109,6 +111,37 @@ final class FailoverSlots {
             }
         }
         return null;
+    }
+
+    /** What keeps a standby from synchronizing failover slots, as a warning; {@code null} when nothing. */
+    static String standbySetup(String slot, Endpoint standby, String syncReplicationSlots, String hotStandbyFeedback,
+                               String primarySlotName) {
+        StringBuilder missing = new StringBuilder();
+        if (!"on".equals(syncReplicationSlots)) {
+            missing.append(" sync_replication_slots = on,");
+        }
+        if (!"on".equals(hotStandbyFeedback)) {
+            missing.append(" hot_standby_feedback = on,");
+        }
+        if (primarySlotName == null || primarySlotName.isEmpty()) {
+            missing.append(" primary_slot_name (a physical slot on the primary),");
+        }
+        if (missing.length() == 0) {
+            return null;
+        }
+        return "failover slot \"" + slot + "\": the standby " + standby + " cannot keep a copy of it, so a failover to it"
+                + " loses the slot. Set" + missing.substring(0, missing.length() - 1) + " there (and a dbname in its"
+                + " primary_conninfo), and reload";
+    }
+
+    /** A standby that still has no ready copy of the slot after {@code waited}, as a warning. */
+    static String copyNotReady(String slot, Endpoint standby, Boolean synced, Duration waited) {
+        String state = synced == null ? "has no copy of it" : synced ? "has a copy that is not ready yet (temporary)"
+                : "has a slot of that name of its own, not a synchronized copy";
+        return "failover slot \"" + slot + "\": the standby " + standby + " " + state + " after " + waited.toSeconds()
+                + " s, so a failover to it now loses the slot. Check the standby's log (slot sync worker), that its"
+                + " primary_conninfo names a dbname, and that the primary's slot moves on (a synchronized copy becomes ready"
+                + " once the primary's slot passes the standby's position)";
     }
 
     /** "can no longer get changes from replication slot": START_REPLICATION on an invalidated slot. */

@@ -14,9 +14,12 @@ import io.github.pgrepl.ReplicationMessages;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -69,10 +72,18 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean timerRunning;
     private boolean flushScheduled;
     private boolean stopping;
+    /** For a failover slot with several hosts: whether the standbys hold a copy; null otherwise. */
+    private StandbyChecks standbyChecks;
+    /** The primary whose standbys were last checked: a failover makes others the standbys. */
+    private Endpoint standbysCheckedFor;
+    /** The server the failover warnings are about. */
+    private Endpoint warningsFor;
 
     /** Set once, in init; read from any thread for the durations it learned from the server. */
     private volatile ServerSetup setup;
     private volatile Throwable failure;
+    /** What the servers leave open in a failover, each logged once per server rather than on every reconnect. */
+    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
     private PgOutputHandler(Builder options) {
         this.options = options;
@@ -120,12 +131,14 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     /**
-     * What the servers' settings leave open in a failover (for a {@link Builder#failover failover} slot), as logged at
-     * start: the settings to change. Empty when nothing, or before the first start.
+     * What the settings of the server streamed from and of its standbys leave open in a failover (for a
+     * {@link Builder#failover failover} slot), as logged: the settings to change. Empty when nothing, or before the
+     * first start; after a failover, about the new primary.
      */
     public List<String> failoverWarnings() {
-        ServerSetup checked = setup;
-        return checked == null ? List.of() : checked.failoverWarnings();
+        synchronized (failoverWarnings) {
+            return List.copyOf(failoverWarnings);
+        }
     }
 
     /**
@@ -146,6 +159,11 @@ public final class PgOutputHandler implements ReplicationHandler {
             @Override
             public Action ready(Lsn slotConfirmed) {
                 return startStreaming(slotConfirmed);
+            }
+
+            @Override
+            public void warn(String warning) {
+                PgOutputHandler.this.warn(warning);
             }
 
             @Override
@@ -171,6 +189,9 @@ public final class PgOutputHandler implements ReplicationHandler {
                     }
                 });
         worker.start();
+        if (options.failover && connection.config().endpoints().size() > 1) {
+            standbyChecks = new StandbyChecks(options.slot, this::warn);
+        }
     }
 
     @Override
@@ -178,6 +199,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
+        Endpoint server = connection.status().server();
+        if (server != null && !server.equals(warningsFor)) {
+            // Another server (a failover): what was open on the last one is no longer the question.
+            failoverWarnings.clear();
+            warningsFor = server;
+        }
         return setup.start();
     }
 
@@ -198,6 +225,11 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
                 protocolVersion, options.publications);
+        Endpoint server = connection.status().server();
+        if (standbyChecks != null && server != null && !server.equals(standbysCheckedFor)) {
+            standbysCheckedFor = server;
+            standbyChecks.start(connection, server);
+        }
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
                 options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
     }
@@ -296,7 +328,16 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (message instanceof ListenerFailure listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
+        if (standbyChecks != null) {
+            standbyChecks.handle(message);
+        }
         return Action.noReply();
+    }
+
+    private void warn(String warning) {
+        if (failoverWarnings.add(warning)) {
+            log.warn("[{}] {}", name(), warning);
+        }
     }
 
     private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
@@ -328,6 +369,9 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleClose() {
+        if (standbyChecks != null) {
+            standbyChecks.stop();
+        }
         if (worker != null) {
             worker.stop(options.closeTimeout);
         }

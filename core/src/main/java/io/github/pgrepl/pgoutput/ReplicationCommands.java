@@ -61,6 +61,17 @@ final class ReplicationCommands {
                 + (twoPhase ? ", TWO_PHASE true" : "") + (failover ? ", FAILOVER true" : "") + ")";
     }
 
+    /**
+     * On a standby (PostgreSQL 17+), one row: pg_is_in_recovery, sync_replication_slots, hot_standby_feedback,
+     * primary_slot_name, and the slot's synced and temporary (null when the standby has no such slot).
+     */
+    static String standbyCheck(String slot) {
+        return "SELECT pg_is_in_recovery(), current_setting('sync_replication_slots'), current_setting('hot_standby_feedback'),"
+                + " current_setting('primary_slot_name'),"
+                + " (SELECT synced FROM pg_replication_slots WHERE slot_name = " + literal(slot) + "),"
+                + " (SELECT temporary FROM pg_replication_slots WHERE slot_name = " + literal(slot) + ")";
+    }
+
     /** One row: the history file's name and content (lines of parent timeline, switchpoint, reason). */
     static String timelineHistory(int timeline) {
         return "TIMELINE_HISTORY " + timeline;

@@ -11,10 +11,8 @@ import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -42,6 +40,9 @@ final class ServerSetup {
     interface Outcome {
         /** Stream the slot from {@code slotConfirmed} or later; the server was checked, see the accessors. */
         Action ready(Lsn slotConfirmed);
+
+        /** What the servers' settings leave open in a failover: logged once per run, kept for health. */
+        void warn(String warning);
 
         /** A problem reconnecting will not solve: stop the connection. */
         Action stop(ReplicationException error);
@@ -79,8 +80,6 @@ final class ServerSetup {
 
     private volatile Duration walSenderTimeout;
     private volatile Duration statusInterval;
-    /** Warnings about the failover setup, each logged once per run rather than on every reconnect. */
-    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
     /**
      * @param name the connection's name, for logs
@@ -142,12 +141,6 @@ final class ServerSetup {
     /** The server's domains and enums, as of the last check. */
     TypeResolver types() {
         return types;
-    }
-
-    List<String> failoverWarnings() {
-        synchronized (failoverWarnings) {
-            return List.copyOf(failoverWarnings);
-        }
     }
 
     private Action checkServer(QueryResult result) {
@@ -336,11 +329,7 @@ final class ServerSetup {
     /** Warns (once per run) about what would lose changes in a failover; the stream works either way until then. */
     private Action checkFailoverSettings(QueryResult result) {
         List<String> row = result.rows().get(0);
-        for (String warning : FailoverSlots.primaryWarnings(options.slot, where.get(), row.get(0), row.get(1))) {
-            if (failoverWarnings.add(warning)) {
-                log.warn("[{}] {}", name, warning);
-            }
-        }
+        FailoverSlots.primaryWarnings(options.slot, where.get(), row.get(0), row.get(1)).forEach(outcome::warn);
         return stream();
     }
 

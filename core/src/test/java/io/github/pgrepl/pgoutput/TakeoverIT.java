@@ -77,6 +77,9 @@ class TakeoverIT {
                 assertThat(delivered).doesNotHaveDuplicates();
                 assertThat(connection.status().reconnects()).isPositive();
                 assertThat(handler.failure()).isNull();
+                // The new primary has no standby left: the warnings say so, and are about it alone.
+                assertThat(handler.failoverWarnings()).isNotEmpty()
+                        .allSatisfy(warning -> assertThat(warning).contains(endpoint(newPrimary).toString()));
             }
         }
     }
