@@ -41,7 +41,7 @@ final class ServerSetup {
         /** Stream the slot from {@code slotConfirmed} or later; the server was checked, see the accessors. */
         Action ready(Lsn slotConfirmed);
 
-        /** What the servers' settings leave open in a failover: logged once per run, kept for health. */
+        /** What the server's settings leave open in a failover: logged once per server, kept for health. */
         void warn(String warning);
 
         /** A problem reconnecting will not solve: stop the connection. */
@@ -54,7 +54,10 @@ final class ServerSetup {
         Lsn delivered();
     }
 
-    private enum Step { SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK, STREAMING }
+    private enum Step {
+        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK,
+        STREAMING
+    }
 
     private final PgOutputHandler.Builder options;
     private final String name;
