@@ -9,7 +9,11 @@ enum Consumer {
     /** pgrepl's ReplicationConnection with a handler that only reads the XLogData header. */
     PGREPL_RAW("pgrepl-raw"),
     /** pgrepl's PgOutputHandler, decoding every message, with a no-op ChangeListener. */
-    PGREPL_PGOUTPUT("pgrepl-pgoutput");
+    PGREPL_PGOUTPUT("pgrepl-pgoutput"),
+    /** pgrepl through Spring Boot: a {@code @ReplicationListener} method binding each row to a record. */
+    PGREPL_SPRING("pgrepl-spring"),
+    /** Debezium's embedded engine and PostgreSQL connector (pgoutput), with a handler that counts records. */
+    DEBEZIUM("debezium");
 
     private final String label;
 
@@ -37,6 +41,11 @@ enum Consumer {
 
     boolean java() {
         return this != PG_RECVLOGICAL;
+    }
+
+    /** Debezium asks pgoutput for text values only: it has no binary mode. */
+    boolean reads(Format format) {
+        return this != DEBEZIUM || !format.binary();
     }
 
     static Consumer of(String label) {
