@@ -1,13 +1,15 @@
 package io.github.pgrepl;
 
-import io.github.pgrepl.internal.SessionSettings;
+import io.github.pgrepl.internal.session.SessionSettings;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,58 +37,19 @@ public final class ConnectionConfig {
      */
     public static final Path SSL_ROOT_CERT_SYSTEM = Path.of("system");
 
-    private final String name;
-    private final String host;
-    private final int port;
-    private final String database;
-    private final String user;
-    private final String password;
-    private final SslMode sslMode;
-    private final Path sslRootCert;
-    private final Path sslCert;
-    private final Path sslKey;
-    private final ChannelBinding channelBinding;
-    private final String requireAuth;
-    private final String applicationName;
-    private final Duration connectTimeout;
-    private final Duration queryTimeout;
-    private final Duration callTimeout;
-    private final boolean syncConnect;
-    private final boolean autoReconnect;
-    private final Duration reconnectBackoffMin;
-    private final Duration reconnectBackoffMax;
-    private final int maxMessageSize;
-    private final Duration silenceTimeout;
-    private final Duration minReadInterval;
-    private final Map<String, String> parameters;
-    private final EventLoopGroup eventLoopGroup;
+    /** The settings as built: a copy of the builder that nothing changes (each option is defined once, there). */
+    private final Builder values;
+    private final List<Endpoint> endpoints;
 
     private ConnectionConfig(Builder b) {
-        this.name = b.name;
-        this.host = b.host;
-        this.port = b.port;
-        this.user = b.user;
-        this.database = b.database != null ? b.database : b.user;
-        this.password = b.password;
-        this.sslMode = b.effectiveSslMode();
-        this.sslRootCert = b.sslRootCert;
-        this.sslCert = b.sslCert;
-        this.sslKey = b.sslKey;
-        this.channelBinding = b.channelBinding;
-        this.requireAuth = b.requireAuth;
-        this.applicationName = b.applicationName;
-        this.connectTimeout = b.connectTimeout;
-        this.queryTimeout = b.queryTimeout;
-        this.callTimeout = b.callTimeout;
-        this.syncConnect = b.syncConnect;
-        this.autoReconnect = b.autoReconnect;
-        this.reconnectBackoffMin = b.reconnectBackoffMin;
-        this.reconnectBackoffMax = b.reconnectBackoffMax;
-        this.maxMessageSize = b.maxMessageSize;
-        this.silenceTimeout = b.silenceTimeout;
-        this.minReadInterval = b.minReadInterval;
-        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
-        this.eventLoopGroup = b.eventLoopGroup;
+        this.values = b.copy();
+        this.endpoints = b.endpoints();
+        // What an unset option resolves to is fixed here, so that toBuilder() carries it on.
+        values.database = b.database != null ? b.database : b.user;
+        values.sslMode = b.effectiveSslMode();
+        values.targetSessionAttrs = b.targetSessionAttrs != null ? b.targetSessionAttrs
+                : endpoints.size() > 1 ? TargetSessionAttrs.PRIMARY : TargetSessionAttrs.ANY;
+        values.parameters = Collections.unmodifiableMap(values.parameters);
     }
 
     public static Builder builder() {
@@ -99,7 +62,10 @@ public final class ConnectionConfig {
      * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert} (a file, or
      * {@code system}), {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code require_auth},
      * {@code application_name} ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds),
-     * {@code options} and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * {@code host} and {@code port} (comma-separated lists), {@code target_session_attrs} ({@code targetServerType}),
+     * {@code load_balance_hosts} ({@code loadBalanceHosts}), {@code options} and {@code replication}. Any other
+     * parameter is an error, so a typo does not pass unnoticed. Several hosts are written as libpq writes them:
+     * {@code postgresql://a:5432,b:5433/db}.
      * The user info is read as libpq reads it: characters such as {@code / ? # @ &} in a user name or password must
      * be percent-encoded ({@code %2F}, {@code %3F}, {@code %23}, {@code %40}, {@code %26}).
      *
@@ -111,32 +77,56 @@ public final class ConnectionConfig {
 
     /** Name of the connection, used in thread names and logs. */
     public String name() {
-        return name;
+        return values.name;
     }
 
+    /** The first host of {@link #endpoints()}. */
     public String host() {
-        return host;
+        return endpoints.get(0).host();
     }
 
+    /** The port of the first host of {@link #endpoints()}. */
     public int port() {
-        return port;
+        return endpoints.get(0).port();
+    }
+
+    /**
+     * The servers to connect to, in the order tried (shuffled per attempt with {@link #loadBalanceHosts()}): a
+     * connection, and every reconnect, walks the list until one of the {@link #targetSessionAttrs()} kind answers.
+     */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * Which server of {@link #endpoints()} to keep. Unless set: {@link TargetSessionAttrs#PRIMARY} with several hosts
+     * (a replication stream follows the primary through a failover), {@link TargetSessionAttrs#ANY} with one (nothing
+     * to choose, and decoding on a standby keeps working).
+     */
+    public TargetSessionAttrs targetSessionAttrs() {
+        return values.targetSessionAttrs;
+    }
+
+    /** libpq's {@code load_balance_hosts=random}: try the hosts in a random order on each attempt. */
+    public boolean loadBalanceHosts() {
+        return values.loadBalanceHosts;
     }
 
     public String database() {
-        return database;
+        return values.database;
     }
 
     public String user() {
-        return user;
+        return values.user;
     }
 
     /** The password, or {@code null}. Never logged or printed by pgrepl. */
     public String password() {
-        return password;
+        return values.password;
     }
 
     public SslMode sslMode() {
-        return sslMode;
+        return values.sslMode;
     }
 
     /**
@@ -144,21 +134,21 @@ public final class ConnectionConfig {
      * trust store, or {@code null} for libpq's default {@code ~/.postgresql/root.crt} (an error when missing).
      */
     public Path sslRootCert() {
-        return sslRootCert;
+        return values.sslRootCert;
     }
 
     /** PEM client certificate for certificate authentication, or {@code null}. */
     public Path sslCert() {
-        return sslCert;
+        return values.sslCert;
     }
 
     /** PEM (PKCS#8) key of {@link #sslCert()}, or {@code null}. */
     public Path sslKey() {
-        return sslKey;
+        return values.sslKey;
     }
 
     public ChannelBinding channelBinding() {
-        return channelBinding;
+        return values.channelBinding;
     }
 
     /**
@@ -167,46 +157,46 @@ public final class ConnectionConfig {
      * {@code !}; or {@code null} for any. A request the setting does not allow is refused before any secret is sent.
      */
     public String requireAuth() {
-        return requireAuth;
+        return values.requireAuth;
     }
 
     public String applicationName() {
-        return applicationName;
+        return values.applicationName;
     }
 
     /** Bound on a whole connection attempt: TCP, TLS, authentication (and a synchronous start). */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return values.connectTimeout;
     }
 
     /** Default timeout of {@link Action#query(String)}. */
     public Duration queryTimeout() {
-        return queryTimeout;
+        return values.queryTimeout;
     }
 
     /** Default timeout of {@link ReplicationConnection#call(Object)}. */
     public Duration callTimeout() {
-        return callTimeout;
+        return values.callTimeout;
     }
 
     public boolean syncConnect() {
-        return syncConnect;
+        return values.syncConnect;
     }
 
     public boolean autoReconnect() {
-        return autoReconnect;
+        return values.autoReconnect;
     }
 
     public Duration reconnectBackoffMin() {
-        return reconnectBackoffMin;
+        return values.reconnectBackoffMin;
     }
 
     public Duration reconnectBackoffMax() {
-        return reconnectBackoffMax;
+        return values.reconnectBackoffMax;
     }
 
     public int maxMessageSize() {
-        return maxMessageSize;
+        return values.maxMessageSize;
     }
 
     /**
@@ -215,7 +205,7 @@ public final class ConnectionConfig {
      * server's {@code wal_sender_timeout}, {@link Duration#ZERO} turns the check off. Not checked while paused.
      */
     public Duration silenceTimeout() {
-        return silenceTimeout;
+        return values.silenceTimeout;
     }
 
     /**
@@ -226,62 +216,41 @@ public final class ConnectionConfig {
      * arrive. Queries and startup always read at once.
      */
     public Duration minReadInterval() {
-        return minReadInterval;
+        return values.minReadInterval;
     }
 
     /** Extra startup parameters; {@code replication} here overrides the default {@code database}. */
     public Map<String, String> parameters() {
-        return parameters;
+        return values.parameters;
     }
 
     /** A shared event loop group, or {@code null} for a thread of the connection's own. */
     public EventLoopGroup eventLoopGroup() {
-        return eventLoopGroup;
+        return values.eventLoopGroup;
     }
 
     /** The same settings, to change some. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.name = name;
-        b.host = host;
-        b.port = port;
-        b.database = database;
-        b.user = user;
-        b.password = password;
-        b.sslMode = sslMode;
-        b.sslRootCert = sslRootCert;
-        b.sslCert = sslCert;
-        b.sslKey = sslKey;
-        b.channelBinding = channelBinding;
-        b.requireAuth = requireAuth;
-        b.applicationName = applicationName;
-        b.connectTimeout = connectTimeout;
-        b.queryTimeout = queryTimeout;
-        b.callTimeout = callTimeout;
-        b.syncConnect = syncConnect;
-        b.autoReconnect = autoReconnect;
-        b.reconnectBackoffMin = reconnectBackoffMin;
-        b.reconnectBackoffMax = reconnectBackoffMax;
-        b.maxMessageSize = maxMessageSize;
-        b.silenceTimeout = silenceTimeout;
-        b.minReadInterval = minReadInterval;
-        b.parameters.putAll(parameters);
-        b.eventLoopGroup = eventLoopGroup;
-        return b;
+        return values.copy();
     }
 
     @Override
     public String toString() {
-        return "ConnectionConfig[name=" + name + ", host=" + host + ", port=" + port + ", database=" + database
-                + ", user=" + user + ", password=" + (password == null ? "<none>" : "<hidden>")
-                + ", sslMode=" + sslMode.value() + ", autoReconnect=" + autoReconnect + "]";
+        return "ConnectionConfig[name=" + name() + ", hosts=" + endpoints + (endpoints.size() > 1 || targetSessionAttrs()
+                != TargetSessionAttrs.ANY ? ", targetSessionAttrs=" + targetSessionAttrs().value() : "") + ", database=" + database()
+                + ", user=" + user() + ", password=" + (password() == null ? "<none>" : "<hidden>")
+                + ", sslMode=" + sslMode().value() + ", autoReconnect=" + autoReconnect() + "]";
     }
 
     /** Builds a {@link ConnectionConfig}; only {@code user} is required. */
-    public static final class Builder {
+    public static final class Builder implements Cloneable {
         private String name = "pgrepl";
-        private String host = "localhost";
-        private int port = DEFAULT_PORT;
+        private List<String> hosts = List.of("localhost");
+        /** One port for every host, or one per host; 0 for the default port. */
+        private List<Integer> ports = List.of(DEFAULT_PORT);
+        /** {@code null} until set: primary with several hosts, any with one. */
+        private TargetSessionAttrs targetSessionAttrs;
+        private boolean loadBalanceHosts;
         private String database;
         private String user;
         private String password;
@@ -303,7 +272,7 @@ public final class ConnectionConfig {
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private Duration silenceTimeout;
         private Duration minReadInterval = DEFAULT_MIN_READ_INTERVAL;
-        private final Map<String, String> parameters = new LinkedHashMap<>();
+        private Map<String, String> parameters = new LinkedHashMap<>();
         private EventLoopGroup eventLoopGroup;
 
         private Builder() {
@@ -314,17 +283,89 @@ public final class ConnectionConfig {
             return this;
         }
 
+        /** One host (its port: {@link #port(int)}); replaces a host list. */
         public Builder host(String host) {
-            this.host = requireText(host, "host");
+            return hosts(List.of(host));
+        }
+
+        /**
+         * Several hosts, tried in order until one of the {@link #targetSessionAttrs(TargetSessionAttrs) wanted kind}
+         * answers; their ports: {@link #port(int)} for all, or {@link #ports(List)} one per host.
+         */
+        public Builder hosts(List<String> hosts) {
+            if (hosts == null || hosts.isEmpty()) {
+                throw new IllegalArgumentException("at least one host is required");
+            }
+            for (String host : hosts) {
+                requireText(host, "host");
+                if (host.indexOf(',') >= 0) {
+                    throw new IllegalArgumentException("host '" + host + "' holds a comma: give several hosts as a list");
+                }
+            }
+            this.hosts = List.copyOf(hosts);
             return this;
         }
 
+        /** The port of every host. */
         public Builder port(int port) {
+            return ports(List.of(checkPort(port)));
+        }
+
+        /** One port for every host, or one per host in the same order; 0 stands for {@value #DEFAULT_PORT}. */
+        public Builder ports(List<Integer> ports) {
+            if (ports == null || ports.isEmpty()) {
+                throw new IllegalArgumentException("at least one port is required");
+            }
+            for (Integer port : ports) {
+                if (port == null || port != 0) {
+                    checkPort(port == null ? -1 : port);
+                }
+            }
+            this.ports = List.copyOf(ports);
+            return this;
+        }
+
+        /** The servers to connect to, each with its port. */
+        public Builder endpoints(List<Endpoint> endpoints) {
+            if (endpoints == null || endpoints.isEmpty()) {
+                throw new IllegalArgumentException("at least one endpoint is required");
+            }
+            this.hosts = endpoints.stream().map(Endpoint::host).toList();
+            this.ports = endpoints.stream().map(Endpoint::port).toList();
+            return this;
+        }
+
+        /** Which server of the host list to keep; see {@link ConnectionConfig#targetSessionAttrs()}. */
+        public Builder targetSessionAttrs(TargetSessionAttrs targetSessionAttrs) {
+            this.targetSessionAttrs = Objects.requireNonNull(targetSessionAttrs, "targetSessionAttrs");
+            return this;
+        }
+
+        /** Try the hosts in a random order on each attempt (libpq's {@code load_balance_hosts=random}). */
+        public Builder loadBalanceHosts(boolean loadBalanceHosts) {
+            this.loadBalanceHosts = loadBalanceHosts;
+            return this;
+        }
+
+        /** Pairs hosts and ports as libpq does: one port for all, or one each. */
+        List<Endpoint> endpoints() {
+            if (ports.size() != 1 && ports.size() != hosts.size()) {
+                throw new IllegalArgumentException("could not match " + ports.size() + " port numbers to " + hosts.size()
+                        + " hosts: give one port for all, or one per host");
+            }
+            List<Endpoint> endpoints = new ArrayList<>(hosts.size());
+            for (int i = 0; i < hosts.size(); i++) {
+                int port = ports.get(ports.size() == 1 ? 0 : i);
+                endpoints.add(new Endpoint(hosts.get(i), port == 0 ? DEFAULT_PORT : port));
+            }
+            return List.copyOf(endpoints);
+        }
+
+        private static int checkPort(int port) {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 1 and 65535, was " + port);
             }
-            this.port = port;
-            return this;
+            return port;
         }
 
         /** The database; defaults to the user name, as libpq's does. */
@@ -469,6 +510,17 @@ public final class ConnectionConfig {
         public Builder eventLoopGroup(EventLoopGroup eventLoopGroup) {
             this.eventLoopGroup = eventLoopGroup;
             return this;
+        }
+
+        /** A copy with a parameter map of its own: a config keeps one as its settings, toBuilder() hands out another. */
+        private Builder copy() {
+            try {
+                Builder copy = (Builder) clone(); // every other field holds an immutable value
+                copy.parameters = new LinkedHashMap<>(parameters);
+                return copy;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         public ConnectionConfig build() {
