@@ -7,6 +7,7 @@ import io.github.pgrepl.spring.listener.Operation;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -56,10 +58,13 @@ public final class JsonChangeRecordMapper implements ChangeRecordMapper {
     private static final int JSONB = 3802;
 
     private final JsonMapper json;
+    private final ThreadLocal<Output> outputs;
 
     /** @param json Boot's {@code JsonMapper} (its {@code spring.jackson.*} settings apply to dates and times) */
     public JsonChangeRecordMapper(JsonMapper json) {
         this.json = Objects.requireNonNull(json, "json");
+        ObjectWriter writer = json.writer().withRootValueSeparator("");
+        this.outputs = ThreadLocal.withInitial(() -> new Output(writer));
     }
 
     @Override
@@ -77,9 +82,10 @@ public final class JsonChangeRecordMapper implements ChangeRecordMapper {
         if (change.operation() == Operation.TRUNCATE) {
             return null;
         }
-        Map<String, Object> key = change.after() == null || change.operation() == Operation.DELETE ? change.key()
+        // An insert's identity is its new row's (Change.key()); an update's may have changed, so it is read anew.
+        Map<String, Object> key = change.operation() != Operation.UPDATE || change.after() == null ? change.key()
                 : identity(change.after());
-        return key.isEmpty() ? null : write(generator -> writeMap(generator, key), 32);
+        return key.isEmpty() ? null : write(generator -> writeMap(generator, key));
     }
 
     private static Map<String, Object> identity(Row row) {
@@ -119,12 +125,27 @@ public final class JsonChangeRecordMapper implements ChangeRecordMapper {
             generator.writeStartObject();
             generator.writeStringProperty("lsn", source.lsn() == null ? null : source.lsn().toString());
             generator.writeNumberProperty("xid", source.xid());
-            generator.writePOJOProperty("commitTime", source.commitTime());
+            generator.writeName("commitTime");
+            writeCommitTime(generator, source.commitTime());
             generator.writeStringProperty("schema", source.schema());
             generator.writeStringProperty("table", source.table());
             generator.writeEndObject();
             generator.writeEndObject();
-        }, 256);
+        });
+    }
+
+    /** The commit time as the mapper writes an {@code Instant}, written once per transaction rather than per record. */
+    private void writeCommitTime(JsonGenerator generator, Instant commitTime) {
+        Output output = outputs.get();
+        if (commitTime == null) {
+            generator.writeNull();
+            return;
+        }
+        if (commitTime != output.commitTime) {
+            output.commitTime = commitTime;
+            output.commitTimeJson = json.writeValueAsString(commitTime);
+        }
+        generator.writeRawValue(output.commitTimeJson);
     }
 
     private static String op(Operation operation) {
@@ -234,12 +255,43 @@ public final class JsonChangeRecordMapper implements ChangeRecordMapper {
         void write(JsonGenerator generator);
     }
 
-    private byte[] write(Body body, int expectedSize) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(expectedSize);
-        try (JsonGenerator generator = json.createGenerator(out)) {
-            body.write(generator);
+    /**
+     * One generator per thread, kept open and writing one root value after the other into a buffer that is emptied
+     * after each: creating a generator per record cost more than writing the record.
+     */
+    private static final class Output extends ByteArrayOutputStream {
+        private static final int MAX_KEPT_BUFFER = 64 * 1024;
+
+        final JsonGenerator generator;
+        /** The last commit time written, and how. */
+        Instant commitTime;
+        String commitTimeJson;
+
+        Output(ObjectWriter writer) {
+            super(512);
+            this.generator = writer.createGenerator(this);
         }
-        return out.toByteArray();
+
+        byte[] take() {
+            generator.flush();
+            byte[] bytes = toByteArray();
+            reset();
+            if (buf.length > MAX_KEPT_BUFFER) {
+                buf = new byte[512]; // a huge row once: do not keep its buffer for the thread's lifetime
+            }
+            return bytes;
+        }
+    }
+
+    private byte[] write(Body body) {
+        Output output = outputs.get();
+        try {
+            body.write(output.generator);
+            return output.take();
+        } catch (RuntimeException e) {
+            outputs.remove(); // the generator is in the middle of a value: start afresh
+            throw e;
+        }
     }
 
     @Override
