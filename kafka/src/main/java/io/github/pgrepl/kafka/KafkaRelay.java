@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private ChangeEvent pendingEvent;
     private List<ProducerRecord<byte[], byte[]>> pendingRecords;
     private int pendingNext;
+    /** By relation (the decoder keeps one object per table until it changes), then by qualified name. */
     private final Map<ChangeEvent.Relation, String> topics = new IdentityHashMap<>();
+    private final Map<String, String> topicsByName = new HashMap<>();
 
     // Transactional mode: what health and the connection's thread read.
     private volatile boolean transactionOpen;
@@ -203,16 +206,17 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         ChangeEvent.Relation relation = event instanceof ChangeEvent.Insert insert ? insert.relation()
                 : event instanceof ChangeEvent.Update update ? update.relation()
                 : event instanceof ChangeEvent.Delete delete ? delete.relation() : null;
-        if (relation == null) {
-            return settings.topicFor(change.source().schema(), change.source().table());
-        }
-        String topic = topics.get(relation);
+        String topic = relation == null ? null : topics.get(relation);
         if (topic == null) {
-            if (topics.size() >= MAX_CACHED_TOPICS) {
-                topics.clear(); // relations come anew after each reconnect: forget the old ones
+            String schema = change.source().schema();
+            String table = change.source().table();
+            topic = topicsByName.computeIfAbsent(schema + "." + table, name -> settings.topicFor(schema, table));
+            if (relation != null) {
+                if (topics.size() >= MAX_CACHED_TOPICS) {
+                    topics.clear(); // relations come anew after each reconnect: forget the old ones
+                }
+                topics.put(relation, topic);
             }
-            topic = settings.topicFor(relation.namespace(), relation.name());
-            topics.put(relation, topic);
         }
         return topic;
     }

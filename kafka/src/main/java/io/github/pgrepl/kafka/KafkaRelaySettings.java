@@ -23,6 +23,15 @@ import java.util.regex.Pattern;
 public record KafkaRelaySettings(String connection, String topicPrefix, Map<String, String> topics, boolean transactional,
                                  long maxInFlightBytes, Duration ackTimeout, Duration closeTimeout) {
 
+    /**
+     * The relay's producer {@code batch.size} unless configured: a relay sends many small records, and larger batches
+     * mean fewer requests for the broker to take (Kafka's default is 16 KB).
+     */
+    public static final int DEFAULT_BATCH_SIZE = 128 * 1024;
+
+    /** The relay's producer {@code linger.ms} unless configured (Kafka 4's default). */
+    public static final int DEFAULT_LINGER_MS = 5;
+
     /** Kafka's rule for topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 

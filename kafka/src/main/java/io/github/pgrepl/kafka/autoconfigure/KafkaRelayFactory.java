@@ -28,7 +28,7 @@ import org.springframework.util.StringUtils;
  * Builds each connection's {@link KafkaRelay}, with a producer of its own: Boot's {@code spring.kafka.*} producer
  * configuration (and its {@link KafkaConnectionDetails}), with the settings the relay's guarantee rests on: byte-array
  * serializers, {@code acks=all}, idempotence, and, unless configured, no {@code delivery.timeout.ms} to speak of (a broker
- * that is down is waited for, never given up on). Owns the producer factories it creates, and closes them.
+ * that is down is waited for, never given up on) and 128 KB batches. Owns the producer factories it creates, and closes them.
  */
 public class KafkaRelayFactory implements DisposableBean {
 
@@ -138,6 +138,8 @@ public class KafkaRelayFactory implements DisposableBean {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // A broker that is down pauses the stream for as long as it takes; the producer never gives a record up.
         producer.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        producer.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, KafkaRelaySettings.DEFAULT_BATCH_SIZE);
+        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, KafkaRelaySettings.DEFAULT_LINGER_MS);
         producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producer.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG); // the relay's own, when transactional
