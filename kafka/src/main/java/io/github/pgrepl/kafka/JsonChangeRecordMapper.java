@@ -244,6 +244,12 @@ public final class JsonChangeRecordMapper implements ChangeRecordMapper {
             Object value = entry.getValue();
             if (value instanceof BigDecimal number) {
                 generator.writeNumber(number.toPlainString());
+            } else if (value instanceof Long number) {
+                generator.writeNumber(number); // the usual keys without a serializer lookup per record
+            } else if (value instanceof Integer number) {
+                generator.writeNumber(number);
+            } else if (value instanceof String text) {
+                generator.writeString(text);
             } else {
                 generator.writePOJO(value);
             }
