@@ -184,6 +184,9 @@ class KafkaRelayIT {
             byTransaction.forEach((lsn, changes) -> assertThat(changes).extracting(Relayed::seq).as("transaction at " + lsn)
                     .containsExactlyInAnyOrder(0, 1, 2, 3, 4));
             await().atMost(Duration.ofSeconds(10)).until(() -> !confirmed(pg.server(), "tx_slot").isBefore(end));
+            KafkaRelayStatus status = context.getBean(KafkaRelay.class).status();
+            assertThat(status.transactional()).isTrue();
+            assertThat(status.problem()).isNull();
         }
     }
 }
