@@ -10,6 +10,11 @@ enum Consumer {
     PGREPL_RAW("pgrepl-raw"),
     /** pgrepl's PgOutputHandler, decoding every message, with a no-op ChangeListener. */
     PGREPL_PGOUTPUT("pgrepl-pgoutput"),
+    /**
+     * pgrepl-kafka's relay on a PgOutputHandler: every change a JSON record sent to a broker on this machine, timed
+     * until the broker acknowledged the last one.
+     */
+    PGREPL_KAFKA("pgrepl-kafka"),
     /** pgrepl through Spring Boot: a {@code @ReplicationListener} method binding each row to a record. */
     PGREPL_SPRING("pgrepl-spring"),
     /** Debezium's embedded engine and PostgreSQL connector (pgoutput), with a handler that counts records. */
