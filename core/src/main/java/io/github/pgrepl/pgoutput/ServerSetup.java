@@ -5,6 +5,7 @@ import io.github.pgrepl.Lsn;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
 import io.github.pgrepl.pgoutput.internal.TypeResolver;
+import io.github.pgrepl.pgoutput.internal.snapshot.InitialSnapshot;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,35 +25,41 @@ import org.slf4j.LoggerFactory;
  * reads the domains and enums of the database (their values arrive in their base type's format), finds the
  * publications and creates the missing ones when asked, finds the slot and creates it when asked.
  * Each step answers the last query's outcome with the next {@link Action}; the last starts the stream, or stands
- * by while another consumer streams the slot. Confined to the connection's thread, but for the two durations.
+ * by while another consumer streams the slot. A slot it creates with an initial snapshot is the
+ * {@link InitialSnapshot}'s to create: the stream starts once it is read. Confined to the connection's thread, but for
+ * the two durations and the types.
  */
 final class ServerSetup {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
 
-    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
+    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, STREAMING }
 
     private final PgOutputHandler.Builder options;
     private final String name;
     private final Function<Lsn, Action> startStreaming;
+    private final InitialSnapshot initialSnapshot;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     private Step step;
     private int serverVersionNum;
     private int protocolVersion;
-    /** Domains and enums, read at each connect. */
-    private TypeResolver types = TypeResolver.BUILT_IN;
+    /** Domains and enums, read at each connect; snapshot sessions read rows with them on their threads. */
+    private volatile TypeResolver types = TypeResolver.BUILT_IN;
     private volatile Duration walSenderTimeout;
     private volatile Duration statusInterval;
 
     /**
      * @param name the connection's, for log lines
      * @param startStreaming the stream's action, from the slot's confirmed position, once everything is in place
+     * @param initialSnapshot creates a missing slot when an initial snapshot is wanted
      */
-    ServerSetup(PgOutputHandler.Builder options, String name, Function<Lsn, Action> startStreaming) {
+    ServerSetup(PgOutputHandler.Builder options, String name, Function<Lsn, Action> startStreaming,
+                InitialSnapshot initialSnapshot) {
         this.options = options;
         this.name = name;
         this.startStreaming = startStreaming;
+        this.initialSnapshot = initialSnapshot;
     }
 
     /** The first query of a new session. */
@@ -63,6 +70,9 @@ final class ServerSetup {
 
     /** The next action, given the outcome of the last query (or of the stream, once started). */
     Action next(QueryOutcome outcome) {
+        if (step == Step.INITIAL_SNAPSHOT) {
+            return initialSnapshot.onResult(outcome); // its own failures too: some mean standing by
+        }
         if (outcome instanceof QueryOutcome.Failure failed) {
             return fail("setting up replication failed at " + step + ": " + failed.error().getMessage());
         }
@@ -78,13 +88,18 @@ final class ServerSetup {
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
             case SLOT -> checkSlot(result);
             case CREATE_SLOT -> stream(Lsn.ZERO);
-            case STREAMING -> Action.noReply();
+            case INITIAL_SNAPSHOT, STREAMING -> Action.noReply();
         };
     }
 
     /** The pgoutput protocol version to stream with: the highest both the server and the options allow. */
     int protocolVersion() {
         return protocolVersion;
+    }
+
+    /** {@code server_version_num}, once checked. */
+    int serverVersionNum() {
+        return serverVersionNum;
     }
 
     /** The domains and enums the database had at the last connect. */
@@ -184,6 +199,11 @@ final class ServerSetup {
                 return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
                         + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
             }
+            if (initialSnapshot.wanted()) {
+                step = Step.INITIAL_SNAPSHOT;
+                return initialSnapshot.createSlot(serverVersionNum, options.twoPhase,
+                        consistentPoint -> consistentPoint != null ? stream(consistentPoint) : findSlot());
+            }
             log.info("[{}] creating {}replication slot {}", name, options.temporarySlot ? "temporary " : "", slot);
             step = Step.CREATE_SLOT;
             return Action.query(ReplicationCommands.createSlot(slot, options.temporarySlot, options.twoPhase, serverVersionNum));
@@ -197,6 +217,12 @@ final class ServerSetup {
             // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
             return Action.standby("replication slot \"" + slot + "\" is active for PID " + row.get(1)
                     + ": another consumer is streaming it");
+        }
+        if (initialSnapshot.wanted()) {
+            Action stop = initialSnapshot.slotExists();
+            if (stop != null) {
+                return stop;
+            }
         }
         return stream(row.get(2) == null ? Lsn.ZERO : Lsn.parse(row.get(2)));
     }
