@@ -120,7 +120,10 @@ final class ChunkSession implements ReplicationHandler {
             Watermark high = new Watermark(Watermark.Kind.HIGH, low.snapshot(), low.chunk(), low.table(), low.after(), last,
                     finished, low.rows() + chunkRows.size(), low.chunks() + 1, low.tables());
             chunkRows = null;
-            return Action.query(emit(high));
+            // Flushed at once: a server with synchronous_commit off would leave it to the WAL writer (wal_writer_delay,
+            // 200 ms by default), and the stream only sends flushed WAL; each chunk would wait that long for its high
+            // watermark. "local": no wait for synchronous standbys, which logical decoding does not need.
+            return Action.query("SET synchronous_commit = local; " + emit(high));
         }
         commands.add(message);
         return current == null && connected ? next() : Action.noReply();
