@@ -8,11 +8,13 @@ import static org.awaitility.Awaitility.await;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.PgExtension;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The initial snapshot against a database that never stops changing: the rows of the slot's exported snapshot, then
@@ -22,6 +24,9 @@ class InitialSnapshotIT {
 
     @RegisterExtension
     static final PgExtension pg = PgExtension.builder().build();
+
+    @TempDir
+    Path dir;
 
     @Test
     void snapshotThenStreamEqualsTheTablesWhileTheyChange() throws Exception {
@@ -55,5 +60,43 @@ class InitialSnapshotIT {
                     assertThat(table.state()).isEqualTo(SnapshotProgress.State.COMPLETED));
             assertThat(progress.rows()).isEqualTo(projection.reads.get());
         });
+    }
+
+    @Test
+    void aConsumerKilledDuringTheInitialSnapshotTakesItAgainAndNeverStreamsFromHalfOfIt() throws Exception {
+        SnapshotWorkload workload = SnapshotWorkload.create(pg.server(), "killedinitial", 40_000, 30_000, 20_000);
+        String slot = unique("slot");
+        Path firstLife = dir.resolve("first.txt");
+        Path secondLife = dir.resolve("second.txt");
+        try (SnapshotWorkload.Churn churn = workload.churn().start()) {
+            Process first = SnapshotChildConsumer.start(pg.server(), slot, workload.publication, firstLife, "initial", "slow");
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> Replay.of(firstLife).readsPerLife.get(0) >= 20_000);
+            } finally {
+                first.destroyForcibly().waitFor(); // SIGKILL, in the middle of the snapshot
+            }
+            assertThat(Replay.of(firstLife).completed).as("killed in the middle").hasSizeLessThan(3);
+            // The snapshot's slot was temporary: it went with the session, and no slot says the snapshot was read.
+            await().atMost(Duration.ofSeconds(10)).until(() -> "0".equals(pg.server().queryValue(
+                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '" + slot + "%'")));
+
+            Process second = SnapshotChildConsumer.start(pg.server(), slot, workload.publication, secondLife, "initial");
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> Replay.of(secondLife).completed.size() == 3);
+                churn.stop();
+                Map<String, Map<Long, String>> expected = workload.contents();
+                // The second life alone makes the tables: it took the whole snapshot again, then streamed from its point.
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> Replay.of(secondLife).tables.equals(expected));
+            } finally {
+                second.destroyForcibly().waitFor();
+            }
+        }
+        Replay second = Replay.of(secondLife);
+        assertThat(second.duplicates).isEmpty();
+        assertThat(second.stale).isEmpty();
+        assertThat(second.readsPerLife.get(0)).isGreaterThanOrEqualTo(90_000 - 10_000); // the whole tables, less deletes
     }
 }
