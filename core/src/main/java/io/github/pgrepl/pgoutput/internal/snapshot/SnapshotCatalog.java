@@ -33,9 +33,13 @@ public final class SnapshotCatalog {
     }
 
     private String published() {
-        return "SELECT format('%I.%I', schemaname, tablename)::regclass::oid AS relid"
-                + (hasColumnLists() ? ", attnames, rowfilter" : "")
-                + " FROM pg_catalog.pg_publication_tables WHERE pubname IN (" + SqlText.literals(publications) + ")";
+        // Joined by name, not cast to regclass: the planner may evaluate a cast for catalog rows the join drops later,
+        // and a cast checks USAGE on the schema, which a role that is no superuser lacks on pg_toast.
+        return "SELECT c.oid AS relid" + (hasColumnLists() ? ", p.attnames, p.rowfilter" : "")
+                + " FROM pg_catalog.pg_publication_tables p"
+                + " JOIN pg_catalog.pg_namespace pn ON pn.nspname = p.schemaname"
+                + " JOIN pg_catalog.pg_class c ON c.relnamespace = pn.oid AND c.relname = p.tablename"
+                + " WHERE p.pubname IN (" + SqlText.literals(publications) + ")";
     }
 
     /**
