@@ -168,13 +168,7 @@ public final class PgOutputHandler implements ReplicationHandler {
      * resumes after a restart.
      */
     public CompletableFuture<SnapshotProgress> snapshot(List<String> tables) {
-        if (connection == null) {
-            return CompletableFuture.failedFuture(new SnapshotException(SnapshotException.Reason.NOT_READY,
-                    "The handler is not started: start its connection first"));
-        }
-        return connection.call(Snapshots.request(tables), Snapshots.requestTimeout()).thenCompose(reply ->
-                reply instanceof SnapshotException refused ? CompletableFuture.failedFuture(refused)
-                        : CompletableFuture.completedFuture((SnapshotProgress) reply));
+        return Snapshots.request(connection, tables);
     }
 
     /** {@link #snapshot(List)} of these tables. */

@@ -3,7 +3,9 @@ package io.github.pgrepl.pgoutput.internal.snapshot;
 import io.github.pgrepl.Action;
 import io.github.pgrepl.Caller;
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.pgoutput.ChangeEvent;
+import io.github.pgrepl.pgoutput.SnapshotException;
 import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.pgoutput.SnapshotProgress;
 
@@ -11,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class Snapshots {
 
     private static final Logger log = LoggerFactory.getLogger("io.github.pgrepl.pgoutput.PgOutputHandler");
+    /** How long a snapshot request may wait for its answer (planning in a session of its own). */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     /** The handler's timer for looking for new tables. */
     private static final Object NEW_TABLES_TICK = new Object() {
@@ -154,8 +159,7 @@ public final class Snapshots {
             caller.reply(incremental.chunkRead(read));
         } else if (request instanceof IncrementalSnapshots.Request wanted) {
             if (initial.running()) {
-                caller.reply(new io.github.pgrepl.pgoutput.SnapshotException(
-                        io.github.pgrepl.pgoutput.SnapshotException.Reason.RUNNING, "The initial snapshot is running;"
+                caller.reply(new SnapshotException(SnapshotException.Reason.RUNNING, "The initial snapshot is running;"
                         + " one snapshot runs at a time: wait until it completes"));
             } else {
                 incremental.request(wanted, caller);
@@ -164,9 +168,18 @@ public final class Snapshots {
         return Action.noReply();
     }
 
-    /** The request of {@code PgOutputHandler.snapshot(tables)}, to {@code call} the handler's connection with. */
-    public static Object request(List<String> tables) {
-        return new IncrementalSnapshots.Request(List.copyOf(tables));
+    /**
+     * {@code PgOutputHandler.snapshot(tables)}, from any thread: a call to the handler's connection ({@code null} before
+     * it started), answered once the snapshot is planned; a refusal fails the future with its {@link SnapshotException}.
+     */
+    public static CompletableFuture<SnapshotProgress> request(ReplicationConnection connection, List<String> tables) {
+        if (connection == null) {
+            return CompletableFuture.failedFuture(new SnapshotException(SnapshotException.Reason.NOT_READY,
+                    "The handler is not started: start its connection first"));
+        }
+        return connection.call(new IncrementalSnapshots.Request(List.copyOf(tables)), REQUEST_TIMEOUT).thenCompose(reply ->
+                reply instanceof SnapshotException refused ? CompletableFuture.failedFuture(refused)
+                        : CompletableFuture.completedFuture((SnapshotProgress) reply));
     }
 
     /** The listener's queue drained below half. */
@@ -190,10 +203,5 @@ public final class Snapshots {
     public void close() {
         initial.abort("the connection was closed");
         incremental.close();
-    }
-
-    /** How long a snapshot request may wait for its answer (planning in a session of its own). */
-    public static Duration requestTimeout() {
-        return Duration.ofSeconds(30);
     }
 }
