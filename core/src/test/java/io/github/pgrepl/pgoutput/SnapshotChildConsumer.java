@@ -40,11 +40,19 @@ public final class SnapshotChildConsumer {
         String mode = args[5];
         boolean slow = args.length > 6 && "slow".equals(args[6]);
         long[] reads = new long[1];
+        boolean[] inTransaction = new boolean[1];
         ChangeListener listener = event -> {
-            if (event instanceof ChangeEvent.Read read) {
+            if (event instanceof ChangeEvent.Begin) {
+                inTransaction[0] = true;
+            } else if (event instanceof ChangeEvent.Read read) {
                 writer.write(line("R", read.relation(), read.row()));
-                if (slow && ++reads[0] % 10 == 0) {
+                reads[0]++;
+                if (slow && reads[0] % 10 == 0) {
                     Thread.sleep(1); // a slow listener in the life that gets killed, so that the kill lands mid-snapshot
+                }
+                if (!inTransaction[0] && reads[0] % 500 == 0) {
+                    writer.write("X\n"); // an initial snapshot's rows are in no transaction: handled one by one
+                    writer.flush();
                 }
             } else if (event instanceof ChangeEvent.Insert insert) {
                 writer.write(line("I", insert.relation(), insert.newRow()));
@@ -54,7 +62,12 @@ public final class SnapshotChildConsumer {
                 writer.write("D " + delete.relation().qualifiedName() + " " + delete.oldKey().getLong("id") + "\n");
             } else if (event instanceof ChangeEvent.SnapshotCompleted done) {
                 writer.write("C " + done.table().qualifiedName() + " " + done.rows() + "\n");
+                if (!inTransaction[0]) {
+                    writer.write("X\n");
+                    writer.flush();
+                }
             } else if (event instanceof ChangeEvent.Commit) {
+                inTransaction[0] = false;
                 writer.write("X\n"); // the end of what was handled: a kill may cut the buffer's last flush
                 writer.flush();
             }
