@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.PgExtension;
 
@@ -45,7 +46,10 @@ class SnapshotRequestsIT {
                 .createSlot(true).snapshot(SnapshotOptions.defaults().mode(SnapshotMode.INITIAL).chunkSize(200)).build();
         try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
             // The initial snapshot reads the table without a key too: COPY needs none.
-            await().atMost(Duration.ofSeconds(30)).until(() -> listener.ofType(ChangeEvent.SnapshotCompleted.class).size() == 2);
+            // Its rows processed, the snapshot still makes the slot permanent before the stream starts: until then a
+            // request is refused (RUNNING).
+            await().atMost(Duration.ofSeconds(30)).until(() -> listener.ofType(ChangeEvent.SnapshotCompleted.class).size() == 2
+                    && connection.status().state() == ConnectionState.STREAMING);
             assertThat(listener.ofType(ChangeEvent.SnapshotCompleted.class))
                     .extracting(done -> done.table().name(), ChangeEvent.SnapshotCompleted::rows)
                     .containsExactlyInAnyOrder(tuple(keyed, 20000L),
