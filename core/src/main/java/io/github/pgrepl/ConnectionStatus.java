@@ -14,6 +14,9 @@ import java.time.Instant;
  * @param lastMessageAt when the last message arrived from the server, or {@code null}
  * @param reconnectAttempts failed attempts since the connection was last up (0 while connected)
  * @param lastError the last failure (a disconnect reason or a failed attempt), or {@code null}
+ * @param lastErrorNonTransient whether {@code lastError} is one that retrying alone cannot end (a wrong password, a
+ *     missing publication: see {@link NonTransientReplicationException}); the connection then retries at its longest
+ *     backoff, and recovers by itself once the cause is fixed
  * @param pausedSince when the current pause began, or {@code null} when not paused
  * @param messagesReceived CopyData messages delivered to the handler so far
  * @param bytesReceived bytes of those messages
@@ -29,7 +32,7 @@ public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastRe
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
                                int backendPid, String serverVersion, String authenticationMethod, boolean tls,
-                               Duration walSenderTimeout) {
+                               Duration walSenderTimeout, boolean lastErrorNonTransient) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */
     public long lagBytes() {

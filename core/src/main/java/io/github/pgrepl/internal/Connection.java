@@ -6,6 +6,7 @@ import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.ReplicationException;
@@ -18,14 +19,11 @@ import io.github.pgrepl.internal.session.SessionInfo;
 import io.github.pgrepl.internal.session.SessionListener;
 import io.github.pgrepl.internal.session.SessionPhase;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -49,15 +47,13 @@ public final class Connection implements SessionListener {
     private final ConnectionConfig config;
     private final ReplicationHandler handler;
     private final EventLoop loop;
-    private final Connector connector;
+    private final Reconnector reconnector;
     private final Mailbox mailbox;
     private final StatusRecorder status;
     private final StartGate started = new StartGate();
     private final Pauses pauses;
 
     // Confined to the loop.
-    /** The connection attempt under way, or {@code null}. */
-    private Future<ReplicationSession> connecting;
     /** The connected session, or {@code null}. */
     private ReplicationSession session;
     /** Who asked for the running query or stream (its failures and chained actions answer them), or {@code null}. */
@@ -66,7 +62,8 @@ public final class Connection implements SessionListener {
     /** Whether handler.init ran: a connection closed before it was started never calls the handler. */
     private boolean initialized;
     private boolean everConnected;
-    private ScheduledFuture<?> reconnectTimer;
+    /** Whether the last error ended a session rather than an attempt. */
+    private boolean lastErrorEndedASession;
     private long lastStandbyLogMillis;
 
     public Connection(ConnectionConfig config, ReplicationHandler handler) {
@@ -77,7 +74,7 @@ public final class Connection implements SessionListener {
         ReceiveStats received = new ReceiveStats();
         this.status = new StatusRecorder(received);
         this.pauses = new Pauses(status);
-        this.connector = new Connector(config, loop, received);
+        this.reconnector = new Reconnector(config, loop, new Connector(config, loop, received));
     }
 
     // ---------------------------------------------------------------- thread-safe entry points
@@ -158,7 +155,7 @@ public final class Connection implements SessionListener {
 
     /** While connecting, and while a query runs, calls and infos wait: they may not interleave with it. */
     private boolean busy() {
-        return connecting != null || (session != null && session.phase() == SessionPhase.QUERY);
+        return reconnector.isConnecting() || (session != null && session.phase() == SessionPhase.QUERY);
     }
 
     private void onCall(Object request, CallerImpl caller) {
@@ -225,7 +222,8 @@ public final class Connection implements SessionListener {
         } else if (action instanceof Action.Stream stream) {
             startOperation(true, stream.sql(), null, stream.maxMessages(), caller);
         } else if (action instanceof Action.Disconnect disconnect) {
-            disconnect(new ReplicationException("Disconnect requested by the handler: " + disconnect.reason()), false);
+            disconnect(disconnect.error() != null ? disconnect.error()
+                    : new ReplicationException("Disconnect requested by the handler: " + disconnect.reason()), false);
         } else if (action instanceof Action.Standby standby) {
             standby(standby.reason());
         }
@@ -276,6 +274,9 @@ public final class Connection implements SessionListener {
     public void onStreamStarted() {
         status.state(ConnectionState.STREAMING);
         status.attemptsReset();
+        if (NonTransientReplicationException.isNonTransient(status.lastError())) {
+            status.lastError(null); // a stream runs: what retrying could not fix was fixed
+        }
         checkSettled();
     }
 
@@ -336,23 +337,7 @@ public final class Connection implements SessionListener {
         if (status.state() != ConnectionState.STANDBY) {
             status.state(everConnected || status.reconnectAttempts() > 0 ? ConnectionState.RECONNECTING : ConnectionState.CONNECTING);
         }
-        Future<ReplicationSession> attempt = connector.connect(this);
-        connecting = attempt;
-        attempt.addListener(done -> onAttemptDone(attempt));
-    }
-
-    private void onAttemptDone(Future<ReplicationSession> attempt) {
-        if (connecting == attempt) {
-            connecting = null;
-        }
-        if (attempt.isCancelled()) {
-            return; // closed meanwhile
-        }
-        if (attempt.isSuccess()) {
-            onConnected(attempt.getNow());
-        } else {
-            onConnectFailed(attempt.cause());
-        }
+        reconnector.connect(this, this::onConnected, this::onConnectFailed);
     }
 
     private void onConnected(ReplicationSession ready) {
@@ -370,7 +355,11 @@ public final class Connection implements SessionListener {
             // until the handler's stream starts.
             status.state(ConnectionState.CONNECTED);
             status.attemptsReset();
-            status.lastError(null);
+            if (!(lastErrorEndedASession && NonTransientReplicationException.isNonTransient(status.lastError()))) {
+                // Connected: a failed attempt's cause is gone. Not so what ended the last session for good (a
+                // missing publication): that stays until a stream runs.
+                status.lastError(null);
+            }
             if (everConnected) {
                 status.reconnected();
             }
@@ -388,10 +377,11 @@ public final class Connection implements SessionListener {
             return;
         }
         status.lastError(cause);
+        lastErrorEndedASession = false;
         started.fail(cause); // a synchronous start throws this
         if (config.autoReconnect()) {
-            log.warn("[{}] connection attempt {} to {} failed: {}", config.name(), status.reconnectAttempts(), where(),
-                    cause.getMessage());
+            log.warn("[{}] connection attempt {} to {} failed: {}{}", config.name(), status.reconnectAttempts(), where(),
+                    cause.getMessage(), reconnector.retryNote(cause));
             status.state(ConnectionState.RECONNECTING);
             scheduleReconnect();
         } else {
@@ -402,8 +392,7 @@ public final class Connection implements SessionListener {
     }
 
     private void scheduleReconnect() {
-        long delay = connector.retryDelayNanos(status.attemptFailed());
-        reconnectTimer = loop.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+        reconnector.retryAfter(status.attemptFailed(), status.lastError(), this::connect);
     }
 
     /** A synchronous start returns once connected with nothing under way: ready, or streaming. */
@@ -442,13 +431,15 @@ public final class Connection implements SessionListener {
         pauses.sessionEnded();
         status.sessionEnded();
         status.lastError(reason);
+        lastErrorEndedASession = true;
         mailbox.failCalls(new ConnectionLostException("The replication connection was lost: " + reason.getMessage(), reason));
         boolean reconnect = config.autoReconnect();
         status.state(standby ? ConnectionState.STANDBY : reconnect ? ConnectionState.RECONNECTING : ConnectionState.DISCONNECTED);
         if (standby) {
             log.debug("[{}] standby, disconnected from {}", config.name(), where());
         } else {
-            log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
+            log.warn("[{}] disconnected from {}: {}{}", config.name(), where(), reason.getMessage(),
+                    reconnect ? reconnector.retryNote(reason) : "");
         }
         Action action = invoke(Callback.HANDLE_DISCONNECT, () -> handler.handleDisconnect(reason));
         if (action != null && !(action instanceof Action.NoReply)) {
@@ -471,12 +462,7 @@ public final class Connection implements SessionListener {
         }
         closed = true;
         status.state(ConnectionState.CLOSED);
-        if (reconnectTimer != null) {
-            reconnectTimer.cancel(false);
-        }
-        if (connecting != null) {
-            connecting.cancel(false); // the connector closes its socket when the attempt ends
-        }
+        reconnector.cancel();
         ReplicationSession open = session;
         session = null;
         if (open != null) {

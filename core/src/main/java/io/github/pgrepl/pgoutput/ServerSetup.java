@@ -2,8 +2,10 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
+import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.pgoutput.internal.TypeResolver;
 
 import java.time.Duration;
@@ -64,7 +66,10 @@ final class ServerSetup {
     /** The next action, given the outcome of the last query (or of the stream, once started). */
     Action next(QueryOutcome outcome) {
         if (outcome instanceof QueryOutcome.Failure failed) {
-            return fail("setting up replication failed at " + step + ": " + failed.error().getMessage());
+            // Retrying helps or not as the server's SQLSTATE says (a missing slot, or a slot in use).
+            String problem = "setting up replication failed at " + step + ": " + failed.error().getMessage();
+            log.error("[{}] {}", name, problem);
+            return Action.disconnect(new ReplicationException(problem, failed.error()));
         }
         QueryResult result = ((QueryOutcome.Success) outcome).result();
         return switch (step) {
@@ -104,7 +109,8 @@ final class ServerSetup {
 
     private Action checkServer(QueryResult result) {
         if (result.rows().isEmpty()) {
-            return fail("cannot read the current role from pg_roles");
+            log.error("[{}] cannot read the current role from pg_roles", name);
+            return Action.disconnect("cannot read the current role from pg_roles");
         }
         List<String> row = result.rows().get(0);
         String walLevel = row.get(0);
@@ -206,8 +212,9 @@ final class ServerSetup {
         return startStreaming.apply(slotConfirmed);
     }
 
+    /** A problem of the server's setup or of the options, which only a person can fix: retrying waits for that. */
     private Action fail(String problem) {
         log.error("[{}] {}", name, problem);
-        return Action.disconnect(problem);
+        return Action.disconnect(new NonTransientReplicationException(problem));
     }
 }

@@ -17,9 +17,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
  * consumer holds the slot); DOWN while a listener fails on a change (retried, or stopped by its error handler), after
- * a fatal error,
- * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
- * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
+ * a fatal error, at once after an error that retrying cannot fix (a wrong password, a missing publication), when it
+ * has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing, not
+ * even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
  */
 public class ReplicationHealthIndicator implements HealthIndicator {
 
@@ -91,6 +91,12 @@ public class ReplicationHealthIndicator implements HealthIndicator {
             return down("the ChangeListener failed and the connection stopped; restart the application once it is fixed");
         }
         ConnectionState state = status.state();
+        if (status.lastErrorNonTransient() && (state == ConnectionState.CONNECTING || state == ConnectionState.RECONNECTING
+                || state == ConnectionState.CONNECTED && connection.pgOutputHandler().isPresent())) {
+            // No grace period: waiting cannot help. The connection retries at its longest backoff meanwhile.
+            return down("retrying cannot fix the last error (lastError); fix its cause and the connection recovers by"
+                    + " itself: it retries every " + connection.settings().config().reconnectBackoffMax());
+        }
         switch (state) {
             case CLOSED:
                 return down("the connection is closed");

@@ -59,6 +59,11 @@ public final class Connector {
         return backoff.delayNanos(attempt);
     }
 
+    /** The longest reconnect delay: how often an error that retrying cannot fix is retried. */
+    public long longestRetryDelayNanos() {
+        return backoff.maxDelayNanos();
+    }
+
     private void attempt(boolean tls, SessionListener listener, Promise<ReplicationSession> ready) {
         Promise<SessionInfo> startup = loop.newPromise();
         SslContext context;
