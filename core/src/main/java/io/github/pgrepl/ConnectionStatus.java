@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param lastErrorNonTransient whether {@code lastError} is one that retrying alone cannot end (a wrong password, a
  *     missing publication: see {@link NonTransientReplicationException}); the connection then retries at its longest
  *     backoff, and recovers by itself once the cause is fixed
+ * @param waitingFor what a running command that waits on the server without a timeout waits for (e.g. {@code
+ *     CREATE_REPLICATION_SLOT}, for the transactions that hold an xid, and which sessions those are), or {@code null}
  * @param pausedSince when the current pause began, or {@code null} when not paused
  * @param messagesReceived CopyData messages delivered to the handler so far
  * @param bytesReceived bytes of those messages
@@ -32,7 +34,8 @@ public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastRe
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
                                int backendPid, String serverVersion, String authenticationMethod, boolean tls,
-                               Duration walSenderTimeout, boolean lastErrorNonTransient) {
+                               Duration walSenderTimeout, boolean lastErrorNonTransient,
+                               String waitingFor) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */
     public long lagBytes() {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * one event loop thread, which is the mailbox: session events, calls, infos and timers are handled there one at a
  * time, so the handler needs no locks.
  *
- * <p>The {@link Connector} makes each session; the {@link ReplicationSession} runs it and reports here, as its
+ * <p>The {@link Reconnector} makes each session; the {@link ReplicationSession} runs it and reports here, as its
  * {@link SessionListener}. While a query runs (and while connecting), calls and infos wait in a postponed queue,
  * as they would behind the synchronous query of Postgrex's ReplicationConnection.
  */
@@ -48,6 +48,7 @@ public final class Connection implements SessionListener {
     private final ReplicationHandler handler;
     private final EventLoop loop;
     private final Reconnector reconnector;
+    private final ServerWait serverWait;
     private final Mailbox mailbox;
     private final StatusRecorder status;
     private final StartGate started = new StartGate();
@@ -75,6 +76,7 @@ public final class Connection implements SessionListener {
         this.status = new StatusRecorder(received);
         this.pauses = new Pauses(status);
         this.reconnector = new Reconnector(config, loop, new Connector(config, loop, received));
+        this.serverWait = new ServerWait(config, loop, status::waitingFor);
     }
 
     // ---------------------------------------------------------------- thread-safe entry points
@@ -247,7 +249,9 @@ public final class Connection implements SessionListener {
                     + ": not connected (" + status.state() + ")"));
             return;
         }
-        Duration timeout = queryTimeout != null ? queryTimeout : config.queryTimeout();
+        // A command that waits on the server would only be timed out to be started again, for ever.
+        boolean untimed = queryTimeout == null && !stream && ServerWait.waitsOnServer(sql);
+        Duration timeout = queryTimeout != null ? queryTimeout : untimed ? null : config.queryTimeout();
         try {
             if (stream) {
                 session.stream(sql, timeout, maxMessages);
@@ -255,6 +259,9 @@ public final class Connection implements SessionListener {
                 session.query(sql, timeout);
             }
             operationCaller = caller;
+            if (untimed) {
+                serverWait.started(sql, session.info().backendPid());
+            }
         } catch (ReplicationException e) {
             reject(caller, e);
         }
@@ -272,6 +279,7 @@ public final class Connection implements SessionListener {
 
     @Override
     public void onStreamStarted() {
+        serverWait.ended();
         status.state(ConnectionState.STREAMING);
         status.attemptsReset();
         if (NonTransientReplicationException.isNonTransient(status.lastError())) {
@@ -310,6 +318,7 @@ public final class Connection implements SessionListener {
     private void operationEnded(Callback callback, Supplier<Action> call) {
         CallerImpl caller = operationCaller;
         operationCaller = null;
+        serverWait.ended();
         if (status.state() != ConnectionState.STANDBY) {
             status.state(ConnectionState.CONNECTED);
         }
@@ -427,6 +436,7 @@ public final class Connection implements SessionListener {
         }
         session = null;
         operationCaller = null;
+        serverWait.ended();
         lost.terminate();
         pauses.sessionEnded();
         status.sessionEnded();
@@ -463,6 +473,7 @@ public final class Connection implements SessionListener {
         closed = true;
         status.state(ConnectionState.CLOSED);
         reconnector.cancel();
+        serverWait.ended();
         ReplicationSession open = session;
         session = null;
         if (open != null) {

@@ -30,6 +30,7 @@ final class StatusRecorder {
     private volatile Throwable lastError;
     private volatile SessionInfo session;
     private volatile Duration walSenderTimeout;
+    private volatile String waitingFor;
 
     StatusRecorder(ReceiveStats received) {
         this.received = received;
@@ -85,6 +86,11 @@ final class StatusRecorder {
         return walSenderTimeout;
     }
 
+    /** What a running command waits for on the server, or {@code null}. */
+    void waitingFor(String waitingFor) {
+        this.waitingFor = waitingFor;
+    }
+
     /** Whether reading is paused (by the handler or an operator) now: a pause keeps the time it began. */
     void paused(boolean paused) {
         if (!paused) {
@@ -122,6 +128,7 @@ final class StatusRecorder {
                 error, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), received.messages(onLoop),
                 received.bytes(onLoop), reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"), info == null ? null : info.authenticationMethod(),
-                info != null && info.tls(), walSenderTimeout, NonTransientReplicationException.isNonTransient(error));
+                info != null && info.tls(), walSenderTimeout, NonTransientReplicationException.isNonTransient(error),
+                waitingFor);
     }
 }

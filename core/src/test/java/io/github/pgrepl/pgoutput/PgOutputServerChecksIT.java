@@ -15,6 +15,9 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -123,6 +126,43 @@ class PgOutputServerChecksIT {
             assertThat(pg.server().queryValue("SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
                     .isEqualTo("pgoutput");
             assertThat(handler.walSenderTimeout()).isPositive();
+        }
+    }
+
+    @Test
+    void slotCreationWaitsForAnOpenTransactionPastTheQueryTimeoutAndSaysWhichSessionItWaitsFor() throws SQLException {
+        String table = unique("t");
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + table);
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(slot).publications(publication).createSlot(true)
+                .build();
+        ConnectionConfig config = config(pg.server()).queryTimeout(Duration.ofSeconds(2)).syncConnect(false)
+                .autoReconnect(true).build();
+        try (Connection blocker = pg.server().jdbc(); Statement statement = blocker.createStatement()) {
+            blocker.setAutoCommit(false);
+            statement.execute("INSERT INTO " + table + " VALUES (1)"); // holds an xid until it commits
+            String blockerPid = pg.server().queryValue("SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+                    + " AND application_name = 'pgrepl-test-support'");
+            try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().waitingFor() != null
+                        && connection.status().waitingFor().contains("PID " + blockerPid));
+                assertThat(connection.status().waitingFor()).contains("CREATE_REPLICATION_SLOT " + slot)
+                        .contains("transactions that hold an xid");
+
+                // Past the query timeout, the command still waits on the same session.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+                        .until(() -> connection.status().lastError() == null && connection.status().waitingFor() != null);
+                blocker.commit();
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+                assertThat(pg.server().queryValue("SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+                        .isEqualTo("pgoutput");
+                assertThat(connection.status().reconnectAttempts()).isZero();
+                assertThat(connection.status().reconnects()).isZero();
+                assertThat(connection.status().waitingFor()).isNull();
+            }
         }
     }
 

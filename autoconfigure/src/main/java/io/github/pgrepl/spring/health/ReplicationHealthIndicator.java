@@ -67,6 +67,9 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.lastMessageAt() != null) {
             health.withDetail("lastMessageAt", status.lastMessageAt().toString());
         }
+        if (status.waitingFor() != null) {
+            health.withDetail("waitingFor", status.waitingFor());
+        }
         Throwable lastError = failure().orElse(status.lastError());
         if (lastError != null) {
             // Messages of pgrepl never contain a password; the exception's class and message, not its stack.
@@ -110,7 +113,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 if (connection.pgOutputHandler().isEmpty()) {
                     return Health.up(); // a handler of its own may well stay connected without a stream
                 }
-                return withinGracePeriod(now, "setting up the stream");
+                return withinGracePeriod(now, status.waitingFor() == null ? "setting up the stream"
+                        : "setting up the stream, where " + status.waitingFor() + ",");
             default:
                 return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
         }

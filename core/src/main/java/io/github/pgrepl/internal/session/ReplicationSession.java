@@ -98,7 +98,7 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
 
     /**
      * Sends one simple-protocol query; its outcome comes to {@link SessionListener#onResult}. Without an answer
-     * within {@code timeout} the session is lost.
+     * within {@code timeout} ({@code null}: none, the query ends with the socket) the session is lost.
      *
      * @throws ReplicationException when a stream is in progress (the stream goes on), or when the session is
      *     not ready for a query
@@ -130,7 +130,9 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
         RunningQuery op = new RunningQuery(sql, batch);
         operation = op;
         phase = SessionPhase.QUERY;
-        op.timeout = channel.eventLoop().schedule(() -> onQueryTimeout(op, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (timeout != null) {
+            op.timeout = channel.eventLoop().schedule(() -> onQueryTimeout(op, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql)).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
