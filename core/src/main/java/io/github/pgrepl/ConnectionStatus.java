@@ -14,11 +14,6 @@ import java.time.Instant;
  * @param lastMessageAt when the last message arrived from the server, or {@code null}
  * @param reconnectAttempts failed attempts since the connection was last up (0 while connected)
  * @param lastError the last failure (a disconnect reason or a failed attempt), or {@code null}
- * @param lastErrorNonTransient whether {@code lastError} is one that retrying alone cannot end (a wrong password, a
- *     missing publication: see {@link NonTransientReplicationException}); the connection then retries at its longest
- *     backoff, and recovers by itself once the cause is fixed
- * @param waitingFor what a running command that waits on the server without a timeout waits for (e.g. {@code
- *     CREATE_REPLICATION_SLOT}, for the transactions that hold an xid, and which sessions those are), or {@code null}
  * @param pausedSince when the current pause began, or {@code null} when not paused
  * @param messagesReceived CopyData messages delivered to the handler so far
  * @param bytesReceived bytes of those messages
@@ -29,12 +24,18 @@ import java.time.Instant;
  * @param tls whether the current session runs over TLS
  * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
  *     before the first connect
+ * @param server the server of the host list the current session runs on, or {@code null} when not connected
+ * @param lastErrorNonTransient whether {@code lastError} is one that retrying alone cannot end (a wrong password, a
+ *     missing publication: see {@link NonTransientReplicationException}); the connection then retries at its longest
+ *     backoff, and recovers by itself once the cause is fixed
+ * @param waitingFor what a running command that waits on the server without a timeout waits for (e.g. {@code
+ *     CREATE_REPLICATION_SLOT}, for the transactions that hold an xid, and which sessions those are), or {@code null}
  */
 public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastReceivedLsn, Lsn lastFlushedLsn,
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
                                int backendPid, String serverVersion, String authenticationMethod, boolean tls,
-                               Duration walSenderTimeout, boolean lastErrorNonTransient,
+                               Duration walSenderTimeout, Endpoint server, boolean lastErrorNonTransient,
                                String waitingFor) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */

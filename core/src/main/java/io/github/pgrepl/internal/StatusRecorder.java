@@ -128,7 +128,7 @@ final class StatusRecorder {
                 error, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), received.messages(onLoop),
                 received.bytes(onLoop), reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"), info == null ? null : info.authenticationMethod(),
-                info != null && info.tls(), walSenderTimeout, NonTransientReplicationException.isNonTransient(error),
-                waitingFor);
+                info != null && info.tls(), walSenderTimeout, info == null ? null : info.endpoint(),
+                NonTransientReplicationException.isNonTransient(error), waitingFor);
     }
 }

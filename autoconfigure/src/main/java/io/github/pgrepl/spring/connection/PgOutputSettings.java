@@ -14,11 +14,21 @@ import java.util.List;
 public record PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
                                boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                                Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
-                               long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout) {
+                               long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout,
+                               boolean failover) {
 
     public PgOutputSettings {
         publications = List.copyOf(publications);
         publicationTables = List.copyOf(publicationTables);
+    }
+
+    /** Settings of a slot that is no failover slot. */
+    public PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
+                            boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
+                            Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
+                            long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout) {
+        this(slot, publications, createSlot, temporarySlot, createPublication, publicationTables, binary, messages, streaming,
+                statusInterval, maxMessages, queueCapacity, queueMaxBytes, maxAttempts, retryBackoff, closeTimeout, false);
     }
 
     /** For a bean-level {@code ChangeListener}: retried {@code maxAttempts} times, then the connection stops. */
@@ -37,6 +47,7 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                 .publications(publications)
                 .createSlot(createSlot)
                 .temporarySlot(temporarySlot)
+                .failover(failover)
                 .createPublication(createPublication)
                 .publicationTables(publicationTables)
                 .binary(binary)

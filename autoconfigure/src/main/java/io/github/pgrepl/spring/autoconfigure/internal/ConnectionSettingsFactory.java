@@ -191,7 +191,16 @@ public final class ConnectionSettingsFactory {
                 connection.createPublication(), connection.publicationTables(), connection.binary(), connection.messages(),
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
-                fitInShutdownPhase(closeTimeout));
+                fitInShutdownPhase(closeTimeout), failover(connection, property));
+    }
+
+    private static boolean failover(PgReplProperties.Connection connection, Properties property) {
+        if (connection.failover() && connection.temporarySlot()) {
+            throw new InvalidReplicationPropertyException(property.name("failover"), "is true, but temporary-slot is"
+                    + " true too: a temporary slot ends with its session, so no standby can take it over",
+                    "Turn one of them off.");
+        }
+        return connection.failover();
     }
 
     private static ListenerSettings listenerSettings(PgReplProperties.Listener listener, Properties property) {
