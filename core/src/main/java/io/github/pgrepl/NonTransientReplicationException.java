@@ -10,6 +10,9 @@ package io.github.pgrepl;
  * period. A handler ends a session with one through {@link Action#disconnect(ReplicationException)}; server errors
  * are classified by their SQLSTATE ({@link PgException#isNonTransient()}). {@link #isNonTransient(Throwable)} tells
  * both apart from the rest.
+ *
+ * <p>A subclass may be stricter: {@code pgoutput.ReplicationSlotException} (a slot invalidated, or lost in a
+ * failover) stops its connection instead, because a slot created anew would hide the changes lost in between.
  */
 public class NonTransientReplicationException extends ReplicationException {
 

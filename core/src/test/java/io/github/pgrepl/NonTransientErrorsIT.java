@@ -63,6 +63,17 @@ class NonTransientErrorsIT {
     }
 
     @Test
+    void aHostListWhoseEveryHostRefusesThePasswordIsNonTransient() {
+        ConnectionConfig config = retrying(config(pg.server()).hosts(java.util.List.of("localhost", "127.0.0.1"))
+                .targetSessionAttrs(TargetSessionAttrs.ANY).user(PgServer.SCRAM_USER).password("not-" + PgServer.PASSWORD));
+        try (ReplicationConnection connection = ReplicationConnection.start(config, new ReplicationHandler() { })) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().lastError() != null);
+            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().lastErrorNonTransient());
+            assertThat(connection.status().lastError()).hasMessageContaining("among 2 host(s)").hasMessageContaining("28P01");
+        }
+    }
+
+    @Test
     void anUnreachableServerIsTransientAndRetriedSoon() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -43,6 +43,13 @@ class NonTransientReplicationExceptionTest {
     }
 
     @Test
+    void aSlotThatCannotBeStreamedIsNonTransientToo() {
+        // One notion of "retrying cannot fix this": the slot problems of a PgOutputHandler belong to it.
+        assertThat(NonTransientReplicationException.isNonTransient(
+                new io.github.pgrepl.pgoutput.ReplicationSlotException("orders_slot", "invalidated"))).isTrue();
+    }
+
+    @Test
     void everythingElseIsTransient() {
         assertThat(NonTransientReplicationException.isNonTransient(null)).isFalse();
         assertThat(NonTransientReplicationException.isNonTransient(new ConnectionLostException("The server closed the"

@@ -352,7 +352,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         failure = error;
         stopping = true;
         log.error("[{}] {}", name(), error.getMessage(), error.getCause());
-        return Action.disconnect(error.getMessage());
+        return Action.disconnect(error); // the connection's lastError too, non-transient when it is a slot problem
     }
 
     @Override
