@@ -14,13 +14,9 @@ import io.github.pgrepl.ReplicationMessages;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class PgOutputHandler implements ReplicationHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
-    private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
     /** What the handler sends itself through the connection's mailbox. */
     private enum Signal {
@@ -65,25 +60,16 @@ public final class PgOutputHandler implements ReplicationHandler {
     private ReplicationConnection connection;
     private ListenerWorker worker;
     private PgOutputDecoder decoder;
-    private Lsn enqueuedCommitEnd = Lsn.ZERO;
-    private Lsn idleConfirmed = Lsn.ZERO;
-    private boolean inTransaction;
-    private boolean skippingTransaction;
+    private final StreamPositions positions = new StreamPositions();
     private boolean timerRunning;
     private boolean flushScheduled;
     private boolean stopping;
-    /** For a failover slot with several hosts: whether the standbys hold a copy; null otherwise. */
-    private StandbyChecks standbyChecks;
-    /** The primary whose standbys were last checked: a failover makes others the standbys. */
-    private Endpoint standbysCheckedFor;
-    /** The server the failover warnings are about. */
-    private Endpoint warningsFor;
 
     /** Set once, in init; read from any thread for the durations it learned from the server. */
     private volatile ServerSetup setup;
+    /** Set once, in init; read from any thread for its warnings. */
+    private volatile FailoverWatch failover;
     private volatile Throwable failure;
-    /** What the servers leave open in a failover, each logged once per server rather than on every reconnect. */
-    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
     private PgOutputHandler(Builder options) {
         this.options = options;
@@ -136,9 +122,8 @@ public final class PgOutputHandler implements ReplicationHandler {
      * first start; after a failover, about the new primary.
      */
     public List<String> failoverWarnings() {
-        synchronized (failoverWarnings) {
-            return List.copyOf(failoverWarnings);
-        }
+        FailoverWatch watch = failover;
+        return watch == null ? List.of() : watch.warnings();
     }
 
     /**
@@ -155,6 +140,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
+        this.failover = new FailoverWatch(connection.config().name(), options.slot,
+                options.failover && connection.config().endpoints().size() > 1);
         this.setup = new ServerSetup(options, connection.config().name(), this::where, new ServerSetup.Outcome() {
             @Override
             public Action ready(Lsn slotConfirmed) {
@@ -163,7 +150,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
             @Override
             public void warn(String warning) {
-                PgOutputHandler.this.warn(warning);
+                failover.warn(warning);
             }
 
             @Override
@@ -173,7 +160,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
             @Override
             public Lsn delivered() {
-                return Lsn.max(enqueuedCommitEnd, idleConfirmed);
+                return positions.delivered();
             }
         });
         this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
@@ -189,22 +176,13 @@ public final class PgOutputHandler implements ReplicationHandler {
                     }
                 });
         worker.start();
-        if (options.failover && connection.config().endpoints().size() > 1) {
-            standbyChecks = new StandbyChecks(options.slot, this::warn);
-        }
     }
 
     @Override
     public Action handleConnect() {
         decoder = null;
-        inTransaction = false;
-        skippingTransaction = false;
-        Endpoint server = connection.status().server();
-        if (server != null && !server.equals(warningsFor)) {
-            // Another server (a failover): what was open on the last one is no longer the question.
-            failoverWarnings.clear();
-            warningsFor = server;
-        }
+        positions.sessionEnded();
+        failover.connected(connection.status().server());
         return setup.start();
     }
 
@@ -216,7 +194,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private Action startStreaming(Lsn slotConfirmed) {
         // Start after what this handler already queued, so a reconnect does not hand the listener a
         // transaction twice; the server starts from the slot's own position when that is later.
-        Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
+        Lsn from = positions.start(slotConfirmed);
         int protocolVersion = setup.protocolVersion();
         decoder = new PgOutputDecoder(protocolVersion, setup.types());
         if (!timerRunning) {
@@ -225,11 +203,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
                 protocolVersion, options.publications);
-        Endpoint server = connection.status().server();
-        if (standbyChecks != null && server != null && !server.equals(standbysCheckedFor)) {
-            standbysCheckedFor = server;
-            standbyChecks.start(connection, server);
-        }
+        failover.streaming(connection, connection.status().server());
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
                 options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
     }
@@ -257,31 +231,15 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (!(message instanceof PrimaryKeepalive keepalive)) {
             throw new IllegalStateException("Unexpected replication message " + message);
         }
-        if (!inTransaction && worker.pending() == 0 && keepalive.walEnd().isAfter(idleConfirmed)) {
-            idleConfirmed = keepalive.walEnd(); // nothing in flight: the slot may move on to here
-        }
+        positions.keepalive(keepalive.walEnd(), worker.pending() == 0);
         return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
     private Action handleEvent(ChangeEvent event, int payloadBytes) {
-        Lsn confirmAfter = null;
-        if (event instanceof ChangeEvent.Begin begin) {
-            skippingTransaction = begin.finalLsn().isBefore(enqueuedCommitEnd);
-            inTransaction = true;
-        } else if (event instanceof ChangeEvent.Commit commit) {
-            inTransaction = false;
-            if (skippingTransaction) {
-                skippingTransaction = false;
-                return Action.noReply();
-            }
-            enqueuedCommitEnd = commit.endLsn();
-            confirmAfter = commit.endLsn();
-        } else {
-            confirmAfter = positionToConfirm(event);
-        }
-        if (skippingTransaction) {
+        if (positions.alreadyQueued(event)) {
             return Action.noReply();
         }
+        Lsn confirmAfter = positions.queued(event);
         if (worker.offer(event, payloadBytes, confirmAfter)) {
             return Action.noReplyAndPause();
         }
@@ -291,22 +249,6 @@ public final class PgOutputHandler implements ReplicationHandler {
             connection.send(Signal.FLUSH_EVENTS);
         }
         return Action.noReply();
-    }
-
-    /** The end of a streamed or two-phase transaction's last message, else {@code null}. */
-    private static Lsn positionToConfirm(ChangeEvent event) {
-        if (event instanceof ChangeEvent.StreamCommit commit) {
-            return commit.endLsn();
-        } else if (event instanceof ChangeEvent.Prepare prepare) {
-            return prepare.endLsn();
-        } else if (event instanceof ChangeEvent.StreamPrepare prepare) {
-            return prepare.endLsn();
-        } else if (event instanceof ChangeEvent.CommitPrepared commit) {
-            return commit.endLsn();
-        } else if (event instanceof ChangeEvent.RollbackPrepared rollback) {
-            return rollback.rollbackEndLsn();
-        }
-        return null;
     }
 
     @Override
@@ -328,16 +270,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (message instanceof ListenerFailure listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
-        if (standbyChecks != null) {
-            standbyChecks.handle(message);
-        }
+        failover.handle(message);
         return Action.noReply();
-    }
-
-    private void warn(String warning) {
-        if (failoverWarnings.add(warning)) {
-            log.warn("[{}] {}", name(), warning);
-        }
     }
 
     private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
@@ -359,8 +293,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     public Action handleDisconnect(Throwable reason) {
         worker.flush(); // what was decoded before the disconnect still goes to the listener
         decoder = null;
-        inTransaction = false;
-        skippingTransaction = false;
+        positions.sessionEnded();
         if (stopping) {
             connection.close(); // the listener gave up, or the slot cannot be streamed: no reconnect
         }
@@ -369,9 +302,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleClose() {
-        if (standbyChecks != null) {
-            standbyChecks.stop();
-        }
+        failover.stop();
         if (worker != null) {
             worker.stop(options.closeTimeout);
         }
@@ -384,7 +315,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private byte[] statusUpdate(boolean replyRequested) {
-        Lsn flushed = Lsn.max(worker.processedLsn(), idleConfirmed);
+        Lsn flushed = positions.flushed(worker.processedLsn());
         return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 
@@ -433,11 +364,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** The logical slot: lowercase letters, digits and underscores, at most 63. */
         public Builder slot(String slot) {
-            if (slot == null || !SLOT_NAME.matcher(slot).matches()) {
-                throw new IllegalArgumentException("Invalid replication slot name '" + slot
-                        + "': use 1 to 63 lowercase letters, digits and underscores, e.g. orders_slot");
-            }
-            this.slot = slot;
+            this.slot = OptionChecks.slotName(slot);
             return this;
         }
 
@@ -446,12 +373,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
 
         public Builder publications(List<String> publications) {
-            for (String publication : publications) {
-                if (publication == null || publication.isBlank()) {
-                    throw new IllegalArgumentException("A publication name must not be empty");
-                }
-            }
-            this.publications = List.copyOf(publications);
+            this.publications = OptionChecks.names(publications, "publication");
             return this;
         }
 
@@ -487,21 +409,13 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** Tables of a created publication ({@code schema.table} or {@code table}); empty means all tables. */
         public Builder publicationTables(List<String> tables) {
-            for (String table : tables) {
-                if (table == null || table.isBlank()) {
-                    throw new IllegalArgumentException("A publication table name must not be empty");
-                }
-            }
-            this.publicationTables = List.copyOf(tables);
+            this.publicationTables = OptionChecks.names(tables, "publication table");
             return this;
         }
 
         /** Highest pgoutput protocol version to ask for (1 to 4); by default the highest the server has. */
         public Builder protocolVersion(int protocolVersion) {
-            if (protocolVersion < PgOutputDecoder.MIN_PROTOCOL_VERSION || protocolVersion > PgOutputDecoder.MAX_PROTOCOL_VERSION) {
-                throw new IllegalArgumentException("pgoutput protocol version must be 1 to 4, was " + protocolVersion);
-            }
-            this.protocolVersion = protocolVersion;
+            this.protocolVersion = OptionChecks.protocolVersion(protocolVersion);
             return this;
         }
 
@@ -531,9 +445,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** Queue bounds: the connection pauses when either is reached (defaults 10 000 events, 64 MiB). */
         public Builder queueCapacity(int events, long bytes) {
-            if (events < 2 || bytes < 1024) {
-                throw new IllegalArgumentException("queue capacity must be at least 2 events and 1024 bytes");
-            }
+            OptionChecks.queueCapacity(events, bytes);
             this.queueCapacity = events;
             this.queueMaxBytes = bytes;
             return this;
@@ -541,10 +453,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** How often to send status updates; by default min(wal_sender_timeout / 3, 10 s). */
         public Builder statusInterval(Duration statusInterval) {
-            if (statusInterval == null || statusInterval.isNegative() || statusInterval.isZero()) {
-                throw new IllegalArgumentException("statusInterval must be positive, was " + statusInterval);
-            }
-            this.statusInterval = statusInterval;
+            this.statusInterval = OptionChecks.positive(statusInterval, "statusInterval");
             return this;
         }
 
@@ -553,9 +462,7 @@ public final class PgOutputHandler implements ReplicationHandler {
          * stop the connection (default 3 attempts, 1 s).
          */
         public Builder retry(int maxAttempts, Duration backoff) {
-            if (maxAttempts < 1 || backoff == null || backoff.isNegative()) {
-                throw new IllegalArgumentException("retry needs at least 1 attempt and a non-negative backoff");
-            }
+            OptionChecks.retry(maxAttempts, backoff);
             this.maxAttempts = maxAttempts;
             this.retryBackoff = backoff;
             return this;
@@ -572,24 +479,12 @@ public final class PgOutputHandler implements ReplicationHandler {
          * default {@value Action#DEFAULT_MAX_MESSAGES}).
          */
         public Builder maxMessages(int maxMessages) {
-            if (maxMessages < 1) {
-                throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
-            }
-            this.maxMessages = maxMessages;
+            this.maxMessages = OptionChecks.atLeastOne(maxMessages, "maxMessages");
             return this;
         }
 
         public PgOutputHandler build() {
-            if (slot == null) {
-                throw new IllegalArgumentException("slot is required");
-            }
-            if (publications.isEmpty()) {
-                throw new IllegalArgumentException("at least one publication is required");
-            }
-            if (failover && temporarySlot) {
-                throw new IllegalArgumentException("a temporary slot cannot be a failover slot: it ends with its session,"
-                        + " so no standby can take it over; turn temporarySlot or failover off");
-            }
+            OptionChecks.complete(this);
             try {
                 return new PgOutputHandler((Builder) clone()); // the options as of now: later changes to this builder do not count
             } catch (CloneNotSupportedException e) {

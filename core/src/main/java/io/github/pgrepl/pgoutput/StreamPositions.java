@@ -1,0 +1,99 @@
+package io.github.pgrepl.pgoutput;
+
+import io.github.pgrepl.Lsn;
+
+/**
+ * Where a {@link PgOutputHandler}'s stream stands: where a stream starts so that a reconnect hands the listener no
+ * transaction twice, which events to skip when the server sends one again anyway, and what a status update may confirm.
+ * Confined to the connection's thread.
+ *
+ * <p>A {@code Commit} moves the position a new stream starts from past its transaction; the server then does not
+ * send it again (it decodes from the slot's {@code restart_lsn}, but skips what ends before the start).
+ */
+final class StreamPositions {
+
+    /** The end of the last transaction handed to the listener in this run. */
+    private Lsn queuedEnd = Lsn.ZERO;
+    /** The server's position, taken from a keepalive while nothing was in flight. */
+    private Lsn idleConfirmed = Lsn.ZERO;
+    private boolean inTransaction;
+    private boolean skipping;
+
+    /**
+     * A stream starts from the slot, which had confirmed {@code slotConfirmed}; returns where: after what this run
+     * handed over already, or the slot's position when that is later.
+     */
+    Lsn start(Lsn slotConfirmed) {
+        return Lsn.max(slotConfirmed, queuedEnd);
+    }
+
+    /** The session ended: a transaction it was in the middle of comes again whole. */
+    void sessionEnded() {
+        inTransaction = false;
+        skipping = false;
+    }
+
+    /**
+     * Whether {@code event} belongs to a transaction handed to the listener before, which the server sends again (a
+     * server that started earlier than asked): then it is not delivered.
+     */
+    boolean alreadyQueued(ChangeEvent event) {
+        if (event instanceof ChangeEvent.Begin begin) {
+            inTransaction = true;
+            skipping = begin.finalLsn().isBefore(queuedEnd);
+        } else if (event instanceof ChangeEvent.Commit) {
+            inTransaction = false;
+            boolean skipped = skipping;
+            skipping = false;
+            return skipped;
+        }
+        return skipping;
+    }
+
+    /**
+     * {@code event} goes to the listener; returns the position its return confirms (the end of a transaction's last
+     * message), or {@code null}.
+     */
+    Lsn queued(ChangeEvent event) {
+        Lsn end = transactionEnd(event);
+        if (event instanceof ChangeEvent.Commit) {
+            queuedEnd = end;
+        }
+        return end;
+    }
+
+    /** A keepalive: with nothing in flight the slot may move on to the server's position. */
+    void keepalive(Lsn walEnd, boolean nothingInFlight) {
+        if (!inTransaction && nothingInFlight && walEnd.isAfter(idleConfirmed)) {
+            idleConfirmed = walEnd;
+        }
+    }
+
+    /** What a status update confirms, given what the listener processed. */
+    Lsn flushed(Lsn processed) {
+        return Lsn.max(processed, idleConfirmed);
+    }
+
+    /** What this run handed over, or confirmed while idle: what a lost slot loses after. */
+    Lsn delivered() {
+        return Lsn.max(queuedEnd, idleConfirmed);
+    }
+
+    /** The end of a transaction's last message, else {@code null}. */
+    private static Lsn transactionEnd(ChangeEvent event) {
+        if (event instanceof ChangeEvent.Commit commit) {
+            return commit.endLsn();
+        } else if (event instanceof ChangeEvent.StreamCommit commit) {
+            return commit.endLsn();
+        } else if (event instanceof ChangeEvent.Prepare prepare) {
+            return prepare.endLsn();
+        } else if (event instanceof ChangeEvent.StreamPrepare prepare) {
+            return prepare.endLsn();
+        } else if (event instanceof ChangeEvent.CommitPrepared commit) {
+            return commit.endLsn();
+        } else if (event instanceof ChangeEvent.RollbackPrepared rollback) {
+            return rollback.rollbackEndLsn();
+        }
+        return null;
+    }
+}
