@@ -7,8 +7,12 @@ import io.github.pgrepl.Lsn;
  * transaction twice, which events to skip when the server sends one again anyway, and what a status update may confirm.
  * Confined to the connection's thread.
  *
- * <p>A {@code Commit} moves the position a new stream starts from past its transaction; the server then does not
- * send it again (it decodes from the slot's {@code restart_lsn}, but skips what ends before the start).
+ * <p>A transaction is handed over at its last message: {@code Commit}, and for streamed and two-phase transactions
+ * {@code StreamCommit}, {@code StreamPrepare}, {@code Prepare}, {@code CommitPrepared} and {@code RollbackPrepared}.
+ * Each moves the position a new stream starts from past it; the server then sends none of them again (it decodes
+ * from the slot's {@code restart_lsn}, but skips what ends before the start). Were it {@code Commit} alone, a
+ * reconnect while a streamed or prepared transaction waits in the queue, unconfirmed, would deliver it twice: a
+ * listener that runs {@code PREPARE TRANSACTION} with its gid would fail on the second.
  */
 final class StreamPositions {
 
@@ -41,7 +45,10 @@ final class StreamPositions {
         if (event instanceof ChangeEvent.Begin begin) {
             inTransaction = true;
             skipping = begin.finalLsn().isBefore(queuedEnd);
-        } else if (event instanceof ChangeEvent.Commit) {
+        } else if (event instanceof ChangeEvent.BeginPrepare begin) {
+            inTransaction = true;
+            skipping = begin.prepareLsn().isBefore(queuedEnd);
+        } else if (event instanceof ChangeEvent.Commit || event instanceof ChangeEvent.Prepare) {
             inTransaction = false;
             boolean skipped = skipping;
             skipping = false;
@@ -56,8 +63,8 @@ final class StreamPositions {
      */
     Lsn queued(ChangeEvent event) {
         Lsn end = transactionEnd(event);
-        if (event instanceof ChangeEvent.Commit) {
-            queuedEnd = end;
+        if (end != null) {
+            queuedEnd = Lsn.max(queuedEnd, end);
         }
         return end;
     }
