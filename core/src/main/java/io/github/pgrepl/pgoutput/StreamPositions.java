@@ -13,11 +13,18 @@ import io.github.pgrepl.Lsn;
  * from the slot's {@code restart_lsn}, but skips what ends before the start). Were it {@code Commit} alone, a
  * reconnect while a streamed or prepared transaction waits in the queue, unconfirmed, would deliver it twice: a
  * listener that runs {@code PREPARE TRANSACTION} with its gid would fail on the second.
+ *
+ * <p>No status update confirms less than the slot had confirmed when the stream started: after a restart the
+ * walsender reads again from {@code restart_lsn}, and a keepalive meanwhile carries a position below
+ * {@code confirmed_flush_lsn}, which a server without the upstream guard takes, moving the slot back (and later
+ * sending again what was confirmed).
  */
 final class StreamPositions {
 
     /** The end of the last transaction handed to the listener in this run. */
     private Lsn queuedEnd = Lsn.ZERO;
+    /** What the slot had confirmed when the last stream started: status updates never go below it. */
+    private Lsn startConfirmed = Lsn.ZERO;
     /** The server's position, taken from a keepalive while nothing was in flight. */
     private Lsn idleConfirmed = Lsn.ZERO;
     private boolean inTransaction;
@@ -28,6 +35,7 @@ final class StreamPositions {
      * handed over already, or the slot's position when that is later.
      */
     Lsn start(Lsn slotConfirmed) {
+        startConfirmed = Lsn.max(startConfirmed, slotConfirmed);
         return Lsn.max(slotConfirmed, queuedEnd);
     }
 
@@ -76,9 +84,12 @@ final class StreamPositions {
         }
     }
 
-    /** What a status update confirms, given what the listener processed. */
+    /**
+     * What a status update confirms, given what the listener processed: never below where the stream started (zero
+     * before any start, which the server ignores).
+     */
     Lsn flushed(Lsn processed) {
-        return Lsn.max(processed, idleConfirmed);
+        return Lsn.max(Lsn.max(processed, idleConfirmed), startConfirmed);
     }
 
     /** What this run handed over, or confirmed while idle: what a lost slot loses after. */

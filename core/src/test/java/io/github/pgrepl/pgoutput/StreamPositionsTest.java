@@ -51,6 +51,24 @@ class StreamPositionsTest {
         assertThat(positions.alreadyQueued(new ChangeEvent.Begin(Lsn.of(400), NOW, 4))).isFalse();
     }
 
+    @Test
+    void aKeepaliveWhileTheServerReadsAgainFromRestartLsnNeverMovesTheFlushBelowTheSlotsPosition() {
+        // A new run: the slot had confirmed 1000; the walsender re-reads from restart_lsn (500) and, idle, says so.
+        positions.start(Lsn.of(1000));
+        positions.keepalive(Lsn.of(600), true);
+
+        assertThat(positions.flushed(Lsn.ZERO)).isEqualTo(Lsn.of(1000));
+
+        positions.keepalive(Lsn.of(1200), true);
+        assertThat(positions.flushed(Lsn.ZERO)).as("idle past it: on to the server's position").isEqualTo(Lsn.of(1200));
+        assertThat(positions.flushed(Lsn.of(1300))).isEqualTo(Lsn.of(1300));
+    }
+
+    @Test
+    void beforeAnyStreamNothingIsConfirmed() {
+        assertThat(positions.flushed(Lsn.ZERO)).isEqualTo(Lsn.ZERO);
+    }
+
     private void queue(ChangeEvent... events) {
         for (ChangeEvent event : events) {
             assertThat(positions.alreadyQueued(event)).isFalse();
