@@ -144,13 +144,29 @@ public final class Connection implements SessionListener {
     public void close() {
         if (loop.inEventLoop()) {
             shutdown();
-        } else if (!mailbox.runAndWait(this::shutdown, Duration.ofSeconds(5))) {
-            log.warn("[{}] closing took longer than 5 s; releasing the event loop anyway", config.name());
+        } else {
+            // As long as the handler may take to finish the work in hand and confirm it, so that a caller (Spring's
+            // stop callback) goes on only once that is done.
+            Duration wait = closeTimeout();
+            if (!mailbox.runAndWait(this::shutdown, wait)) {
+                log.warn("[{}] closing took longer than {}; releasing the event loop anyway", config.name(), wait);
+            }
         }
         mailbox.releaseLoop();
     }
 
-    /** The server of the current session, else the host list. */
+    /** The handler's close timeout; a handler that fails to say gets the default. */
+    private Duration closeTimeout() {
+        try {
+            Duration wait = handler.closeTimeout();
+            return wait != null && !wait.isNegative() ? wait : Duration.ofSeconds(5);
+        } catch (RuntimeException e) {
+            log.warn("[{}] {}.closeTimeout() failed; waiting 5 s: {}", config.name(), handler.getClass().getName(), e.toString());
+            return Duration.ofSeconds(5);
+        }
+    }
+
+        /** The server of the current session, else the host list. */
     private String where() {
         ReplicationSession current = session;
         if (current != null) {

@@ -53,6 +53,9 @@ public final class PgOutputHandler implements ReplicationHandler {
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
+    /** How much longer than the listener's close timeout a close may take: the final status update, Terminate. */
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(5);
+
     /** What it was built with: a copy of its builder, changed by nobody. */
     private final Builder options;
 
@@ -309,6 +312,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
+    /** The listener's close timeout, and a margin for the final status update. */
+    @Override
+    public Duration closeTimeout() {
+        return options.closeTimeout.plus(CLOSE_MARGIN);
+    }
+
     /** Confirms what the listener processed, or the idle position when nothing is in flight. */
     private byte[] statusUpdate() {
         return statusUpdate(false);
@@ -468,7 +477,10 @@ public final class PgOutputHandler implements ReplicationHandler {
             return this;
         }
 
-        /** How long close waits for the listener to finish the event in hand (default 10 s). */
+        /**
+         * How long close waits for the listener to finish the event in hand and the queued rest of its transaction,
+         * which is then confirmed (default 10 s); after it, the listener is interrupted.
+         */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
             return this;
