@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +32,16 @@ final class ListenerWorker {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
 
-    /** What the worker tells the handler, from the worker's thread. */
-    interface Signals {
-        void resumeWanted();
+    /** Posted to the connection's mailbox when the queue drained below half after a pause: reading may resume. */
+    static final Object DRAINED = new Object() {
+        @Override
+        public String toString() {
+            return "pgoutput queue drained";
+        }
+    };
 
-        void listenerFailed(ChangeEvent event, Exception error, int attempts);
+    /** Posted to the connection's mailbox when the listener kept failing on {@code event}; the worker has stopped. */
+    record Failed(ChangeEvent event, Exception error, int attempts) {
     }
 
     private record Item(ChangeEvent event, int size, long confirmLsn) {
@@ -48,7 +54,8 @@ final class ListenerWorker {
     private final long maxBytes;
     private final int maxAttempts;
     private final Duration retryBackoff;
-    private final Signals signals;
+    /** The connection's mailbox ({@code ReplicationConnection::send}), for {@link #DRAINED} and {@link Failed}. */
+    private final Consumer<Object> mailbox;
     private final LinkedBlockingQueue<List<Item>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong bytes = new AtomicLong();
     /** Events offered and not yet handled. */
@@ -68,13 +75,13 @@ final class ListenerWorker {
     private List<Item> unflushed = new ArrayList<>();
 
     ListenerWorker(String name, ChangeListener listener, int capacity, long maxBytes, int maxAttempts, Duration retryBackoff,
-                   Signals signals) {
+                   Consumer<Object> mailbox) {
         this.listener = listener;
         this.capacity = capacity;
         this.maxBytes = maxBytes;
         this.maxAttempts = maxAttempts;
         this.retryBackoff = retryBackoff;
-        this.signals = signals;
+        this.mailbox = mailbox;
         this.thread = new Thread(this::run, "pgrepl-" + name + "-listener");
     }
 
@@ -191,7 +198,7 @@ final class ListenerWorker {
                 bytes.addAndGet(-item.size());
                 pending.decrementAndGet();
                 if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
-                    signals.resumeWanted();
+                    mailbox.accept(DRAINED);
                 }
             }
         }
@@ -219,7 +226,7 @@ final class ListenerWorker {
             } catch (Exception e) {
                 if (attempt >= maxAttempts || !running || stopping) {
                     running = false;
-                    signals.listenerFailed(event, e, attempt);
+                    mailbox.accept(new Failed(event, e, attempt));
                     return false;
                 }
                 long delay = Math.min(retryBackoff.toMillis() << Math.min(attempt - 1, 20), 30_000L);

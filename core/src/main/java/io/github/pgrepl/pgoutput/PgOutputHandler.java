@@ -42,15 +42,12 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** What the handler sends itself through the connection's mailbox. */
     private enum Signal {
-        STATUS_TICK, FLUSH_EVENTS, QUEUE_DRAINED;
+        STATUS_TICK, FLUSH_EVENTS;
 
         @Override
         public String toString() {
             return "pgoutput " + name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
-    }
-
-    private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
     /** How much longer than the listener's close timeout a close may take: the final status update, Terminate. */
@@ -102,7 +99,10 @@ public final class PgOutputHandler implements ReplicationHandler {
         return worker == null ? 0 : worker.queuedBytes();
     }
 
-    /** End LSN of the last transaction the listener returned from: what is confirmed to the server. */
+    /**
+     * End LSN of the last transaction the listener returned from: what is confirmed to the server (no further than the
+     * listener's {@link ChangeListener#confirmLimit()}).
+     */
     public Lsn processedLsn() {
         return worker == null ? Lsn.ZERO : worker.processedLsn();
     }
@@ -167,17 +167,7 @@ public final class PgOutputHandler implements ReplicationHandler {
             }
         });
         this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
-                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, new ListenerWorker.Signals() {
-                    @Override
-                    public void resumeWanted() {
-                        connection.send(Signal.QUEUE_DRAINED);
-                    }
-
-                    @Override
-                    public void listenerFailed(ChangeEvent event, Exception error, int attempts) {
-                        connection.send(new ListenerFailure(event, error, attempts));
-                    }
-                });
+                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
         worker.start();
     }
 
@@ -234,7 +224,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (!(message instanceof PrimaryKeepalive keepalive)) {
             throw new IllegalStateException("Unexpected replication message " + message);
         }
-        positions.keepalive(keepalive.walEnd(), worker.pending() == 0);
+        // Nothing in flight: the slot may move on to the server's position, unless the listener limits what is confirmed.
+        positions.keepalive(keepalive.walEnd(), worker.pending() == 0 && options.listener.confirmLimit() == null);
         return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
@@ -267,17 +258,17 @@ public final class PgOutputHandler implements ReplicationHandler {
             worker.flush();
             return Action.noReply();
         }
-        if (message == Signal.QUEUE_DRAINED) {
+        if (message == ListenerWorker.DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
         }
-        if (message instanceof ListenerFailure listenerFailure) {
+        if (message instanceof ListenerWorker.Failed listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
         failover.handle(message);
         return Action.noReply();
     }
 
-    private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
+    private Action stopOnListenerFailure(ListenerWorker.Failed listenerFailure) {
         return stop(new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
                 + " time(s) on " + listenerFailure.event() + ": " + listenerFailure.error()
                 + "; stopping. Nothing after " + processedLsn() + " was confirmed, so it is delivered again on restart",
@@ -318,13 +309,16 @@ public final class PgOutputHandler implements ReplicationHandler {
         return options.closeTimeout.plus(CLOSE_MARGIN);
     }
 
-    /** Confirms what the listener processed, or the idle position when nothing is in flight. */
+    /**
+     * Confirms what the listener processed, or the idle position when nothing is in flight; no further than the
+     * listener's {@link ChangeListener#confirmLimit() limit}, and never less than before (see {@link StreamPositions}).
+     */
     private byte[] statusUpdate() {
         return statusUpdate(false);
     }
 
     private byte[] statusUpdate(boolean replyRequested) {
-        Lsn flushed = positions.flushed(worker.processedLsn());
+        Lsn flushed = positions.flushed(worker.processedLsn(), options.listener.confirmLimit());
         return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 

@@ -25,6 +25,8 @@ final class StreamPositions {
     private Lsn queuedEnd = Lsn.ZERO;
     /** What the slot had confirmed when the last stream started: status updates never go below it. */
     private Lsn startConfirmed = Lsn.ZERO;
+    /** The flush position of the last status update: never sent lower again. */
+    private Lsn lastFlushed = Lsn.ZERO;
     /** The server's position, taken from a keepalive while nothing was in flight. */
     private Lsn idleConfirmed = Lsn.ZERO;
     private boolean inTransaction;
@@ -77,19 +79,25 @@ final class StreamPositions {
         return end;
     }
 
-    /** A keepalive: with nothing in flight the slot may move on to the server's position. */
-    void keepalive(Lsn walEnd, boolean nothingInFlight) {
-        if (!inTransaction && nothingInFlight && walEnd.isAfter(idleConfirmed)) {
+    /** A keepalive: with nothing in flight (and no listener's limit) the slot may move on to the server's position. */
+    void keepalive(Lsn walEnd, boolean mayMoveOn) {
+        if (!inTransaction && mayMoveOn && walEnd.isAfter(idleConfirmed)) {
             idleConfirmed = walEnd;
         }
     }
 
     /**
-     * What a status update confirms, given what the listener processed: never below where the stream started (zero
-     * before any start, which the server ignores).
+     * What the next status update confirms, given what the listener processed and how far it lets the slot move
+     * ({@code limit}, or {@code null}): never less than the last update (what was safe stays safe), nor than where the
+     * stream started; zero before any start, which the server ignores.
      */
-    Lsn flushed(Lsn processed) {
-        return Lsn.max(Lsn.max(processed, idleConfirmed), startConfirmed);
+    Lsn flushed(Lsn processed, Lsn limit) {
+        Lsn flushed = Lsn.max(processed, idleConfirmed);
+        if (limit != null && limit.isBefore(flushed)) {
+            flushed = limit;
+        }
+        lastFlushed = Lsn.max(Lsn.max(flushed, lastFlushed), startConfirmed);
+        return lastFlushed;
     }
 
     /** What this run handed over, or confirmed while idle: what a lost slot loses after. */

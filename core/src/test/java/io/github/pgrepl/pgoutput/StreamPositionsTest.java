@@ -57,16 +57,25 @@ class StreamPositionsTest {
         positions.start(Lsn.of(1000));
         positions.keepalive(Lsn.of(600), true);
 
-        assertThat(positions.flushed(Lsn.ZERO)).isEqualTo(Lsn.of(1000));
+        assertThat(positions.flushed(Lsn.ZERO, null)).isEqualTo(Lsn.of(1000));
 
         positions.keepalive(Lsn.of(1200), true);
-        assertThat(positions.flushed(Lsn.ZERO)).as("idle past it: on to the server's position").isEqualTo(Lsn.of(1200));
-        assertThat(positions.flushed(Lsn.of(1300))).isEqualTo(Lsn.of(1300));
+        assertThat(positions.flushed(Lsn.ZERO, null)).as("idle past it: on to the server's position").isEqualTo(Lsn.of(1200));
+        assertThat(positions.flushed(Lsn.of(1300), null)).isEqualTo(Lsn.of(1300));
+    }
+
+    @Test
+    void theListenersLimitHoldsTheFlushBackButNeverBelowAnEarlierUpdate() {
+        positions.start(Lsn.of(1000));
+        assertThat(positions.flushed(Lsn.of(1500), Lsn.of(1200))).isEqualTo(Lsn.of(1200));
+        assertThat(positions.flushed(Lsn.of(1500), Lsn.of(1100))).as("never lower than sent").isEqualTo(Lsn.of(1200));
+        assertThat(positions.flushed(Lsn.of(1500), Lsn.of(900))).isEqualTo(Lsn.of(1200));
+        assertThat(positions.flushed(Lsn.of(1500), null)).isEqualTo(Lsn.of(1500));
     }
 
     @Test
     void beforeAnyStreamNothingIsConfirmed() {
-        assertThat(positions.flushed(Lsn.ZERO)).isEqualTo(Lsn.ZERO);
+        assertThat(positions.flushed(Lsn.ZERO, null)).isEqualTo(Lsn.ZERO);
     }
 
     private void queue(ChangeEvent... events) {

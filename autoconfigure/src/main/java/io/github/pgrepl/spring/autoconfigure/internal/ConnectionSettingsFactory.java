@@ -217,7 +217,26 @@ public final class ConnectionSettingsFactory {
                     + " underscores, e.g. pgrepl_dead_letter.");
         }
         atLeast(property.name("listener.transaction-max-bytes"), listener.transactionMaxBytes().toBytes(), 1024);
-        return new ListenerSettings(listener.recoverer(), maxBackoff, table, listener.transactionMaxBytes().toBytes());
+        return new ListenerSettings(listener.recoverer(), maxBackoff, table, listener.transactionMaxBytes().toBytes(),
+                notRetryable(listener, property.name("listener.not-retryable-exceptions")));
+    }
+
+    private static List<Class<? extends Throwable>> notRetryable(PgReplProperties.Listener listener, String property) {
+        List<Class<? extends Throwable>> types = listener.notRetryableExceptions();
+        for (Class<?> type : types) {
+            if (type == null || !Throwable.class.isAssignableFrom(type)) {
+                throw new InvalidReplicationPropertyException(property, "names " + (type == null ? "an empty entry"
+                        : type.getName() + ", which is not an exception"), "List exception classes only, e.g."
+                        + " com.example.CustomerBlockedException.");
+            }
+        }
+        if (!types.isEmpty() && listener.recoverer() == ListenerSettings.Recoverer.RETRY) {
+            // Nothing to hand them to: they would be retried for ever like any other error, which the setting denies.
+            throw new InvalidReplicationPropertyException(property, "is set, but listener.recoverer is retry, which"
+                    + " never gives a change up", "Choose listener.recoverer dead-letter, skip or stop for these"
+                    + " exceptions, or remove the setting.");
+        }
+        return types;
     }
 
     /** {@code pgrepl_<name>}, made a valid slot name. */

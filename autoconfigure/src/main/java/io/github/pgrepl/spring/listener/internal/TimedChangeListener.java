@@ -1,5 +1,6 @@
 package io.github.pgrepl.spring.listener.internal;
 
+import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.spring.listener.ListenerTimings;
@@ -23,6 +24,11 @@ public final class TimedChangeListener implements ChangeListener {
         } finally {
             timings.record(System.nanoTime() - started);
         }
+    }
+
+    @Override
+    public Lsn confirmLimit() {
+        return delegate.confirmLimit();
     }
 
     @Override
