@@ -309,6 +309,7 @@ public final class Connection implements SessionListener {
             status.lastError(null); // a stream runs: what retrying could not fix was fixed
         }
         checkSettled();
+        runPostponed(); // what waited while the stream's query started runs now, not when the stream ends
     }
 
     @Override

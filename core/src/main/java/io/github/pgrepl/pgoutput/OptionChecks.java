@@ -71,6 +71,11 @@ final class OptionChecks {
         if (options.slot == null) {
             throw new IllegalArgumentException("slot is required");
         }
+        if (options.snapshot.mode() != SnapshotMode.NEVER && options.twoPhase && !options.temporarySlot) {
+            throw new IllegalArgumentException("An initial snapshot cannot create a two-phase slot: it creates the slot"
+                    + " temporary and copies it once read, and PostgreSQL copies slots without two_phase. Turn twoPhase off,"
+                    + " or create the slot with two_phase yourself and take an incremental snapshot");
+        }
         if (options.publications.isEmpty()) {
             throw new IllegalArgumentException("at least one publication is required");
         }

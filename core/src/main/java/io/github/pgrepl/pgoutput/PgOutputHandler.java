@@ -1,6 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
+import io.github.pgrepl.Caller;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.Lsn;
@@ -11,12 +12,17 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessage;
 import io.github.pgrepl.ReplicationMessages;
+import io.github.pgrepl.pgoutput.internal.snapshot.Snapshots;
 
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +36,18 @@ import org.slf4j.LoggerFactory;
  * status updates on a timer derived from the server's {@code wal_sender_timeout} (paused or not), and
  * advances the slot on idle keepalives only when nothing is in flight. One instance per connection.
  *
+ * <p>Snapshots ({@link SnapshotOptions}): an initial one when it creates the slot, and incremental ones on demand
+ * ({@link #snapshot(List)}) while it streams; their rows reach the listener as {@link ChangeEvent.Read}s.
+ *
  * <pre>{@code
  * PgOutputHandler handler = PgOutputHandler.builder(event -> System.out.println(event))
  *         .slot("orders_slot").publications("orders_pub").createSlot(true).build();
  * ReplicationConnection connection = ReplicationConnection.start(config, handler);
  * }</pre>
+ *
+ * <p>Past 500 lines for one reason: its public {@link Builder}, one documented method per option, nested as the
+ * design's {@code PgOutputHandler.builder()} has it. The work itself lives in its parts: {@link ServerSetup},
+ * {@link StreamPositions}, {@link FailoverWatch}, {@link OptionChecks}, {@link ListenerWorker} and the snapshots.
  */
 public final class PgOutputHandler implements ReplicationHandler {
 
@@ -59,6 +72,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
+    private Snapshots snapshots;
     private PgOutputDecoder decoder;
     private final StreamPositions positions = new StreamPositions();
     private boolean timerRunning;
@@ -138,6 +152,29 @@ public final class PgOutputHandler implements ReplicationHandler {
         return failure;
     }
 
+    /**
+     * Takes an incremental snapshot of {@code tables} ({@code schema.table} or {@code table}; none: every table of the
+     * publications) while streaming: each table read in key order, in chunks between watermarks, the rows reaching the
+     * listener as {@link ChangeEvent.Read}s. The future completes once the snapshot starts (its tables checked), with
+     * its progress; it fails with a {@link SnapshotException} for a table that does not exist, is not published or has
+     * no key, or while a snapshot runs. The snapshot then runs in the background ({@link #snapshotProgress()}), and
+     * resumes after a restart.
+     */
+    public CompletableFuture<SnapshotProgress> snapshot(List<String> tables) {
+        return Snapshots.request(connection, tables);
+    }
+
+    /** {@link #snapshot(List)} of these tables. */
+    public CompletableFuture<SnapshotProgress> snapshot(String... tables) {
+        return snapshot(List.of(tables));
+    }
+
+    /** The running snapshot's progress, else the last one's; empty before the first. */
+    public Optional<SnapshotProgress> snapshotProgress() {
+        Snapshots current = snapshots;
+        return current == null ? Optional.empty() : current.progress();
+    }
+
     // ---------------------------------------------------------------- callbacks (connection's thread)
 
     @Override
@@ -145,6 +182,9 @@ public final class PgOutputHandler implements ReplicationHandler {
         this.connection = connection;
         this.failover = new FailoverWatch(connection.config().name(), options.slot,
                 options.failover && connection.config().endpoints().size() > 1);
+        SnapshotSupport support = new SnapshotSupport(connection, options.publications, options.binary);
+        this.snapshots = new Snapshots(support, options.snapshot, options.slot, options.temporarySlot, options.messages,
+                Clock.systemUTC());
         this.setup = new ServerSetup(options, connection.config().name(), this::where, new ServerSetup.Outcome() {
             @Override
             public Action ready(Lsn slotConfirmed) {
@@ -165,9 +205,10 @@ public final class PgOutputHandler implements ReplicationHandler {
             public Lsn delivered() {
                 return positions.delivered();
             }
-        });
+        }, snapshots.initial());
         this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
                 options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
+        support.attach(worker, setup);
         worker.start();
     }
 
@@ -197,8 +238,10 @@ public final class PgOutputHandler implements ReplicationHandler {
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
                 protocolVersion, options.publications);
         failover.streaming(connection, connection.status().server());
+        snapshots.streaming();
+        // Logical messages always: the watermarks of incremental snapshots are; the listener gets them if it asked.
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
-                options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
+                options.binary, true, options.streaming, options.twoPhase), options.maxMessages);
     }
 
     @Override
@@ -234,7 +277,8 @@ public final class PgOutputHandler implements ReplicationHandler {
             return Action.noReply();
         }
         Lsn confirmAfter = positions.queued(event);
-        if (worker.offer(event, payloadBytes, confirmAfter)) {
+        boolean full = snapshots.admits(event) && worker.offer(event, payloadBytes, confirmAfter);
+        if (snapshots.afterEvent(event) | full) { // a high watermark offers its chunk's rows
             return Action.noReplyAndPause();
         }
         if (worker.hasUnflushed() && !flushScheduled) {
@@ -259,13 +303,20 @@ public final class PgOutputHandler implements ReplicationHandler {
             return Action.noReply();
         }
         if (message == ListenerWorker.DRAINED) {
-            return Action.noReplyAndResume(statusUpdate());
+            snapshots.queueDrained();
+            return connection.status().state() == ConnectionState.STREAMING ? Action.noReplyAndResume(statusUpdate())
+                    : Action.noReplyAndResume();
         }
         if (message instanceof ListenerWorker.Failed listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
         failover.handle(message);
-        return Action.noReply();
+        return snapshots.handles(message) ? snapshots.handleInfo(message) : Action.noReply();
+    }
+
+    @Override
+    public Action handleCall(Object request, Caller from) {
+        return snapshots.handles(request) ? snapshots.handleCall(request, from) : Action.noReply();
     }
 
     private Action stopOnListenerFailure(ListenerWorker.Failed listenerFailure) {
@@ -286,6 +337,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public Action handleDisconnect(Throwable reason) {
         worker.flush(); // what was decoded before the disconnect still goes to the listener
+        snapshots.disconnected();
         decoder = null;
         positions.sessionEnded();
         if (stopping) {
@@ -296,7 +348,12 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleClose() {
-        failover.stop();
+        if (snapshots != null) {
+            snapshots.close();
+        }
+        if (failover != null) {
+            failover.stop();
+        }
         if (worker != null) {
             worker.stop(options.closeTimeout);
         }
@@ -318,7 +375,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private byte[] statusUpdate(boolean replyRequested) {
-        Lsn flushed = positions.flushed(worker.processedLsn(), options.listener.confirmLimit());
+        // While an incremental snapshot runs, not past its last processed watermark: a restart resumes there.
+        Lsn flushed = positions.flushed(worker.processedLsn(), snapshots::confirmable, options.listener.confirmLimit());
         return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 
@@ -360,6 +418,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         Duration retryBackoff = Duration.ofSeconds(1);
         Duration closeTimeout = Duration.ofSeconds(10);
         int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+        SnapshotOptions snapshot = SnapshotOptions.defaults();
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -486,6 +545,12 @@ public final class PgOutputHandler implements ReplicationHandler {
          */
         public Builder maxMessages(int maxMessages) {
             this.maxMessages = OptionChecks.atLeastOne(maxMessages, "maxMessages");
+            return this;
+        }
+
+        /** Snapshots: the initial one, and how incremental ones read (default: no initial snapshot). */
+        public Builder snapshot(SnapshotOptions snapshot) {
+            this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
             return this;
         }
 

@@ -2,6 +2,8 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Lsn;
 
+import java.util.function.UnaryOperator;
+
 /**
  * Where a {@link PgOutputHandler}'s stream stands: where a stream starts so that a reconnect hands the listener no
  * transaction twice, which events to skip when the server sends one again anyway, and what a status update may confirm.
@@ -92,7 +94,12 @@ final class StreamPositions {
      * stream started; zero before any start, which the server ignores.
      */
     Lsn flushed(Lsn processed, Lsn limit) {
-        Lsn flushed = Lsn.max(processed, idleConfirmed);
+        return flushed(processed, UnaryOperator.identity(), limit);
+    }
+
+    /** As {@link #flushed(Lsn, Lsn)}, with what may be confirmed first {@code held} back (by a running snapshot). */
+    Lsn flushed(Lsn processed, UnaryOperator<Lsn> held, Lsn limit) {
+        Lsn flushed = held.apply(Lsn.max(processed, idleConfirmed));
         if (limit != null && limit.isBefore(flushed)) {
             flushed = limit;
         }

@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.connection;
 
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 
 import java.time.Duration;
 import java.util.List;
@@ -15,11 +16,23 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                                boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                                Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                                long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout,
-                               boolean failover) {
+                               boolean failover, SnapshotOptions snapshot) {
 
     public PgOutputSettings {
         publications = List.copyOf(publications);
         publicationTables = List.copyOf(publicationTables);
+        snapshot = snapshot == null ? SnapshotOptions.defaults() : snapshot;
+    }
+
+    /** Settings without snapshots' own. */
+    public PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
+                            boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
+                            Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
+                            long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout,
+                            boolean failover) {
+        this(slot, publications, createSlot, temporarySlot, createPublication, publicationTables, binary, messages, streaming,
+                statusInterval, maxMessages, queueCapacity, queueMaxBytes, maxAttempts, retryBackoff, closeTimeout, failover,
+                SnapshotOptions.defaults());
     }
 
     /** Settings of a slot that is no failover slot. */
@@ -48,6 +61,7 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                 .createSlot(createSlot)
                 .temporarySlot(temporarySlot)
                 .failover(failover)
+                .snapshot(snapshot)
                 .createPublication(createPublication)
                 .publicationTables(publicationTables)
                 .binary(binary)

@@ -3,6 +3,8 @@ package io.github.pgrepl.spring.autoconfigure.internal;
 import io.github.pgrepl.ChannelBinding;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.SslMode;
+import io.github.pgrepl.pgoutput.SnapshotMode;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.autoconfigure.PgReplProperties;
 import io.github.pgrepl.spring.autoconfigure.ReplicationConnectionDetails;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
@@ -191,7 +193,43 @@ public final class ConnectionSettingsFactory {
                 connection.createPublication(), connection.publicationTables(), connection.binary(), connection.messages(),
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
-                fitInShutdownPhase(closeTimeout), failover(connection, property));
+                fitInShutdownPhase(closeTimeout), failover(connection, property), snapshot(connection, property));
+    }
+
+    /** The core checks the values; their messages become the property's. */
+    private static SnapshotOptions snapshot(PgReplProperties.Connection connection, Properties property) {
+        PgReplProperties.Snapshot snapshot = connection.snapshot();
+        if (snapshot == null) {
+            return SnapshotOptions.defaults();
+        }
+        snapshot.tables().forEach(table ->
+                requireText(property.name("snapshot.tables"), table, "Remove the empty entry or name a table."));
+        SnapshotOptions options = SnapshotOptions.defaults().mode(snapshot.mode()).tables(snapshot.tables());
+        try {
+            options = options.parallelism(snapshot.parallelism());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidReplicationPropertyException(property.name("snapshot.parallelism"), e.getMessage(),
+                    "Set it to 1 to 64.");
+        }
+        try {
+            options = options.chunkSize(snapshot.chunkSize());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidReplicationPropertyException(property.name("snapshot.chunk-size"), e.getMessage(),
+                    "Set it to 1 to 1000000.");
+        }
+        try {
+            options = options.newTablesInterval(snapshot.newTables());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidReplicationPropertyException(property.name("snapshot.new-tables"), e.getMessage(),
+                    "Set it to 0 (off) or a duration of at least 100ms, e.g. 1m.");
+        }
+        if (snapshot.mode() != SnapshotMode.NEVER && !connection.createSlot() && !connection.temporarySlot()) {
+            throw new InvalidReplicationPropertyException(property.name("snapshot.mode"), "is " + snapshot.mode()
+                    .name().toLowerCase(Locale.ROOT).replace('_', '-') + ", but create-slot is false: the initial snapshot"
+                    + " is taken when pgrepl creates the slot", "Set create-slot to true, or take an incremental snapshot"
+                    + " (POST /actuator/pgrepl/<name>/snapshot).");
+        }
+        return options;
     }
 
     private static boolean failover(PgReplProperties.Connection connection, Properties property) {
