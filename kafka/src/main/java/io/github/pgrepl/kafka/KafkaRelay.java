@@ -130,6 +130,11 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         }
         if (event instanceof ChangeEvent.Begin begin) {
             begin(begin);
+        } else if (event instanceof ChangeEvent.SnapshotStarted started) {
+            // Snapshot rows have no transaction to confirm through the broker yet: say so rather than drop them quietly.
+            log.warn("[{}] A snapshot of {}.{} started; the Kafka relay does not relay snapshot rows, only the changes of"
+                    + " the stream: listener methods get them (operation READ)", connection(), started.table().namespace(),
+                    started.table().name());
         } else if (event instanceof ChangeEvent.Commit commit) {
             commit(commit);
         } else if (transaction != null && isChange(event)) {
