@@ -3,13 +3,13 @@ package io.github.pgrepl.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
-import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpoint;
-import io.github.pgrepl.spring.endpoint.ReplicationEndpointAutoConfiguration;
-import io.github.pgrepl.spring.health.ReplicationHealthContributorAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.endpoint.ReplicationEndpointAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.health.ReplicationHealthContributorAutoConfiguration;
 import io.github.pgrepl.spring.metrics.ReplicationMetrics;
-import io.github.pgrepl.spring.metrics.ReplicationMetricsAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.metrics.ReplicationMetricsAutoConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

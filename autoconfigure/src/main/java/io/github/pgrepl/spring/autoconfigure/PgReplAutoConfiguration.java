@@ -1,8 +1,6 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ReplicationConnection;
-import io.github.pgrepl.spring.autoconfigure.internal.ConnectionSettingsFactory;
-import io.github.pgrepl.spring.autoconfigure.internal.DataSourceFallback;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 
 import java.time.Duration;

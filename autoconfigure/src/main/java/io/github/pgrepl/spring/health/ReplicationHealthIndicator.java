@@ -24,14 +24,21 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 public class ReplicationHealthIndicator implements HealthIndicator {
 
     private final ManagedReplicationConnection connection;
-    private final ReplicationHealthProperties properties;
+    private final Duration reconnectGracePeriod;
+    private final Duration assumedWalSenderTimeout;
     private final Clock clock;
     /** The last time this indicator saw the stream paused: a paused socket is not read, so silence then is expected. */
     private volatile Instant lastSeenPaused;
 
-    public ReplicationHealthIndicator(ManagedReplicationConnection connection, ReplicationHealthProperties properties, Clock clock) {
+    /**
+     * @param reconnectGracePeriod how long the connection may be starting, reconnecting or setting up and still be UP
+     * @param assumedWalSenderTimeout the server's {@code wal_sender_timeout} assumed until the server told its own
+     */
+    public ReplicationHealthIndicator(ManagedReplicationConnection connection, Duration reconnectGracePeriod,
+                                      Duration assumedWalSenderTimeout, Clock clock) {
         this.connection = connection;
-        this.properties = properties;
+        this.reconnectGracePeriod = reconnectGracePeriod;
+        this.assumedWalSenderTimeout = assumedWalSenderTimeout;
         this.clock = clock;
     }
 
@@ -112,10 +119,10 @@ public class ReplicationHealthIndicator implements HealthIndicator {
 
     private Health.Builder withinGracePeriod(Instant now, String doing) {
         Instant since = connection.unavailableSince();
-        if (since == null || !now.isAfter(since.plus(properties.reconnectGracePeriod()))) {
+        if (since == null || !now.isAfter(since.plus(reconnectGracePeriod))) {
             return Health.up();
         }
-        return down(doing + " since " + since + ", longer than the grace period of " + properties.reconnectGracePeriod())
+        return down(doing + " since " + since + ", longer than the grace period of " + reconnectGracePeriod)
                 .withDetail("unavailableSince", since.toString());
     }
 
@@ -141,7 +148,7 @@ public class ReplicationHealthIndicator implements HealthIndicator {
             return status.walSenderTimeout();
         }
         Duration known = connection.pgOutputHandler().map(PgOutputHandler::walSenderTimeout).orElse(null);
-        return known != null ? known : properties.walSenderTimeout();
+        return known != null ? known : assumedWalSenderTimeout;
     }
 
     private Optional<Throwable> failure() {

@@ -7,6 +7,7 @@ import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.SslMode;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 

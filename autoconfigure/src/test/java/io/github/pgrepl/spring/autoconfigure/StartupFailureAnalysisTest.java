@@ -3,6 +3,7 @@ package io.github.pgrepl.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 
 import java.util.List;
 import java.util.function.Consumer;

@@ -37,8 +37,8 @@ class ReplicationHealthIndicatorTest {
     private static final String SECRET = "n0t-for-health";
 
     private final MutableClock clock = new MutableClock();
-    private final ReplicationHealthProperties properties = new ReplicationHealthProperties(Duration.ofSeconds(30),
-            Duration.ofSeconds(60));
+    private final Duration gracePeriod = Duration.ofSeconds(30);
+    private final Duration walSenderTimeout = Duration.ofSeconds(60);
     private ReplicationConnectionRegistry registry;
 
     @AfterEach
@@ -50,7 +50,7 @@ class ReplicationHealthIndicatorTest {
     @Test
     void reconnectingIsUpWithinTheGracePeriodAndDownPastIt() throws IOException {
         ManagedReplicationConnection connection = unreachableConnection();
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         assertThat(indicator.health().getStatus()).isEqualTo(Status.UNKNOWN);
 
         registry.start();
@@ -71,7 +71,7 @@ class ReplicationHealthIndicatorTest {
     @Test
     void aClosedConnectionIsDown() throws IOException {
         ManagedReplicationConnection connection = unreachableConnection();
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         registry.start();
 
         registry.stop();
@@ -85,7 +85,7 @@ class ReplicationHealthIndicatorTest {
     void aFailingListenerIsDownWithTheChangeAndTheErrorAndUpOnceItRecovers() throws IOException {
         FakeListenerControl listeners = new FakeListenerControl();
         ManagedReplicationConnection connection = unreachableConnection(listeners);
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         registry.start();
         assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 

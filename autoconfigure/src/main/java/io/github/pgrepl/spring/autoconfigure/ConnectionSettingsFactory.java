@@ -1,10 +1,8 @@
-package io.github.pgrepl.spring.autoconfigure.internal;
+package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ChannelBinding;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.SslMode;
-import io.github.pgrepl.spring.autoconfigure.PgReplProperties;
-import io.github.pgrepl.spring.autoconfigure.ReplicationConnectionDetails;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
 import io.github.pgrepl.spring.connection.ListenerSettings;
@@ -27,7 +25,7 @@ import java.util.regex.Pattern;
  * with an {@link InvalidReplicationPropertyException} naming the property and the fix. Never puts a password in a
  * message.
  */
-public final class ConnectionSettingsFactory {
+final class ConnectionSettingsFactory {
 
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     private static final Pattern DEAD_LETTER_TABLE = Pattern.compile("([a-z_][a-z0-9_]{0,62}\\.)?[a-z_][a-z0-9_]{0,62}");
@@ -42,14 +40,14 @@ public final class ConnectionSettingsFactory {
      * @param dataSource the fallback for a connection without URL
      * @param shutdownPhaseTimeout {@code spring.lifecycle.timeout-per-shutdown-phase}: closing must fit in it
      */
-    public ConnectionSettingsFactory(ReplicationConnectionDetails serviceConnection, DataSourceFallback dataSource,
+    ConnectionSettingsFactory(ReplicationConnectionDetails serviceConnection, DataSourceFallback dataSource,
                                      Duration shutdownPhaseTimeout) {
         this.serviceConnection = serviceConnection;
         this.dataSource = dataSource;
         this.shutdownPhaseTimeout = shutdownPhaseTimeout;
     }
 
-    public List<ConnectionSettings> create(PgReplProperties properties) {
+    List<ConnectionSettings> create(PgReplProperties properties) {
         List<ConnectionSettings> settings = new ArrayList<>();
         for (Map.Entry<String, PgReplProperties.Connection> entry : properties.connections().entrySet()) {
             settings.add(create(entry.getKey(), entry.getValue()));

@@ -1,4 +1,4 @@
-package io.github.pgrepl.spring.autoconfigure.internal;
+package io.github.pgrepl.spring.autoconfigure;
 
 import org.springframework.core.env.Environment;
 
@@ -6,9 +6,9 @@ import org.springframework.core.env.Environment;
  * {@code spring.datasource.url}, {@code username} and {@code password}: where a connection without a URL of its own
  * connects. Read from the environment, so that no JDBC module is needed.
  */
-public record DataSourceFallback(String url, String username, String password) {
+record DataSourceFallback(String url, String username, String password) {
 
-    public static DataSourceFallback from(Environment environment) {
+    static DataSourceFallback from(Environment environment) {
         return new DataSourceFallback(environment.getProperty("spring.datasource.url"),
                 environment.getProperty("spring.datasource.username"), environment.getProperty("spring.datasource.password"));
     }

@@ -1,4 +1,4 @@
-package io.github.pgrepl.spring.health;
+package io.github.pgrepl.spring.autoconfigure.health;
 
 import java.time.Duration;
 
