@@ -5,7 +5,7 @@ import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 
 import java.time.Duration;
 
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,7 +17,8 @@ import org.springframework.core.env.Environment;
 /**
  * One {@link ReplicationConnection} bean per entry under {@code pgrepl.connections} (named
  * {@code <name>ReplicationConnection}), owned and started by a {@link ReplicationConnectionRegistry}, and consumed by
- * its {@code @ReplicationListener}s (see {@link ReplicationListenerAutoConfiguration}).
+ * its {@code @ReplicationListener}s (see
+ * {@link io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration}).
  */
 @AutoConfiguration
 @ConditionalOnClass(ReplicationConnection.class)
@@ -31,11 +32,11 @@ public class PgReplAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public ReplicationConnectionRegistry replicationConnectionRegistry(PgReplProperties properties, Environment environment,
-                                                                       ObjectProvider<ReplicationConnectionDetails> serviceConnection) {
+                                                                       ListableBeanFactory beanFactory) {
         Duration shutdownPhaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
                 DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
-        ConnectionSettingsFactory settings = new ConnectionSettingsFactory(serviceConnection.getIfAvailable(),
-                DataSourceFallback.from(environment), shutdownPhaseTimeout);
+        ConnectionTargets targets = ConnectionTargets.from(beanFactory, properties.connections().keySet());
+        ConnectionSettingsFactory settings = new ConnectionSettingsFactory(targets, shutdownPhaseTimeout);
         return new ReplicationConnectionRegistry(settings.create(properties));
     }
 }

@@ -134,36 +134,6 @@ class PgReplAutoConfigurationTest {
     }
 
     @Test
-    void aConnectionWithoutUrlTakesSpringDatasource() {
-        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
-                .withPropertyValues("spring.datasource.url=jdbc:postgresql://ds-host:6543/app",
-                        "spring.datasource.username=ds_user", "spring.datasource.password=ds-secret",
-                        ORDERS + "auto-startup=false")
-                .run(context -> {
-                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
-                            .settings().config();
-                    assertThat(config.host()).isEqualTo("ds-host");
-                    assertThat(config.port()).isEqualTo(6543);
-                    assertThat(config.database()).isEqualTo("app");
-                    assertThat(config.user()).isEqualTo("ds_user");
-                    assertThat(config.password()).isEqualTo("ds-secret");
-                });
-    }
-
-    @Test
-    void aServiceConnectionWinsOverProperties() {
-        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class, ServiceConnectionConfiguration.class)
-                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
-                .run(context -> {
-                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
-                            .settings().config();
-                    assertThat(config.host()).isEqualTo("container");
-                    assertThat(config.port()).isEqualTo(32768);
-                    assertThat(config.user()).isEqualTo("test");
-                });
-    }
-
-    @Test
     void secretsStayOutOfToString() {
         runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
                 .withPropertyValues(ORDERS + "url=postgresql://app:url-secret@db/shop", ORDERS + "password=prop-secret",
@@ -220,29 +190,6 @@ class PgReplAutoConfigurationTest {
                     assertThat(definition.getConstructorArgumentValues().getIndexedArgumentValue(0, String.class).getValue())
                             .isEqualTo("orders");
                 });
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class ServiceConnectionConfiguration {
-        @Bean
-        ReplicationConnectionDetails testcontainerDetails() {
-            return new ReplicationConnectionDetails() {
-                @Override
-                public String getUrl() {
-                    return "postgresql://container:32768/test";
-                }
-
-                @Override
-                public String getUsername() {
-                    return "test";
-                }
-
-                @Override
-                public String getPassword() {
-                    return "test";
-                }
-            };
-        }
     }
 
     @Configuration(proxyBeanMethods = false)

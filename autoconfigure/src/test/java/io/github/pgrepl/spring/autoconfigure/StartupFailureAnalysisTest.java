@@ -45,11 +45,49 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
-    void unknownSslMode() {
+    void unknownSslModeIsTheBindersError() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.mode=verify-everything"), analysis -> {
-            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.mode'").contains("verify-everything");
-            assertThat(analysis.getAction()).contains("disable, allow, prefer, require, verify-ca, verify-full");
+            assertThat(analysis.getDescription()).contains("pgrepl.connections.orders.ssl.mode").contains("verify-everything");
+            assertThat(analysis.getAction()).contains("VERIFY_CA").contains("VERIFY_FULL");
         });
+    }
+
+    @Test
+    void unknownRecovererAndAvailabilityAreTheBindersErrors() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.recoverer=ignore"), analysis -> {
+            assertThat(analysis.getDescription()).contains("pgrepl.connections.orders.listener.recoverer").contains("ignore");
+            assertThat(analysis.getAction()).contains("DEAD_LETTER");
+        });
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "availability=startup"),
+                analysis -> assertThat(analysis.getAction()).contains("READINESS").contains("LIVENESS"));
+    }
+
+    @Test
+    void everyBadValueAtOnceWithWhereItWasSet() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "slot=Bad-Slot",
+                ORDERS + "listener.queue-capacity=1", ORDERS + "reconnect.min-backoff=0s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.slot' is invalid")
+                    .contains("'pgrepl.connections.orders.listener.queue-capacity' is invalid")
+                    .contains("'pgrepl.connections.orders.reconnect.min-backoff' is invalid: is zero")
+                    .contains("(set in \"pgrepl.connections.orders.slot\" from property source");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.slot: Set pgrepl.connections.orders.slot to")
+                    .contains("pgrepl.connections.orders.listener.queue-capacity: Set it to 2 or more.");
+        });
+    }
+
+    @Test
+    void aClientCertificateWithoutKey() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.cert=pom.xml"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.cert' is invalid: is set, but"
+                    + " ssl.key is not");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.ssl.key");
+        });
+    }
+
+    @Test
+    void anSslBundleAndPemFiles() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.bundle=db", ORDERS + "ssl.root-cert=pom.xml"),
+                analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.bundle'"));
     }
 
     @Test
@@ -130,13 +168,6 @@ class StartupFailureAnalysisTest {
                     .contains("no spring.datasource.url");
             assertThat(analysis.getAction()).contains("Set pgrepl.connections.orders.url");
         });
-    }
-
-    @Test
-    void datasourceThatIsNotPostgres() {
-        assertFailure(List.of("spring.datasource.url=jdbc:h2:mem:test", "spring.datasource.password=" + SECRET,
-                ORDERS + "slot=orders_slot"), analysis -> assertThat(analysis.getDescription())
-                .contains("spring.datasource.url (the default of pgrepl.connections.orders.url)"));
     }
 
     @Test
