@@ -1,6 +1,6 @@
 package io.github.pgrepl;
 
-import io.github.pgrepl.internal.SessionSettings;
+import io.github.pgrepl.internal.session.SessionSettings;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.netty.channel.EventLoopGroup;
 
@@ -35,58 +35,15 @@ public final class ConnectionConfig {
      */
     public static final Path SSL_ROOT_CERT_SYSTEM = Path.of("system");
 
-    private final String name;
-    private final String host;
-    private final int port;
-    private final String database;
-    private final String user;
-    private final String password;
-    private final SslMode sslMode;
-    private final Path sslRootCert;
-    private final Path sslCert;
-    private final Path sslKey;
-    private final ChannelBinding channelBinding;
-    private final String requireAuth;
-    private final String applicationName;
-    private final Duration connectTimeout;
-    private final Duration queryTimeout;
-    private final Duration callTimeout;
-    private final boolean syncConnect;
-    private final boolean autoReconnect;
-    private final Duration reconnectBackoffMin;
-    private final Duration reconnectBackoffMax;
-    private final int maxMessageSize;
-    private final Duration silenceTimeout;
-    private final Duration minReadInterval;
-    private final Map<String, String> parameters;
-    private final EventLoopGroup eventLoopGroup;
+    /** The settings as built: a copy of the builder that nothing changes (each option is defined once, there). */
+    private final Builder values;
 
     private ConnectionConfig(Builder b) {
-        this.name = b.name;
-        this.host = b.host;
-        this.port = b.port;
-        this.user = b.user;
-        this.database = b.database != null ? b.database : b.user;
-        this.password = b.password;
-        this.sslMode = b.effectiveSslMode();
-        this.sslRootCert = b.sslRootCert;
-        this.sslCert = b.sslCert;
-        this.sslKey = b.sslKey;
-        this.channelBinding = b.channelBinding;
-        this.requireAuth = b.requireAuth;
-        this.applicationName = b.applicationName;
-        this.connectTimeout = b.connectTimeout;
-        this.queryTimeout = b.queryTimeout;
-        this.callTimeout = b.callTimeout;
-        this.syncConnect = b.syncConnect;
-        this.autoReconnect = b.autoReconnect;
-        this.reconnectBackoffMin = b.reconnectBackoffMin;
-        this.reconnectBackoffMax = b.reconnectBackoffMax;
-        this.maxMessageSize = b.maxMessageSize;
-        this.silenceTimeout = b.silenceTimeout;
-        this.minReadInterval = b.minReadInterval;
-        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
-        this.eventLoopGroup = b.eventLoopGroup;
+        this.values = b.copy();
+        // What an unset option resolves to is fixed here, so that toBuilder() carries it on.
+        values.database = b.database != null ? b.database : b.user;
+        values.sslMode = b.effectiveSslMode();
+        values.parameters = Collections.unmodifiableMap(values.parameters);
     }
 
     public static Builder builder() {
@@ -111,32 +68,32 @@ public final class ConnectionConfig {
 
     /** Name of the connection, used in thread names and logs. */
     public String name() {
-        return name;
+        return values.name;
     }
 
     public String host() {
-        return host;
+        return values.host;
     }
 
     public int port() {
-        return port;
+        return values.port;
     }
 
     public String database() {
-        return database;
+        return values.database;
     }
 
     public String user() {
-        return user;
+        return values.user;
     }
 
     /** The password, or {@code null}. Never logged or printed by pgrepl. */
     public String password() {
-        return password;
+        return values.password;
     }
 
     public SslMode sslMode() {
-        return sslMode;
+        return values.sslMode;
     }
 
     /**
@@ -144,21 +101,21 @@ public final class ConnectionConfig {
      * trust store, or {@code null} for libpq's default {@code ~/.postgresql/root.crt} (an error when missing).
      */
     public Path sslRootCert() {
-        return sslRootCert;
+        return values.sslRootCert;
     }
 
     /** PEM client certificate for certificate authentication, or {@code null}. */
     public Path sslCert() {
-        return sslCert;
+        return values.sslCert;
     }
 
     /** PEM (PKCS#8) key of {@link #sslCert()}, or {@code null}. */
     public Path sslKey() {
-        return sslKey;
+        return values.sslKey;
     }
 
     public ChannelBinding channelBinding() {
-        return channelBinding;
+        return values.channelBinding;
     }
 
     /**
@@ -167,46 +124,46 @@ public final class ConnectionConfig {
      * {@code !}; or {@code null} for any. A request the setting does not allow is refused before any secret is sent.
      */
     public String requireAuth() {
-        return requireAuth;
+        return values.requireAuth;
     }
 
     public String applicationName() {
-        return applicationName;
+        return values.applicationName;
     }
 
     /** Bound on a whole connection attempt: TCP, TLS, authentication (and a synchronous start). */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return values.connectTimeout;
     }
 
     /** Default timeout of {@link Action#query(String)}. */
     public Duration queryTimeout() {
-        return queryTimeout;
+        return values.queryTimeout;
     }
 
     /** Default timeout of {@link ReplicationConnection#call(Object)}. */
     public Duration callTimeout() {
-        return callTimeout;
+        return values.callTimeout;
     }
 
     public boolean syncConnect() {
-        return syncConnect;
+        return values.syncConnect;
     }
 
     public boolean autoReconnect() {
-        return autoReconnect;
+        return values.autoReconnect;
     }
 
     public Duration reconnectBackoffMin() {
-        return reconnectBackoffMin;
+        return values.reconnectBackoffMin;
     }
 
     public Duration reconnectBackoffMax() {
-        return reconnectBackoffMax;
+        return values.reconnectBackoffMax;
     }
 
     public int maxMessageSize() {
-        return maxMessageSize;
+        return values.maxMessageSize;
     }
 
     /**
@@ -215,7 +172,7 @@ public final class ConnectionConfig {
      * server's {@code wal_sender_timeout}, {@link Duration#ZERO} turns the check off. Not checked while paused.
      */
     public Duration silenceTimeout() {
-        return silenceTimeout;
+        return values.silenceTimeout;
     }
 
     /**
@@ -226,59 +183,33 @@ public final class ConnectionConfig {
      * arrive. Queries and startup always read at once.
      */
     public Duration minReadInterval() {
-        return minReadInterval;
+        return values.minReadInterval;
     }
 
     /** Extra startup parameters; {@code replication} here overrides the default {@code database}. */
     public Map<String, String> parameters() {
-        return parameters;
+        return values.parameters;
     }
 
     /** A shared event loop group, or {@code null} for a thread of the connection's own. */
     public EventLoopGroup eventLoopGroup() {
-        return eventLoopGroup;
+        return values.eventLoopGroup;
     }
 
     /** The same settings, to change some. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.name = name;
-        b.host = host;
-        b.port = port;
-        b.database = database;
-        b.user = user;
-        b.password = password;
-        b.sslMode = sslMode;
-        b.sslRootCert = sslRootCert;
-        b.sslCert = sslCert;
-        b.sslKey = sslKey;
-        b.channelBinding = channelBinding;
-        b.requireAuth = requireAuth;
-        b.applicationName = applicationName;
-        b.connectTimeout = connectTimeout;
-        b.queryTimeout = queryTimeout;
-        b.callTimeout = callTimeout;
-        b.syncConnect = syncConnect;
-        b.autoReconnect = autoReconnect;
-        b.reconnectBackoffMin = reconnectBackoffMin;
-        b.reconnectBackoffMax = reconnectBackoffMax;
-        b.maxMessageSize = maxMessageSize;
-        b.silenceTimeout = silenceTimeout;
-        b.minReadInterval = minReadInterval;
-        b.parameters.putAll(parameters);
-        b.eventLoopGroup = eventLoopGroup;
-        return b;
+        return values.copy();
     }
 
     @Override
     public String toString() {
-        return "ConnectionConfig[name=" + name + ", host=" + host + ", port=" + port + ", database=" + database
-                + ", user=" + user + ", password=" + (password == null ? "<none>" : "<hidden>")
-                + ", sslMode=" + sslMode.value() + ", autoReconnect=" + autoReconnect + "]";
+        return "ConnectionConfig[name=" + name() + ", host=" + host() + ", port=" + port() + ", database=" + database()
+                + ", user=" + user() + ", password=" + (password() == null ? "<none>" : "<hidden>")
+                + ", sslMode=" + sslMode().value() + ", autoReconnect=" + autoReconnect() + "]";
     }
 
     /** Builds a {@link ConnectionConfig}; only {@code user} is required. */
-    public static final class Builder {
+    public static final class Builder implements Cloneable {
         private String name = "pgrepl";
         private String host = "localhost";
         private int port = DEFAULT_PORT;
@@ -303,7 +234,7 @@ public final class ConnectionConfig {
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private Duration silenceTimeout;
         private Duration minReadInterval = DEFAULT_MIN_READ_INTERVAL;
-        private final Map<String, String> parameters = new LinkedHashMap<>();
+        private Map<String, String> parameters = new LinkedHashMap<>();
         private EventLoopGroup eventLoopGroup;
 
         private Builder() {
@@ -469,6 +400,17 @@ public final class ConnectionConfig {
         public Builder eventLoopGroup(EventLoopGroup eventLoopGroup) {
             this.eventLoopGroup = eventLoopGroup;
             return this;
+        }
+
+        /** A copy with a parameter map of its own: a config keeps one as its settings, toBuilder() hands out another. */
+        private Builder copy() {
+            try {
+                Builder copy = (Builder) clone(); // every other field holds an immutable value
+                copy.parameters = new LinkedHashMap<>(parameters);
+                return copy;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         public ConnectionConfig build() {

@@ -1,6 +1,6 @@
 package io.github.pgrepl;
 
-import io.github.pgrepl.internal.ConnectionDriver;
+import io.github.pgrepl.internal.Connection;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -28,12 +28,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ReplicationConnection implements AutoCloseable {
 
     private final ConnectionConfig config;
-    private final ConnectionDriver driver;
+    private final ReplicationHandler handler;
+    private final Connection connection;
     private final AtomicBoolean connectCalled = new AtomicBoolean();
 
     private ReplicationConnection(ConnectionConfig config, ReplicationHandler handler) {
         this.config = config;
-        this.driver = new ConnectionDriver(config, handler, this);
+        this.handler = handler;
+        this.connection = new Connection(config, handler);
     }
 
     /**
@@ -71,7 +73,7 @@ public final class ReplicationConnection implements AutoCloseable {
         if (!connectCalled.compareAndSet(false, true)) {
             throw new IllegalStateException("The replication connection '" + config.name() + "' was already started");
         }
-        driver.start();
+        connection.start(() -> handler.init(this));
     }
 
     /** Sends {@code request} to {@link ReplicationHandler#handleCall}; times out after the config's call timeout (5 s). */
@@ -89,12 +91,12 @@ public final class ReplicationConnection implements AutoCloseable {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("The call timeout must be positive, was " + timeout);
         }
-        return driver.call(request, timeout);
+        return connection.call(request, timeout);
     }
 
     /** Delivers {@code message} to {@link ReplicationHandler#handleInfo}. */
     public void send(Object message) {
-        driver.send(message);
+        connection.send(message);
     }
 
     /** Delivers {@code message} to {@link ReplicationHandler#handleInfo} after {@code delay}. */
@@ -102,7 +104,7 @@ public final class ReplicationConnection implements AutoCloseable {
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("The delay must not be negative, was " + delay);
         }
-        return driver.sendAfter(message, delay);
+        return connection.sendAfter(message, delay);
     }
 
     /**
@@ -111,17 +113,17 @@ public final class ReplicationConnection implements AutoCloseable {
      * and survives reconnects. Safe from any thread; pausing twice is harmless.
      */
     public void pause() {
-        driver.pauseByOperator();
+        connection.pauseByOperator();
     }
 
     /** Lifts an operator's {@link #pause()}; a pause of the handler's own stays. */
     public void resume() {
-        driver.resumeByOperator();
+        connection.resumeByOperator();
     }
 
     /** A consistent snapshot of the connection's state and positions. */
     public ConnectionStatus status() {
-        return driver.status();
+        return connection.status();
     }
 
     public ConnectionConfig config() {
@@ -134,7 +136,7 @@ public final class ReplicationConnection implements AutoCloseable {
      */
     @Override
     public void close() {
-        driver.close();
+        connection.close();
     }
 
     @Override

@@ -1,5 +1,18 @@
 package io.github.pgrepl;
 
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.KEEPALIVE_LENGTH;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.KEEPALIVE_REPLY_REQUESTED;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.KEEPALIVE_SERVER_TIME;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.KEEPALIVE_WAL_END;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.PRIMARY_KEEPALIVE;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.STANDBY_STATUS_UPDATE;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.XLOG_DATA;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.XLOG_DATA_SERVER_TIME;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.XLOG_DATA_WAL_END;
+import static io.github.pgrepl.internal.protocol.CopyDataLayout.XLOG_DATA_WAL_START;
+
+import io.github.pgrepl.internal.protocol.CopyDataLayout;
+
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
@@ -10,7 +23,10 @@ public final class ReplicationMessages {
     private static final long PG_EPOCH_SECONDS = 946_684_800L;
 
     /** Length of a standby status update: 'r', three LSNs, a clock and the reply flag. */
-    public static final int STANDBY_STATUS_UPDATE_LENGTH = 34;
+    public static final int STANDBY_STATUS_UPDATE_LENGTH = CopyDataLayout.STATUS_LENGTH;
+
+    /** Length of an XLogData's header ('w', WAL start, WAL end, server clock): the plugin's message follows it. */
+    public static final int XLOG_DATA_HEADER_LENGTH = CopyDataLayout.XLOG_DATA_HEADER_LENGTH;
 
     private ReplicationMessages() {
     }
@@ -28,22 +44,30 @@ public final class ReplicationMessages {
         }
         byte type = copyData.get(at);
         switch (type) {
-            case 'w' -> {
-                requireLength(copyData, 25, "XLogData");
-                Lsn walStart = Lsn.of(copyData.getLong(at + 1));
-                Lsn walEnd = Lsn.of(copyData.getLong(at + 9));
-                Instant time = fromPgMicros(copyData.getLong(at + 17));
-                ByteBuffer data = copyData.duplicate().position(at + 25).slice();
+            case XLOG_DATA -> {
+                requireLength(copyData, XLOG_DATA_HEADER_LENGTH, "XLogData");
+                Lsn walStart = Lsn.of(copyData.getLong(at + XLOG_DATA_WAL_START));
+                Lsn walEnd = Lsn.of(copyData.getLong(at + XLOG_DATA_WAL_END));
+                Instant time = fromPgMicros(copyData.getLong(at + XLOG_DATA_SERVER_TIME));
+                ByteBuffer data = copyData.duplicate().position(at + XLOG_DATA_HEADER_LENGTH).slice();
                 return new XLogData(walStart, walEnd, time, data);
             }
-            case 'k' -> {
-                requireLength(copyData, 18, "primary keepalive");
-                return new PrimaryKeepalive(Lsn.of(copyData.getLong(at + 1)), fromPgMicros(copyData.getLong(at + 9)),
-                        copyData.get(at + 17) != 0);
+            case PRIMARY_KEEPALIVE -> {
+                requireLength(copyData, KEEPALIVE_LENGTH, "primary keepalive");
+                return new PrimaryKeepalive(Lsn.of(copyData.getLong(at + KEEPALIVE_WAL_END)),
+                        fromPgMicros(copyData.getLong(at + KEEPALIVE_SERVER_TIME)), copyData.get(at + KEEPALIVE_REPLY_REQUESTED) != 0);
             }
             default -> throw new IllegalArgumentException("Unknown replication message type '" + (char) type
                     + "' (0x" + Integer.toHexString(type & 0xFF) + "): expected 'w' or 'k'; is this a START_REPLICATION stream?");
         }
+    }
+
+    /**
+     * Whether {@code copyData} (from its position) is an XLogData: then the plugin's message starts
+     * {@link #XLOG_DATA_HEADER_LENGTH} bytes in, which a handler can decode in place without {@link #parse}.
+     */
+    public static boolean isXLogData(ByteBuffer copyData) {
+        return copyData.remaining() >= XLOG_DATA_HEADER_LENGTH && copyData.get(copyData.position()) == XLOG_DATA;
     }
 
     private static void requireLength(ByteBuffer buffer, int length, String what) {
@@ -58,7 +82,8 @@ public final class ReplicationMessages {
      */
     public static byte[] standbyStatusUpdate(Lsn written, Lsn flushed, Lsn applied, boolean replyRequested) {
         ByteBuffer out = ByteBuffer.allocate(STANDBY_STATUS_UPDATE_LENGTH);
-        out.put((byte) 'r')
+        // in the order of CopyDataLayout's STATUS_* offsets
+        out.put(STANDBY_STATUS_UPDATE)
                 .putLong(written.value())
                 .putLong(flushed.value())
                 .putLong(applied.value())

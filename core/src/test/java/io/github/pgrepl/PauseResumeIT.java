@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The seed's extension: pausing stops handleData but not timers, calls and writes, so status updates
- * keep wal_sender_timeout (2 s here) from firing; resuming delivers everything exactly once, in order.
+ * The pause/resume extension of Postgrex's ReplicationConnection (../shared/seeds/000_5bd7cbeb73906387.txt):
+ * pausing stops handleData but not timers, calls and writes, so status updates keep wal_sender_timeout (2 s here)
+ * from firing; resuming delivers everything exactly once, in order.
  */
 class PauseResumeIT {
 

@@ -60,4 +60,15 @@ class ReplicationMessagesTest {
         assertThat(ReplicationMessages.fromPgMicros(buffer.getLong())).isBetween(Instant.now().minusSeconds(5), Instant.now());
         assertThat(buffer.get()).isEqualTo((byte) 1);
     }
+
+    @Test
+    void tellsAnXLogDataFromItsFirstByteAndLength() {
+        ByteBuffer xlogData = ByteBuffer.allocate(30).put(0, (byte) 'w');
+        ByteBuffer keepalive = ByteBuffer.allocate(18).put(0, (byte) 'k');
+
+        assertThat(ReplicationMessages.isXLogData(xlogData)).isTrue();
+        assertThat(ReplicationMessages.isXLogData(xlogData.position(1))).as("from its position").isFalse();
+        assertThat(ReplicationMessages.isXLogData(keepalive)).isFalse();
+        assertThat(ReplicationMessages.isXLogData(ByteBuffer.allocate(24).put(0, (byte) 'w'))).as("truncated").isFalse();
+    }
 }

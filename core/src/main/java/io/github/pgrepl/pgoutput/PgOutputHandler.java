@@ -5,23 +5,17 @@ import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.PrimaryKeepalive;
 import io.github.pgrepl.QueryOutcome;
-import io.github.pgrepl.QueryResult;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessage;
 import io.github.pgrepl.ReplicationMessages;
-import io.github.pgrepl.pgoutput.internal.TypeResolver;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -46,64 +40,27 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-    private static final Duration MAX_STATUS_INTERVAL = Duration.ofSeconds(10);
-    /** 'w', WAL start, WAL end, server clock: what precedes the plugin's message in a CopyData. */
-    private static final int XLOG_DATA_HEADER = 25;
 
-    private static final Object STATUS_TICK = new Object() {
+    /** What the handler sends itself through the connection's mailbox. */
+    private enum Signal {
+        STATUS_TICK, FLUSH_EVENTS, QUEUE_DRAINED;
+
         @Override
         public String toString() {
-            return "pgoutput status tick";
+            return "pgoutput " + name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
-    };
-    private static final Object FLUSH_EVENTS = new Object() {
-        @Override
-        public String toString() {
-            return "pgoutput flush events";
-        }
-    };
-    private static final Object QUEUE_DRAINED = new Object() {
-        @Override
-        public String toString() {
-            return "pgoutput queue drained";
-        }
-    };
+    }
 
     private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private enum Step { SERVER, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, STREAMING }
-
-    private final ChangeListener listener;
-    private final String slot;
-    private final List<String> publications;
-    private final boolean createSlot;
-    private final boolean temporarySlot;
-    private final boolean createPublication;
-    private final List<String> publicationTables;
-    private final int maxProtocolVersion;
-    private final boolean binary;
-    private final boolean messages;
-    private final boolean streaming;
-    private final boolean twoPhase;
-    private final int queueCapacity;
-    private final long queueMaxBytes;
-    private final Duration configuredStatusInterval;
-    private final int maxAttempts;
-    private final Duration retryBackoff;
-    private final Duration closeTimeout;
-    private final int maxMessages;
+    /** What it was built with: a copy of its builder, changed by nobody. */
+    private final Builder options;
 
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
     private PgOutputDecoder decoder;
-    /** Domains and enums, read at each connect: their values arrive in their base type's format. */
-    private TypeResolver types = TypeResolver.BUILT_IN;
-    private Step step;
-    private int serverVersionNum;
-    private int protocolVersion;
-    private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
     private boolean inTransaction;
@@ -112,30 +69,12 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean flushScheduled;
     private boolean stopping;
 
-    private volatile Duration walSenderTimeout;
-    private volatile Duration statusInterval;
+    /** Set once, in init; read from any thread for the durations it learned from the server. */
+    private volatile ServerSetup setup;
     private volatile Throwable failure;
 
-    private PgOutputHandler(Builder b) {
-        this.listener = b.listener;
-        this.slot = b.slot;
-        this.publications = List.copyOf(b.publications);
-        this.createSlot = b.createSlot || b.temporarySlot;
-        this.temporarySlot = b.temporarySlot;
-        this.createPublication = b.createPublication;
-        this.publicationTables = List.copyOf(b.publicationTables);
-        this.maxProtocolVersion = b.protocolVersion;
-        this.binary = b.binary;
-        this.messages = b.messages;
-        this.streaming = b.streaming;
-        this.twoPhase = b.twoPhase;
-        this.queueCapacity = b.queueCapacity;
-        this.queueMaxBytes = b.queueMaxBytes;
-        this.configuredStatusInterval = b.statusInterval;
-        this.maxAttempts = b.maxAttempts;
-        this.retryBackoff = b.retryBackoff;
-        this.closeTimeout = b.closeTimeout;
-        this.maxMessages = b.maxMessages;
+    private PgOutputHandler(Builder options) {
+        this.options = options;
     }
 
     public static Builder builder(ChangeListener listener) {
@@ -145,11 +84,11 @@ public final class PgOutputHandler implements ReplicationHandler {
     // ---------------------------------------------------------------- observability (any thread)
 
     public String slot() {
-        return slot;
+        return options.slot;
     }
 
     public List<String> publications() {
-        return publications;
+        return options.publications;
     }
 
     /** Events waiting for the listener. */
@@ -169,12 +108,14 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     /** The server's {@code wal_sender_timeout}, once connected; {@code null} before, {@link Duration#ZERO} when off. */
     public Duration walSenderTimeout() {
-        return walSenderTimeout;
+        ServerSetup checked = setup;
+        return checked == null ? null : checked.walSenderTimeout();
     }
 
     /** How often status updates go out, once connected. */
     public Duration statusInterval() {
-        return statusInterval;
+        ServerSetup checked = setup;
+        return checked == null ? null : checked.statusInterval();
     }
 
     /** Why the handler stopped the connection (a listener that kept failing), or {@code null}. */
@@ -187,11 +128,12 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
-        this.worker = new ListenerWorker(connection.config().name(), listener, queueCapacity, queueMaxBytes, maxAttempts,
-                retryBackoff, new ListenerWorker.Signals() {
+        this.setup = new ServerSetup(options, connection.config().name(), this::startStreaming);
+        this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
+                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, new ListenerWorker.Signals() {
                     @Override
                     public void resumeWanted() {
-                        connection.send(QUEUE_DRAINED);
+                        connection.send(Signal.QUEUE_DRAINED);
                     }
 
                     @Override
@@ -207,162 +149,41 @@ public final class PgOutputHandler implements ReplicationHandler {
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
-        step = Step.SERVER;
-        return Action.query(ReplicationCommands.SERVER_CHECK);
+        return setup.start();
     }
 
     @Override
     public Action handleResult(QueryOutcome outcome) {
-        if (outcome instanceof QueryOutcome.Failure failed) {
-            return fail("setting up replication failed at " + step + ": " + failed.error().getMessage());
-        }
-        QueryResult result = ((QueryOutcome.Success) outcome).result();
-        return switch (step) {
-            case SERVER -> checkServer(result);
-            case TYPES -> {
-                types = TypeResolver.fromCatalog(result.rows());
-                step = Step.PUBLICATIONS;
-                yield Action.query(ReplicationCommands.findPublications(publications));
-            }
-            case PUBLICATIONS -> checkPublications(result);
-            case CREATE_PUBLICATION -> nextPublicationOrSlot();
-            case SLOT -> checkSlot(result);
-            case CREATE_SLOT -> startStreaming(Lsn.ZERO);
-            case STREAMING -> Action.noReply();
-        };
-    }
-
-    private Action checkServer(QueryResult result) {
-        if (result.rows().isEmpty()) {
-            return fail("cannot read the current role from pg_roles");
-        }
-        List<String> row = result.rows().get(0);
-        String walLevel = row.get(0);
-        serverVersionNum = Integer.parseInt(row.get(1));
-        long timeoutMillis = Long.parseLong(row.get(2));
-        boolean replication = "t".equals(row.get(3)) || "t".equals(row.get(4));
-        if (!"logical".equals(walLevel)) {
-            return fail("wal_level is '" + walLevel + "' but must be 'logical': set wal_level = logical in postgresql.conf"
-                    + " and restart the server");
-        }
-        if (serverVersionNum < 140000) {
-            return fail("PostgreSQL " + serverVersionNum / 10000 + " is not supported: pgrepl needs PostgreSQL 14 or later");
-        }
-        if (!replication) {
-            return fail("role \"" + row.get(5) + "\" may not replicate: grant it with ALTER ROLE " + row.get(5) + " REPLICATION");
-        }
-        if (twoPhase && serverVersionNum < 150000) {
-            return fail("two-phase decoding needs PostgreSQL 15 or later; turn twoPhase off");
-        }
-        walSenderTimeout = Duration.ofMillis(timeoutMillis);
-        statusInterval = configuredStatusInterval != null ? configuredStatusInterval : defaultStatusInterval(timeoutMillis);
-        int serverMax = serverVersionNum >= 160000 ? 4 : serverVersionNum >= 150000 ? 3 : 2;
-        protocolVersion = maxProtocolVersion == 0 ? serverMax : Math.min(maxProtocolVersion, serverMax);
-        step = Step.TYPES;
-        return Action.query(TypeResolver.CATALOG_QUERY);
-    }
-
-    private static Duration defaultStatusInterval(long walSenderTimeoutMillis) {
-        if (walSenderTimeoutMillis <= 0) {
-            return MAX_STATUS_INTERVAL;
-        }
-        Duration third = Duration.ofMillis(Math.max(walSenderTimeoutMillis / 3, 100));
-        return third.compareTo(MAX_STATUS_INTERVAL) < 0 ? third : MAX_STATUS_INTERVAL;
-    }
-
-    private Action checkPublications(QueryResult result) {
-        Set<String> found = new HashSet<>();
-        result.rows().forEach(row -> found.add(row.get(0)));
-        List<String> missing = new ArrayList<>();
-        for (String publication : publications) {
-            if (!found.contains(publication)) {
-                missing.add(publication);
-            }
-        }
-        if (missing.isEmpty()) {
-            return findSlot();
-        }
-        if (!createPublication) {
-            return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
-                    + missing.get(0) + " FOR TABLE ...) or let pgrepl create it (createPublication)");
-        }
-        publicationsToCreate.clear();
-        publicationsToCreate.addAll(missing);
-        return nextPublicationOrSlot();
-    }
-
-    private Action nextPublicationOrSlot() {
-        String next = publicationsToCreate.poll();
-        if (next == null) {
-            return findSlot();
-        }
-        log.info("[{}] creating publication {} for {}", name(), next, publicationTables.isEmpty() ? "all tables" : publicationTables);
-        step = Step.CREATE_PUBLICATION;
-        return Action.query(ReplicationCommands.createPublication(next, publicationTables));
-    }
-
-    private Action findSlot() {
-        step = Step.SLOT;
-        return Action.query(ReplicationCommands.findSlot(slot));
-    }
-
-    private Action checkSlot(QueryResult result) {
-        if (result.rows().isEmpty()) {
-            if (!createSlot) {
-                return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
-                        + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
-            }
-            log.info("[{}] creating {}replication slot {}", name(), temporarySlot ? "temporary " : "", slot);
-            step = Step.CREATE_SLOT;
-            return Action.query(ReplicationCommands.createSlot(slot, temporarySlot, twoPhase, serverVersionNum));
-        }
-        List<String> row = result.rows().get(0);
-        if (!"pgoutput".equals(row.get(0))) {
-            return fail("replication slot \"" + slot + "\" uses the output plugin " + row.get(0)
-                    + ", not pgoutput: drop it or choose another slot name");
-        }
-        if (row.get(1) != null) {
-            // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
-            return Action.standby("replication slot \"" + slot + "\" is active for PID " + row.get(1)
-                    + ": another consumer is streaming it");
-        }
-        Lsn confirmed = row.get(2) == null ? Lsn.ZERO : Lsn.parse(row.get(2));
-        return startStreaming(confirmed);
+        return setup.next(outcome);
     }
 
     private Action startStreaming(Lsn slotConfirmed) {
         // Start after what this handler already queued, so a reconnect does not hand the listener a
         // transaction twice; the server starts from the slot's own position when that is later.
         Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
-        decoder = new PgOutputDecoder(protocolVersion, types);
-        step = Step.STREAMING;
+        int protocolVersion = setup.protocolVersion();
+        decoder = new PgOutputDecoder(protocolVersion, setup.types());
         if (!timerRunning) {
             timerRunning = true;
-            connection.sendAfter(STATUS_TICK, statusInterval);
+            connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());
         }
-        log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), slot, from, protocolVersion,
-                publications);
-        return Action.stream(ReplicationCommands.startReplication(slot, from, protocolVersion, publications, binary, messages,
-                streaming, twoPhase), maxMessages);
-    }
-
-    private Action fail(String problem) {
-        ReplicationException error = new ReplicationException(problem);
-        log.error("[{}] {}", name(), problem);
-        return Action.disconnect(error.getMessage());
+        log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
+                protocolVersion, options.publications);
+        return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
+                options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
     }
 
     @Override
     public Action handleData(ByteBuffer copyData) {
-        int at = copyData.position();
-        if (copyData.remaining() < XLOG_DATA_HEADER || copyData.get(at) != 'w') {
+        if (!ReplicationMessages.isXLogData(copyData)) {
             return handleKeepalive(ReplicationMessages.parse(copyData));
         }
         // The pgoutput message follows the XLogData header: decode it in place, without parsing the
         // header into objects nobody reads (this runs once per message).
-        int payloadBytes = copyData.remaining() - XLOG_DATA_HEADER;
+        int at = copyData.position();
+        int payloadBytes = copyData.remaining() - ReplicationMessages.XLOG_DATA_HEADER_LENGTH;
         ChangeEvent event;
-        copyData.position(at + XLOG_DATA_HEADER);
+        copyData.position(at + ReplicationMessages.XLOG_DATA_HEADER_LENGTH);
         try {
             event = decoder.decode(copyData);
         } finally {
@@ -406,7 +227,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (worker.hasUnflushed() && !flushScheduled) {
             // Runs after the messages of this socket read: the worker gets them as one batch.
             flushScheduled = true;
-            connection.send(FLUSH_EVENTS);
+            connection.send(Signal.FLUSH_EVENTS);
         }
         return Action.noReply();
     }
@@ -429,18 +250,18 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleInfo(Object message) {
-        if (message == STATUS_TICK) {
-            connection.sendAfter(STATUS_TICK, statusInterval);
+        if (message == Signal.STATUS_TICK) {
+            connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());
             // Asking for a reply makes an idle server answer with a keepalive: without it a caught-up stream
             // is silent, and a half-open socket could not be told from a quiet one (status().lastMessageAt()).
             return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate(true)) : Action.noReply();
         }
-        if (message == FLUSH_EVENTS) {
+        if (message == Signal.FLUSH_EVENTS) {
             flushScheduled = false;
             worker.flush();
             return Action.noReply();
         }
-        if (message == QUEUE_DRAINED) {
+        if (message == Signal.QUEUE_DRAINED) {
             return Action.noReplyAndResume(statusUpdate());
         }
         if (message instanceof ListenerFailure listenerFailure) {
@@ -475,7 +296,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public Action handleClose() {
         if (worker != null) {
-            worker.stop(closeTimeout);
+            worker.stop(options.closeTimeout);
         }
         return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
     }
@@ -491,35 +312,36 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private String name() {
-        return connection == null ? slot : connection.config().name();
+        return connection == null ? options.slot : connection.config().name();
     }
 
     @Override
     public String toString() {
-        return "PgOutputHandler[slot=" + slot + ", publications=" + publications + "]";
+        return "PgOutputHandler[slot=" + options.slot + ", publications=" + options.publications + "]";
     }
 
     /** Builds a {@link PgOutputHandler}; {@code slot} and {@code publications} are required. */
-    public static final class Builder {
-        private final ChangeListener listener;
-        private String slot;
-        private List<String> publications = List.of();
-        private boolean createSlot;
-        private boolean temporarySlot;
-        private boolean createPublication;
-        private List<String> publicationTables = List.of();
-        private int protocolVersion;
-        private boolean binary;
-        private boolean messages;
-        private boolean streaming = true;
-        private boolean twoPhase;
-        private int queueCapacity = 10_000;
-        private long queueMaxBytes = 64L * 1024 * 1024;
-        private Duration statusInterval;
-        private int maxAttempts = 3;
-        private Duration retryBackoff = Duration.ofSeconds(1);
-        private Duration closeTimeout = Duration.ofSeconds(10);
-        private int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+    public static final class Builder implements Cloneable {
+        // Each option is defined here once (its default, its check); the handler reads them from its own copy.
+        final ChangeListener listener;
+        String slot;
+        List<String> publications = List.of();
+        boolean createSlot;
+        boolean temporarySlot;
+        boolean createPublication;
+        List<String> publicationTables = List.of();
+        int protocolVersion;
+        boolean binary;
+        boolean messages;
+        boolean streaming = true;
+        boolean twoPhase;
+        int queueCapacity = 10_000;
+        long queueMaxBytes = 64L * 1024 * 1024;
+        Duration statusInterval;
+        int maxAttempts = 3;
+        Duration retryBackoff = Duration.ofSeconds(1);
+        Duration closeTimeout = Duration.ofSeconds(10);
+        int maxMessages = Action.DEFAULT_MAX_MESSAGES;
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -668,7 +490,11 @@ public final class PgOutputHandler implements ReplicationHandler {
             if (publications.isEmpty()) {
                 throw new IllegalArgumentException("at least one publication is required");
             }
-            return new PgOutputHandler(this);
+            try {
+                return new PgOutputHandler((Builder) clone()); // the options as of now: later changes to this builder do not count
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 import java.time.Duration;
 import java.util.Map;
@@ -8,6 +8,6 @@ import java.util.Map;
  *
  * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
  */
-record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls,
-                   Duration walSenderTimeout) {
+public record SessionInfo(int backendPid, Map<String, String> parameters, String authenticationMethod, boolean tls,
+                          Duration walSenderTimeout) {
 }

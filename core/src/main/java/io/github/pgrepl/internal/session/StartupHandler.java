@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
@@ -104,7 +104,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             step = Step.TLS_HANDSHAKE;
             tls = true;
             SslHandler ssl = sslContext.newHandler(ctx.alloc(), config.host(), config.port());
-            ctx.pipeline().addFirst("tls", ssl);
+            ctx.pipeline().addFirst(SessionPipeline.TLS, ssl);
             ssl.handshakeFuture().addListener(done -> {
                 if (done.isSuccess()) {
                     sendStartup(ctx);
@@ -136,7 +136,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     private void sendStartup(ChannelHandlerContext ctx) {
         step = Step.STARTUP;
-        ctx.pipeline().addBefore(ctx.name(), "messages", new BackendMessageDecoder(config.maxMessageSize()));
+        ctx.pipeline().addBefore(ctx.name(), SessionPipeline.FRAMES, new BackendMessageDecoder(config.maxMessageSize()));
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", config.user());
         parameters.put("database", config.database());

@@ -1,11 +1,14 @@
-package io.github.pgrepl.internal.protocol;
+package io.github.pgrepl.bench.jmh;
 
+import io.github.pgrepl.internal.protocol.BackendMessageDecoder;
+import io.github.pgrepl.internal.protocol.FrameInbox;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +30,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * Taking one socket read's worth of CopyData messages (a direct buffer, as Netty reads) apart and
  * giving each body to a handler as a {@code ByteBuffer}, per message: the startup's frame decoder (a
  * retained slice per message, as the stream also used until {@link FrameInbox}), and the inbox the
- * stream uses now. In this package to call the protected decode.
+ * stream uses now. The decoder runs in a pipeline, as in a session, and hands each frame to the next
+ * handler (so its figures include one {@code fireChannelRead} per message).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,14 +47,14 @@ public class StreamFramingBenchmark {
     @Param({"110"})
     int payload;
 
-    private final List<Object> out = new ArrayList<>(FRAMES);
-    private BackendMessageDecoder decoder;
+    private final FrameConsumer consumer = new FrameConsumer();
+    private EmbeddedChannel decoderChannel;
     private FrameInbox inbox;
     private ByteBuf read;
 
     @Setup
     public void setUp() {
-        decoder = new BackendMessageDecoder(64 * 1024 * 1024);
+        decoderChannel = new EmbeddedChannel(new BackendMessageDecoder(64 * 1024 * 1024), consumer);
         inbox = new FrameInbox(64 * 1024 * 1024);
         read = Unpooled.directBuffer(FRAMES * (payload + 5));
         byte[] body = new byte[payload];
@@ -63,21 +67,14 @@ public class StreamFramingBenchmark {
     @TearDown
     public void tearDown() {
         read.release();
+        decoderChannel.finishAndReleaseAll();
     }
 
     @Benchmark
     @OperationsPerInvocation(FRAMES)
-    public void decoderSlices(Blackhole blackhole) throws Exception {
-        ByteBuf in = read.retainedDuplicate();
-        decoder.decode(null, in, out);
-        for (int i = 0; i < out.size(); i++) {
-            ByteBuf frame = (ByteBuf) out.get(i);
-            blackhole.consume(BackendMessageDecoder.type(frame));
-            blackhole.consume(BackendMessageDecoder.body(frame).nioBuffer());
-            frame.release();
-        }
-        out.clear();
-        in.release();
+    public void decoderSlices(Blackhole blackhole) {
+        consumer.blackhole = blackhole;
+        decoderChannel.pipeline().fireChannelRead(read.retainedDuplicate());
     }
 
     @Benchmark
@@ -89,5 +86,18 @@ public class StreamFramingBenchmark {
             blackhole.consume(inbox.bodyView());
         }
         inbox.compact();
+    }
+
+    /** What the stream's handler did with each frame of the decoder: its type and body, then release it. */
+    private static final class FrameConsumer extends ChannelInboundHandlerAdapter {
+        Blackhole blackhole;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            blackhole.consume(BackendMessageDecoder.type(frame));
+            blackhole.consume(BackendMessageDecoder.body(frame).nioBuffer());
+            frame.release();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.github.pgrepl.internal;
+package io.github.pgrepl.internal.session;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

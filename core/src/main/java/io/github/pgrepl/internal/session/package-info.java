@@ -1,0 +1,11 @@
+/**
+ * One socket of a replication connection: the {@link io.github.pgrepl.internal.session.Connector} connects it
+ * (TCP, TLS, startup and authentication in {@link io.github.pgrepl.internal.session.StartupHandler}) and the
+ * {@link io.github.pgrepl.internal.session.ReplicationSession} runs it from startup's end to its close (queries,
+ * streams, acks, holds on reading, half-open detection), telling its owner what happened through a
+ * {@link io.github.pgrepl.internal.session.SessionListener}. A reconnect makes a new session.
+ *
+ * <p>May import the API's configuration, exceptions and results, {@code internal.protocol}, {@code internal.auth},
+ * {@code internal.tls} and Netty; never {@code io.github.pgrepl.internal} (the connection that owns a session).
+ */
+package io.github.pgrepl.internal.session;
