@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -129,8 +130,9 @@ public final class PgOutputHandler implements ReplicationHandler {
     public void init(ReplicationConnection connection) {
         this.connection = connection;
         this.setup = new ServerSetup(options, connection.config().name(), this::startStreaming);
-        this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
-                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, new ListenerWorker.Signals() {
+        this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
+                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff,
+                new ListenerWorker.Signals() {
                     @Override
                     public void resumeWanted() {
                         connection.send(Signal.QUEUE_DRAINED);
@@ -342,6 +344,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         Duration retryBackoff = Duration.ofSeconds(1);
         Duration closeTimeout = Duration.ofSeconds(10);
         int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+        ThreadFactory threadFactory;
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -480,6 +483,15 @@ public final class PgOutputHandler implements ReplicationHandler {
                 throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
             }
             this.maxMessages = maxMessages;
+            return this;
+        }
+
+        /**
+         * Where the listener's thread comes from, e.g. one that makes virtual threads; the handler names the thread
+         * {@code pgrepl-<connection name>-listener}. By default a platform thread.
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
             return this;
         }
 
