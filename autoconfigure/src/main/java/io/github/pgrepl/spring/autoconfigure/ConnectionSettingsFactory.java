@@ -1,16 +1,22 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
 import io.github.pgrepl.spring.connection.ListenerSettings;
 import io.github.pgrepl.spring.connection.PgOutputSettings;
+import io.netty.channel.EventLoopGroup;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+
+import org.springframework.boot.ssl.SslBundles;
 
 /**
  * Turns the bound (and already checked, see {@link PropertiesValidation}) {@code pgrepl.connections.<name>.*} into
@@ -23,16 +29,35 @@ final class ConnectionSettingsFactory {
 
     private static final String URL_FORM = "postgresql://host:5432/database or jdbc:postgresql://host:5432/database";
 
+    /**
+     * What the application adds to the properties.
+     *
+     * @param sslBundles Spring Boot's SSL bundles, or {@code null}
+     * @param connectionCustomizers called for each connection's settings, in order
+     * @param handlerCustomizers called for each connection's {@code PgOutputHandler}, in order
+     * @param eventLoopGroup the group every connection runs on, or {@code null} for one of its own each
+     * @param listenerThreads the factory of each connection's listener thread, by connection name; {@code null} for the
+     *     core's platform thread
+     */
+    record Collaborators(SslBundles sslBundles, List<ReplicationConnectionCustomizer> connectionCustomizers,
+                         List<PgOutputHandlerCustomizer> handlerCustomizers, EventLoopGroup eventLoopGroup,
+                         Function<String, ThreadFactory> listenerThreads) {
+
+        static final Collaborators NONE = new Collaborators(null, List.of(), List.of(), null, name -> null);
+    }
+
     private final ConnectionTargets targets;
     private final Duration shutdownPhaseTimeout;
+    private final Collaborators collaborators;
 
     /**
      * @param targets where each connection connects
      * @param shutdownPhaseTimeout {@code spring.lifecycle.timeout-per-shutdown-phase}: closing must fit in it
      */
-    ConnectionSettingsFactory(ConnectionTargets targets, Duration shutdownPhaseTimeout) {
+    ConnectionSettingsFactory(ConnectionTargets targets, Duration shutdownPhaseTimeout, Collaborators collaborators) {
         this.targets = targets;
         this.shutdownPhaseTimeout = shutdownPhaseTimeout;
+        this.collaborators = collaborators;
     }
 
     List<ConnectionSettings> create(PgReplProperties properties) {
@@ -94,6 +119,11 @@ final class ConnectionSettingsFactory {
         if (ssl.key() != null) {
             builder.sslKey(Path.of(ssl.key()));
         }
+        if (ssl.bundle() != null) {
+            SslBundleManagers bundle = SslBundleManagers.of(collaborators.sslBundles(), ssl.bundle(), name,
+                    PropertiesValidation.property(name, "ssl.bundle"));
+            builder.sslTrustManagerFactory(bundle.trustManagerFactory()).sslKeyManagerFactory(bundle.keyManagerFactory());
+        }
         if (connection.connectTimeout() != null) {
             builder.connectTimeout(connection.connectTimeout());
         }
@@ -102,6 +132,13 @@ final class ConnectionSettingsFactory {
         }
         builder.minReadInterval(connection.minReadInterval());
         builder.reconnectBackoff(connection.reconnect().minBackoff(), connection.reconnect().maxBackoff());
+        if (collaborators.eventLoopGroup() != null) {
+            builder.eventLoopGroup(collaborators.eventLoopGroup());
+        }
+        for (ReplicationConnectionCustomizer customizer : collaborators.connectionCustomizers()) {
+            customizer.customize(name, builder);
+        }
+        builder.name(name).syncConnect(false).autoReconnect(true); // the registry's, whatever a customizer did
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
@@ -124,7 +161,17 @@ final class ConnectionSettingsFactory {
                 connection.createPublication(), connection.publicationTables(), connection.binary(), connection.messages(),
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
-                fitInShutdownPhase(listener.closeTimeout()));
+                fitInShutdownPhase(listener.closeTimeout()), handler -> customize(name, handler));
+    }
+
+    private void customize(String name, PgOutputHandler.Builder handler) {
+        ThreadFactory threads = collaborators.listenerThreads().apply(name);
+        if (threads != null) {
+            handler.threadFactory(threads);
+        }
+        for (PgOutputHandlerCustomizer customizer : collaborators.handlerCustomizers()) {
+            customizer.customize(name, handler);
+        }
     }
 
     private static ListenerSettings listenerSettings(PgReplProperties.Listener listener) {

@@ -11,8 +11,15 @@ import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoCon
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -22,6 +29,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.env.MockEnvironment;
 
 /** Conditions and defaults of the core auto-configuration; nothing here connects (auto-startup is off). */
 class PgReplAutoConfigurationTest {
@@ -131,6 +139,82 @@ class PgReplAutoConfigurationTest {
                     assertThat(orders.settings().pgOutput().queueCapacity()).isEqualTo(10_000);
                     assertThat(orders.settings().pgOutput().queueMaxBytes()).isEqualTo(64L * 1024 * 1024);
                 });
+    }
+
+    @Test
+    void customizersReachWhatThePropertiesDoNotAndCannotUnsetWhatTheRegistryNeeds() {
+        List<String> called = new ArrayList<>();
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withBean("first", ReplicationConnectionCustomizer.class, () -> (name, connection) -> {
+                    called.add("connection " + name);
+                    connection.maxMessageSize(256 * 1024 * 1024).queryTimeout(Duration.ofMinutes(2)).syncConnect(true);
+                })
+                .withBean(PgOutputHandlerCustomizer.class, () -> (name, handler) -> {
+                    called.add("handler " + name);
+                    handler.slot("customized_slot");
+                })
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "slot=from_properties", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    ConnectionConfig config = orders.settings().config();
+                    assertThat(config.maxMessageSize()).isEqualTo(256 * 1024 * 1024);
+                    assertThat(config.queryTimeout()).isEqualTo(Duration.ofMinutes(2));
+                    assertThat(config.syncConnect()).as("the registry's").isFalse();
+                    assertThat(orders.slot()).as("after the properties").isEqualTo("customized_slot");
+                    assertThat(called).containsExactly("connection orders", "handler orders");
+                });
+    }
+
+    @Test
+    void connectionsRunOnTheirOwnEventLoopUnlessTheGroupIsShared() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                .run(context -> {
+                    assertThat(context).doesNotHaveBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN);
+                    assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders").settings().config()
+                            .eventLoopGroup()).isNull();
+                });
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false",
+                        "pgrepl.event-loop.shared=true", "pgrepl.event-loop.threads=2")
+                .run(context -> {
+                    EventLoopGroup group = context.getBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN, EventLoopGroup.class);
+                    assertThat(group).isInstanceOf(MultiThreadIoEventLoopGroup.class);
+                    assertThat(((MultiThreadIoEventLoopGroup) group).executorCount()).isEqualTo(2);
+                    assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders").settings().config()
+                            .eventLoopGroup()).isSameAs(group);
+                });
+    }
+
+    @Test
+    void anApplicationsEventLoopGroupOfThatNameIsUsed() {
+        EventLoopGroup mine = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                    .withBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN, EventLoopGroup.class, () -> mine,
+                            definition -> definition.setDestroyMethodName(""))
+                    .withBean("anotherGroup", EventLoopGroup.class, () -> mine, definition -> definition.setDestroyMethodName(""))
+                    .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                    .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                            .settings().config().eventLoopGroup()).isSameAs(mine));
+        } finally {
+            mine.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void listenerThreadsArePlatformThreadsOfTheCoreUnlessVirtualThreadsAreOn() throws Exception {
+        MockEnvironment platform = new MockEnvironment();
+        assertThat(PgReplAutoConfiguration.listenerThreads(platform).apply("orders")).isNull();
+        MockEnvironment virtual = new MockEnvironment().withProperty("spring.threads.virtual.enabled", "true");
+        ThreadFactory threads = PgReplAutoConfiguration.listenerThreads(virtual).apply("orders");
+        if (Runtime.version().feature() < 21) {
+            assertThat(threads).as("Spring Boot turns virtual threads on from Java 21").isNull();
+        } else {
+            Thread thread = threads.newThread(() -> { });
+            assertThat(Thread.class.getMethod("isVirtual").invoke(thread)).isEqualTo(true); // Java 21 API, built for 17
+        }
     }
 
     @Test
