@@ -86,12 +86,16 @@ class OptionalPartsAutoConfigurationTest {
         runner.withBean(SimpleMeterRegistry.class).run(context -> {
             MeterRegistry meters = context.getBean(MeterRegistry.class);
             context.getBean(ReplicationMetrics.class).bindTo(meters);
-            for (String name : new String[] { "pgrepl.messages.received", "pgrepl.bytes.received", "pgrepl.lag",
-                    "pgrepl.paused", "pgrepl.paused.duration", "pgrepl.reconnects", "pgrepl.listener",
-                    "pgrepl.listener.queue", "pgrepl.listener.errors", "pgrepl.listener.skipped",
-                    "pgrepl.listener.recovered" }) {
+            for (String name : new String[] { "pgrepl.messages.received", "pgrepl.bytes.received", "pgrepl.lag.time",
+                    "pgrepl.paused", "pgrepl.paused.duration", "pgrepl.reconnects", "pgrepl.listener.queue",
+                    "pgrepl.listener.errors", "pgrepl.listener.skipped", "pgrepl.listener.recovered" }) {
                 assertThat(meters.find(name).tag("connection", "orders").meter()).as(name).isNotNull();
             }
+            assertThat(meters.get("pgrepl.lag").tags("connection", "orders", "position", "flushed").gauge().value()).isZero();
+            assertThat(meters.get("pgrepl.lag").tags("connection", "orders", "position", "received").gauge().value()).isZero();
+            assertThat(meters.get("pgrepl.lag.time").tag("connection", "orders").timeGauge().value()).isZero();
+            assertThat(meters.find("pgrepl.listener").meter()).as("the listeners' timer comes from their observations")
+                    .isNull();
             assertThat(meters.get("pgrepl.paused").tag("connection", "orders").gauge().value()).isZero();
         });
     }

@@ -2,11 +2,13 @@ package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
@@ -56,7 +58,8 @@ public class PgReplAutoConfiguration {
             PgReplProperties properties, Environment environment, ListableBeanFactory beanFactory,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<ReplicationConnectionCustomizer> connectionCustomizers,
             ObjectProvider<PgOutputHandlerCustomizer> handlerCustomizers,
-            @Qualifier(EVENT_LOOP_GROUP_BEAN) ObjectProvider<EventLoopGroup> eventLoopGroup) {
+            @Qualifier(EVENT_LOOP_GROUP_BEAN) ObjectProvider<EventLoopGroup> eventLoopGroup,
+            ObjectProvider<ObservationRegistry> observations) {
         Duration shutdownPhaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
                 DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
         ConnectionTargets targets = ConnectionTargets.from(beanFactory, properties.connections().keySet());
@@ -64,7 +67,8 @@ public class PgReplAutoConfiguration {
                 sslBundles.getIfAvailable(), connectionCustomizers.orderedStream().toList(),
                 handlerCustomizers.orderedStream().toList(), eventLoopGroup.getIfUnique(), listenerThreads(environment));
         ConnectionSettingsFactory settings = new ConnectionSettingsFactory(targets, shutdownPhaseTimeout, collaborators);
-        return new ReplicationConnectionRegistry(settings.create(properties));
+        return new ReplicationConnectionRegistry(settings.create(properties), Clock.systemUTC(),
+                observations.getIfUnique(() -> ObservationRegistry.NOOP));
     }
 
     /** One event loop group for every connection, instead of a thread of its own each. */

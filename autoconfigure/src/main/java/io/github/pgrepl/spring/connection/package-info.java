@@ -4,6 +4,10 @@
  * carry what the properties resolved to. Health, metrics, the endpoint and the listener machinery read and steer
  * connections through these types.
  *
- * <p>Imports pgrepl-core and Spring; never the auto-configuration, nor the listener API.
+ * {@code ListenerActivity} is what the listeners are doing, as observability sees it (the transaction in hand, the
+ * time lag).
+ *
+ * <p>Imports pgrepl-core, Spring, Micrometer's observation API and pgrepl's {@code observation} package; never the
+ * auto-configuration, nor the listener API.
  */
 package io.github.pgrepl.spring.connection;
