@@ -1,6 +1,7 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.spring.connection.ReplicationAvailability;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.EventLoopGroup;
@@ -23,6 +24,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
@@ -40,7 +42,9 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
  * {@value #EVENT_LOOP_GROUP_BEAN} (one is made with {@code pgrepl.event-loop.shared=true}), and listener threads that
  * are virtual when {@code spring.threads.virtual.enabled} is.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
+// After the availability bean: it must take Boot's own availability events before ReplicationAvailability answers them.
+@AutoConfiguration(afterName = { "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration",
+        "org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration" })
 @ConditionalOnClass(ReplicationConnection.class)
 @EnableConfigurationProperties({ PgReplProperties.class, EventLoopProperties.class })
 @Import(ReplicationConnectionBeanRegistrar.class)
@@ -69,6 +73,14 @@ public class PgReplAutoConfiguration {
         ConnectionSettingsFactory settings = new ConnectionSettingsFactory(targets, shutdownPhaseTimeout, collaborators);
         return new ReplicationConnectionRegistry(settings.create(properties), Clock.systemUTC(),
                 observations.getIfUnique(() -> ObservationRegistry.NOOP));
+    }
+
+    /** Connections with {@code availability=readiness|liveness} that stop for good change the application's availability. */
+    @Bean
+    @ConditionalOnMissingBean
+    public ReplicationAvailability replicationAvailability(ReplicationConnectionRegistry registry,
+                                                           ApplicationEventPublisher publisher) {
+        return new ReplicationAvailability(registry, publisher);
     }
 
     /** One event loop group for every connection, instead of a thread of its own each. */

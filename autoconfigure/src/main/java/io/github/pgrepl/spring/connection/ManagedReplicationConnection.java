@@ -13,7 +13,9 @@ import io.micrometer.observation.ObservationRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -39,11 +41,12 @@ public final class ManagedReplicationConnection {
     private volatile String listenerBeanName;
     private volatile boolean started;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<ConnectionStateListener> stateListeners = new CopyOnWriteArrayList<>();
 
     ManagedReplicationConnection(ConnectionSettings settings, Clock clock, ObservationRegistry observations) {
         this.settings = settings;
         this.listenerActivity = new ListenerActivity(settings.name(), observations);
-        this.handler = new TrackingHandler(clock);
+        this.handler = new TrackingHandler(clock, this::closedByItself);
         this.connection = ReplicationConnection.create(settings.config(), handler);
     }
 
@@ -218,11 +221,28 @@ public final class ManagedReplicationConnection {
         log.error("Replication connection '{}' stops streaming: {}. Restart it once fixed: POST /actuator/pgrepl/{}"
                 + " {\"action\":\"restart\"}", name(), reason, name());
         connection.send(new TrackingHandler.StopStreaming(reason));
+        stateListeners.forEach(listener -> listener.stopped(this, reason));
     }
 
     /** Sets the stream up again after {@link #stopStreaming}. */
     public void resumeStreaming() {
         connection.send(TrackingHandler.RESUME_STREAMING);
+        stateListeners.forEach(listener -> listener.resumed(this));
+    }
+
+    /** Tells {@code listener} when this connection stops for good, and when it streams again. */
+    public void addStateListener(ConnectionStateListener listener) {
+        stateListeners.add(listener);
+    }
+
+    /** The connection closed, and not at shutdown: a fatal error (a bean-level listener that kept failing). */
+    private void closedByItself() {
+        if (closed.get()) {
+            return;
+        }
+        Throwable failure = pgOutputHandler != null ? pgOutputHandler.failure() : null;
+        String reason = failure != null ? failure.getMessage() : "the connection closed";
+        stateListeners.forEach(listener -> listener.stopped(this, reason));
     }
 
     /**
