@@ -6,8 +6,10 @@ import io.netty.channel.EventLoopGroup;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,12 +42,16 @@ public final class ConnectionConfig {
 
     /** The settings as built: a copy of the builder that nothing changes (each option is defined once, there). */
     private final Builder values;
+    private final List<Endpoint> endpoints;
 
     private ConnectionConfig(Builder b) {
         this.values = b.copy();
+        this.endpoints = b.endpoints();
         // What an unset option resolves to is fixed here, so that toBuilder() carries it on.
         values.database = b.database != null ? b.database : b.user;
         values.sslMode = b.effectiveSslMode();
+        values.targetSessionAttrs = b.targetSessionAttrs != null ? b.targetSessionAttrs
+                : endpoints.size() > 1 ? TargetSessionAttrs.PRIMARY : TargetSessionAttrs.ANY;
         values.parameters = Collections.unmodifiableMap(values.parameters);
     }
 
@@ -59,7 +65,10 @@ public final class ConnectionConfig {
      * parameters: {@code user}, {@code password}, {@code sslmode}, {@code ssl}, {@code sslrootcert} (a file, or
      * {@code system}), {@code sslcert}, {@code sslkey}, {@code channel_binding}, {@code require_auth},
      * {@code application_name} ({@code ApplicationName}), {@code connect_timeout} ({@code connectTimeout}, seconds),
-     * {@code options} and {@code replication}. Any other parameter is an error, so a typo does not pass unnoticed.
+     * {@code host} and {@code port} (comma-separated lists), {@code target_session_attrs} ({@code targetServerType}),
+     * {@code load_balance_hosts} ({@code loadBalanceHosts}), {@code options} and {@code replication}. Any other
+     * parameter is an error, so a typo does not pass unnoticed. Several hosts are written as libpq writes them:
+     * {@code postgresql://a:5432,b:5433/db}.
      * The user info is read as libpq reads it: characters such as {@code / ? # @ &} in a user name or password must
      * be percent-encoded ({@code %2F}, {@code %3F}, {@code %23}, {@code %40}, {@code %26}).
      *
@@ -74,12 +83,36 @@ public final class ConnectionConfig {
         return values.name;
     }
 
+    /** The first host of {@link #endpoints()}. */
     public String host() {
-        return values.host;
+        return endpoints.get(0).host();
     }
 
+    /** The port of the first host of {@link #endpoints()}. */
     public int port() {
-        return values.port;
+        return endpoints.get(0).port();
+    }
+
+    /**
+     * The servers to connect to, in the order tried (shuffled per attempt with {@link #loadBalanceHosts()}): a
+     * connection, and every reconnect, walks the list until one of the {@link #targetSessionAttrs()} kind answers.
+     */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * Which server of {@link #endpoints()} to keep. Unless set: {@link TargetSessionAttrs#PRIMARY} with several hosts
+     * (a replication stream follows the primary through a failover), {@link TargetSessionAttrs#ANY} with one (nothing
+     * to choose, and decoding on a standby keeps working).
+     */
+    public TargetSessionAttrs targetSessionAttrs() {
+        return values.targetSessionAttrs;
+    }
+
+    /** libpq's {@code load_balance_hosts=random}: try the hosts in a random order on each attempt. */
+    public boolean loadBalanceHosts() {
+        return values.loadBalanceHosts;
     }
 
     public String database() {
@@ -221,7 +254,8 @@ public final class ConnectionConfig {
 
     @Override
     public String toString() {
-        return "ConnectionConfig[name=" + name() + ", host=" + host() + ", port=" + port() + ", database=" + database()
+        return "ConnectionConfig[name=" + name() + ", hosts=" + endpoints + (endpoints.size() > 1 || targetSessionAttrs()
+                != TargetSessionAttrs.ANY ? ", targetSessionAttrs=" + targetSessionAttrs().value() : "") + ", database=" + database()
                 + ", user=" + user() + ", password=" + (password() == null ? "<none>" : "<hidden>")
                 + ", sslMode=" + sslMode().value() + ", autoReconnect=" + autoReconnect() + "]";
     }
@@ -229,8 +263,12 @@ public final class ConnectionConfig {
     /** Builds a {@link ConnectionConfig}; only {@code user} is required. */
     public static final class Builder implements Cloneable {
         private String name = "pgrepl";
-        private String host = "localhost";
-        private int port = DEFAULT_PORT;
+        private List<String> hosts = List.of("localhost");
+        /** One port for every host, or one per host; 0 for the default port. */
+        private List<Integer> ports = List.of(DEFAULT_PORT);
+        /** {@code null} until set: primary with several hosts, any with one. */
+        private TargetSessionAttrs targetSessionAttrs;
+        private boolean loadBalanceHosts;
         private String database;
         private String user;
         private String password;
@@ -265,17 +303,89 @@ public final class ConnectionConfig {
             return this;
         }
 
+        /** One host (its port: {@link #port(int)}); replaces a host list. */
         public Builder host(String host) {
-            this.host = requireText(host, "host");
+            return hosts(List.of(host));
+        }
+
+        /**
+         * Several hosts, tried in order until one of the {@link #targetSessionAttrs(TargetSessionAttrs) wanted kind}
+         * answers; their ports: {@link #port(int)} for all, or {@link #ports(List)} one per host.
+         */
+        public Builder hosts(List<String> hosts) {
+            if (hosts == null || hosts.isEmpty()) {
+                throw new IllegalArgumentException("at least one host is required");
+            }
+            for (String host : hosts) {
+                requireText(host, "host");
+                if (host.indexOf(',') >= 0) {
+                    throw new IllegalArgumentException("host '" + host + "' holds a comma: give several hosts as a list");
+                }
+            }
+            this.hosts = List.copyOf(hosts);
             return this;
         }
 
+        /** The port of every host. */
         public Builder port(int port) {
+            return ports(List.of(checkPort(port)));
+        }
+
+        /** One port for every host, or one per host in the same order; 0 stands for {@value #DEFAULT_PORT}. */
+        public Builder ports(List<Integer> ports) {
+            if (ports == null || ports.isEmpty()) {
+                throw new IllegalArgumentException("at least one port is required");
+            }
+            for (Integer port : ports) {
+                if (port == null || port != 0) {
+                    checkPort(port == null ? -1 : port);
+                }
+            }
+            this.ports = List.copyOf(ports);
+            return this;
+        }
+
+        /** The servers to connect to, each with its port. */
+        public Builder endpoints(List<Endpoint> endpoints) {
+            if (endpoints == null || endpoints.isEmpty()) {
+                throw new IllegalArgumentException("at least one endpoint is required");
+            }
+            this.hosts = endpoints.stream().map(Endpoint::host).toList();
+            this.ports = endpoints.stream().map(Endpoint::port).toList();
+            return this;
+        }
+
+        /** Which server of the host list to keep; see {@link ConnectionConfig#targetSessionAttrs()}. */
+        public Builder targetSessionAttrs(TargetSessionAttrs targetSessionAttrs) {
+            this.targetSessionAttrs = Objects.requireNonNull(targetSessionAttrs, "targetSessionAttrs");
+            return this;
+        }
+
+        /** Try the hosts in a random order on each attempt (libpq's {@code load_balance_hosts=random}). */
+        public Builder loadBalanceHosts(boolean loadBalanceHosts) {
+            this.loadBalanceHosts = loadBalanceHosts;
+            return this;
+        }
+
+        /** Pairs hosts and ports as libpq does: one port for all, or one each. */
+        List<Endpoint> endpoints() {
+            if (ports.size() != 1 && ports.size() != hosts.size()) {
+                throw new IllegalArgumentException("could not match " + ports.size() + " port numbers to " + hosts.size()
+                        + " hosts: give one port for all, or one per host");
+            }
+            List<Endpoint> endpoints = new ArrayList<>(hosts.size());
+            for (int i = 0; i < hosts.size(); i++) {
+                int port = ports.get(ports.size() == 1 ? 0 : i);
+                endpoints.add(new Endpoint(hosts.get(i), port == 0 ? DEFAULT_PORT : port));
+            }
+            return List.copyOf(endpoints);
+        }
+
+        private static int checkPort(int port) {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 1 and 65535, was " + port);
             }
-            this.port = port;
-            return this;
+            return port;
         }
 
         /** The database; defaults to the user name, as libpq's does. */

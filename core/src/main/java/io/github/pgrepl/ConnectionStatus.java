@@ -24,12 +24,13 @@ import java.time.Instant;
  * @param tls whether the current session runs over TLS
  * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
  *     before the first connect
+ * @param server the server of the host list the current session runs on, or {@code null} when not connected
  */
 public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastReceivedLsn, Lsn lastFlushedLsn,
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
                                int backendPid, String serverVersion, String authenticationMethod, boolean tls,
-                               Duration walSenderTimeout) {
+                               Duration walSenderTimeout, Endpoint server) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */
     public long lagBytes() {

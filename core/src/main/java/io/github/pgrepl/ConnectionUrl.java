@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -24,7 +25,8 @@ final class ConnectionUrl {
 
     private static final List<String> PARAMETERS = List.of("user", "password", "sslmode", "ssl", "sslrootcert", "sslcert",
             "sslkey", "channel_binding", "require_auth", "application_name", "connect_timeout", "dbname", "host", "port",
-            "options", "replication", "channelBinding", "ApplicationName", "connectTimeout");
+            "options", "replication", "target_session_attrs", "load_balance_hosts", "channelBinding", "ApplicationName",
+            "connectTimeout", "targetServerType", "loadBalanceHosts");
     private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
     private static final String ENCODE_HINT = "percent-encode / ? # @ & = % and spaces in the user name, password and"
             + " database (e.g. %2F for /, %40 for @, %26 for &)";
@@ -79,12 +81,17 @@ final class ConnectionUrl {
         }
         suspect = rest.indexOf('@') >= 0;
         int slash = beforeQuery.indexOf('/');
-        hostAndPort(slash < 0 ? beforeQuery : beforeQuery.substring(0, slash), builder);
+        hostsAndPorts(slash < 0 ? beforeQuery : beforeQuery.substring(0, slash), builder);
         if (slash >= 0 && slash + 1 < beforeQuery.length()) {
             builder.database(decode(beforeQuery.substring(slash + 1), "the database"));
         }
         if (questionMark >= 0) {
             parameters(rest.substring(questionMark + 1), builder);
+        }
+        try {
+            builder.endpoints(); // host and port lists that do not pair up
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
         return builder;
     }
@@ -103,37 +110,39 @@ final class ConnectionUrl {
         }
     }
 
-    private void hostAndPort(String hostPort, Builder builder) {
-        if (hostPort.contains(",")) {
-            throw invalid("several hosts are not supported; give one host (use one connection per host)");
+    /** libpq's host list: {@code a:5432,b:5433}, each port optional (the default then), IPv6 addresses in brackets. */
+    private void hostsAndPorts(String netloc, Builder builder) {
+        List<String> hosts = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        for (String each : netloc.split(",", -1)) {
+            String[] hostPort = hostAndPort(each);
+            hosts.add(hostPort[0].isEmpty() ? "localhost" : decode(hostPort[0], "the host"));
+            ports.add(hostPort[1] == null ? 0 : port(hostPort[1]));
         }
-        String host = hostPort;
-        String port = null;
+        if (hosts.size() > 1 || !netloc.isEmpty()) {
+            builder.hosts(hosts);
+        }
+        if (ports.size() > 1 || ports.get(0) != 0) {
+            builder.ports(ports);
+        }
+    }
+
+    /** {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}: the host, and the port or {@code null}. */
+    private String[] hostAndPort(String hostPort) {
         if (hostPort.startsWith("[")) {
             int close = hostPort.indexOf(']');
             if (close < 0) {
                 throw invalid("an IPv6 address must be closed with ']'");
             }
-            host = hostPort.substring(1, close);
             String after = hostPort.substring(close + 1);
-            if (after.startsWith(":")) {
-                port = after.substring(1);
-            } else if (!after.isEmpty()) {
+            if (!after.isEmpty() && !after.startsWith(":")) {
                 throw invalid(suspect ? "something follows the IPv6 address" : "unexpected '" + after + "' after the IPv6 address");
             }
-        } else {
-            int colon = hostPort.lastIndexOf(':');
-            if (colon >= 0) {
-                host = hostPort.substring(0, colon);
-                port = hostPort.substring(colon + 1);
-            }
+            return new String[] {hostPort.substring(1, close), after.isEmpty() ? null : after.substring(1)};
         }
-        if (!host.isEmpty()) {
-            builder.host(decode(host, "the host"));
-        }
-        if (port != null) {
-            builder.port(port(port));
-        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 ? new String[] {hostPort, null}
+                : new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1)};
     }
 
     private int port(String port) {
@@ -176,8 +185,11 @@ final class ConnectionUrl {
                     case "application_name", "ApplicationName" -> builder.applicationName(value);
                     case "connect_timeout", "connectTimeout" -> builder.connectTimeout(Duration.ofSeconds(Long.parseLong(value)));
                     case "dbname" -> builder.database(value);
-                    case "host" -> builder.host(value);
-                    case "port" -> builder.port(port(value));
+                    case "host" -> builder.hosts(list(value).stream().map(h -> h.isEmpty() ? "localhost" : h).toList());
+                    case "port" -> builder.ports(list(value).stream().map(p -> p.isEmpty() ? 0 : port(p)).toList());
+                    case "target_session_attrs", "targetServerType" -> builder.targetSessionAttrs(TargetSessionAttrs.parse(value));
+                    case "load_balance_hosts" -> builder.loadBalanceHosts(loadBalance(value));
+                    case "loadBalanceHosts" -> builder.loadBalanceHosts(Boolean.parseBoolean(value));
                     case "options", "replication" -> builder.parameter(key, value);
                     default -> throw invalid(unknownParameter(key));
                 }
@@ -196,13 +208,27 @@ final class ConnectionUrl {
         }
     }
 
+    /** A comma-separated list, as libpq takes for host and port; empty entries stay (the default). */
+    private static List<String> list(String value) {
+        return List.of(value.split(",", -1)).stream().map(String::strip).toList();
+    }
+
+    private static boolean loadBalance(String value) {
+        return switch (value) {
+            case "random" -> true;
+            case "disable" -> false;
+            default -> throw new IllegalArgumentException("load_balance_hosts must be disable or random, was '" + value + "'");
+        };
+    }
+
     /**
      * Names an unknown parameter only when it cannot be a piece of a password: after a password parameter, whose
      * raw '&' would split it, only a near miss of a known name (a typo) is shown.
      */
     private String unknownParameter(String key) {
         String supported = "; supported: user, password, sslmode, ssl, sslrootcert, sslcert, sslkey, channel_binding,"
-                + " require_auth, application_name, connect_timeout, dbname, host, port, options, replication";
+                + " require_auth, application_name, connect_timeout, dbname, host, port, target_session_attrs,"
+                + " load_balance_hosts, options, replication";
         String nearMiss = nearMiss(key);
         boolean nameable = PARAMETER_NAME.matcher(key).matches() && !suspect;
         if (nameable && nearMiss != null) {

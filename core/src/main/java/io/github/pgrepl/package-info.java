@@ -1,7 +1,8 @@
 /**
  * pgrepl's API: {@link io.github.pgrepl.ReplicationConnection}, a replication connection driven by a
  * {@link io.github.pgrepl.ReplicationHandler} callback module that answers with {@link io.github.pgrepl.Action}s,
- * its {@link io.github.pgrepl.ConnectionConfig} and {@link io.github.pgrepl.ConnectionStatus}, and the wire
+ * its {@link io.github.pgrepl.ConnectionConfig} (with a host list of {@link io.github.pgrepl.Endpoint}s and the
+ * {@link io.github.pgrepl.TargetSessionAttrs} kind of server to keep) and {@link io.github.pgrepl.ConnectionStatus}, and the wire
  * helpers for replication messages ({@link io.github.pgrepl.ReplicationMessages}, {@link io.github.pgrepl.Lsn}).
  *
  * <p>May import the JDK, Netty's {@code EventLoopGroup} (a connection may share one), and of pgrepl only

@@ -55,7 +55,9 @@ class ConnectionConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mysql://app:hunter2@host/db", "postgresql://app:hunter2@host:99999/db",
-            "postgresql://app:hunter2@h1,h2/db", "postgresql://app:hunter2@host/db?sslmode=sometimes",
+            "postgresql://app:hunter2@h1,h2,h3/db?port=1,2", "postgresql://app:hunter2@h1,h2/db?target_session_attrs=sometimes",
+            "postgresql://app:hunter2@h1,h2/db?load_balance_hosts=true", "postgresql://app:hunter2@h1:5432,[::1/db",
+            "postgresql://app:hunter2@host/db?sslmode=sometimes",
             "postgresql://app:hunter2@host/db?bogus=1", "jdbc:postgresql://host/db?user=app&password=hunter2&connect_timeout=x",
             "postgresql://app:hunter2@host:port/db"})
     void rejectsBadUrlsWithoutShowingThePassword(String url) {

@@ -6,6 +6,7 @@ import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.ReplicationException;
@@ -150,8 +151,14 @@ public final class Connection implements SessionListener {
         mailbox.releaseLoop();
     }
 
+    /** The server of the current session, else the host list. */
     private String where() {
-        return config.host() + ":" + config.port();
+        ReplicationSession current = session;
+        if (current != null) {
+            return current.info().endpoint().toString();
+        }
+        List<Endpoint> hosts = config.endpoints();
+        return hosts.size() == 1 ? hosts.get(0).toString() : hosts.toString();
     }
 
     // ---------------------------------------------------------------- mailbox
@@ -446,15 +453,17 @@ public final class Connection implements SessionListener {
         boolean reconnect = config.autoReconnect();
         status.state(standby ? ConnectionState.STANDBY : reconnect ? ConnectionState.RECONNECTING : ConnectionState.DISCONNECTED);
         if (standby) {
-            log.debug("[{}] standby, disconnected from {}", config.name(), where());
+            log.debug("[{}] standby, disconnected from {}", config.name(), lost.info().endpoint());
         } else {
-            log.warn("[{}] disconnected from {}: {}", config.name(), where(), reason.getMessage());
+            log.warn("[{}] disconnected from {}: {}", config.name(), lost.info().endpoint(), reason.getMessage());
         }
+        // Before the handler runs: a handler that closes the connection now (it gives up for good) must not turn a
+        // synchronous start's error into "closed", which hides why.
+        started.fail(reason);
         Action action = invoke(Callback.HANDLE_DISCONNECT, () -> handler.handleDisconnect(reason));
         if (action != null && !(action instanceof Action.NoReply)) {
             log.warn("[{}] handleDisconnect returned {}, which needs a connection; ignored", config.name(), action);
         }
-        started.fail(reason);
         if (reconnect && !closed) {
             scheduleReconnect();
         }

@@ -31,7 +31,8 @@ final class StartGate {
     }
 
     /**
-     * Waits until settled, at most {@code connectTimeout}; on failure (or on timeout, or interrupted) calls
+     * Waits until settled, at most {@code connectTimeout} per host of the list (each may take that long to fail
+     * before the next is tried); on failure (or on timeout, or interrupted) calls
      * {@code close} and throws a {@link ReplicationException} that says what to fix.
      *
      * @param loop the connection's event loop, which must not be the caller's: it would wait for itself
@@ -42,13 +43,15 @@ final class StartGate {
             throw new IllegalStateException("A synchronous start cannot run on the event loop it would wait for;"
                     + " use syncConnect(false) when starting from a handler of a connection sharing the group");
         }
-        String where = config.host() + ":" + config.port();
+        int hosts = config.endpoints().size();
+        String where = hosts == 1 ? config.endpoints().get(0).toString() : config.endpoints().toString();
         try {
-            settled.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            settled.get(config.connectTimeout().toMillis() * hosts, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             close.run();
             Throwable error = lastError.get();
             throw new ReplicationException("Could not connect to " + where + " within connectTimeout " + config.connectTimeout()
+                    + (hosts == 1 ? "" : " per host")
                     + (error == null ? "" : " (last error: " + error.getMessage() + ")")
                     + "; check that the server is up and reachable, or raise connectTimeout");
         } catch (InterruptedException e) {

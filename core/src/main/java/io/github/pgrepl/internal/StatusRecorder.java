@@ -120,6 +120,6 @@ final class StatusRecorder {
                 lastError, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), received.messages(onLoop),
                 received.bytes(onLoop), reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"), info == null ? null : info.authenticationMethod(),
-                info != null && info.tls(), walSenderTimeout);
+                info != null && info.tls(), walSenderTimeout, info == null ? null : info.endpoint());
     }
 }

@@ -2,6 +2,7 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.PrimaryKeepalive;
 import io.github.pgrepl.QueryOutcome;
@@ -13,9 +14,12 @@ import io.github.pgrepl.ReplicationMessages;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
 
@@ -69,10 +73,18 @@ public final class PgOutputHandler implements ReplicationHandler {
     private boolean timerRunning;
     private boolean flushScheduled;
     private boolean stopping;
+    /** For a failover slot with several hosts: whether the standbys hold a copy; null otherwise. */
+    private StandbyChecks standbyChecks;
+    /** The primary whose standbys were last checked: a failover makes others the standbys. */
+    private Endpoint standbysCheckedFor;
+    /** The server the failover warnings are about. */
+    private Endpoint warningsFor;
 
     /** Set once, in init; read from any thread for the durations it learned from the server. */
     private volatile ServerSetup setup;
     private volatile Throwable failure;
+    /** What the servers leave open in a failover, each logged once per server rather than on every reconnect. */
+    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
     private PgOutputHandler(Builder options) {
         this.options = options;
@@ -119,7 +131,22 @@ public final class PgOutputHandler implements ReplicationHandler {
         return checked == null ? null : checked.statusInterval();
     }
 
-    /** Why the handler stopped the connection (a listener that kept failing), or {@code null}. */
+    /**
+     * What the settings of the server streamed from and of its standbys leave open in a failover (for a
+     * {@link Builder#failover failover} slot), as logged: the settings to change. Empty when nothing, or before the
+     * first start; after a failover, about the new primary.
+     */
+    public List<String> failoverWarnings() {
+        synchronized (failoverWarnings) {
+            return List.copyOf(failoverWarnings);
+        }
+    }
+
+    /**
+     * Why the handler stopped the connection, or {@code null}: a listener that kept failing, or a
+     * {@link ReplicationSlotException} (an invalidated or lost slot, failover slots on a server without them, a
+     * failover that lost what this consumer received).
+     */
     public Throwable failure() {
         return failure;
     }
@@ -129,7 +156,27 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
-        this.setup = new ServerSetup(options, connection.config().name(), this::startStreaming);
+        this.setup = new ServerSetup(options, connection.config().name(), this::where, new ServerSetup.Outcome() {
+            @Override
+            public Action ready(Lsn slotConfirmed) {
+                return startStreaming(slotConfirmed);
+            }
+
+            @Override
+            public void warn(String warning) {
+                PgOutputHandler.this.warn(warning);
+            }
+
+            @Override
+            public Action stop(ReplicationException error) {
+                return PgOutputHandler.this.stop(error);
+            }
+
+            @Override
+            public Lsn delivered() {
+                return Lsn.max(enqueuedCommitEnd, idleConfirmed);
+            }
+        });
         this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
                 options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff,
                 new ListenerWorker.Signals() {
@@ -144,6 +191,9 @@ public final class PgOutputHandler implements ReplicationHandler {
                     }
                 });
         worker.start();
+        if (options.failover && connection.config().endpoints().size() > 1) {
+            standbyChecks = new StandbyChecks(options.slot, this::warn);
+        }
     }
 
     @Override
@@ -151,6 +201,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
+        Endpoint server = connection.status().server();
+        if (server != null && !server.equals(warningsFor)) {
+            // Another server (a failover): what was open on the last one is no longer the question.
+            failoverWarnings.clear();
+            warningsFor = server;
+        }
         return setup.start();
     }
 
@@ -171,6 +227,11 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
                 protocolVersion, options.publications);
+        Endpoint server = connection.status().server();
+        if (standbyChecks != null && server != null && !server.equals(standbysCheckedFor)) {
+            standbysCheckedFor = server;
+            standbyChecks.start(connection, server);
+        }
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
                 options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
     }
@@ -269,17 +330,30 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (message instanceof ListenerFailure listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
+        if (standbyChecks != null) {
+            standbyChecks.handle(message);
+        }
         return Action.noReply();
     }
 
+    private void warn(String warning) {
+        if (failoverWarnings.add(warning)) {
+            log.warn("[{}] {}", name(), warning);
+        }
+    }
+
     private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
-        ReplicationException error = new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
+        return stop(new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
                 + " time(s) on " + listenerFailure.event() + ": " + listenerFailure.error()
                 + "; stopping. Nothing after " + processedLsn() + " was confirmed, so it is delivered again on restart",
-                listenerFailure.error());
+                listenerFailure.error()));
+    }
+
+    /** Disconnects for good: reconnecting would not help, so the connection closes with {@link #failure()} set. */
+    private Action stop(ReplicationException error) {
         failure = error;
         stopping = true;
-        log.error("[{}] {}", name(), error.getMessage(), listenerFailure.error());
+        log.error("[{}] {}", name(), error.getMessage(), error.getCause());
         return Action.disconnect(error.getMessage());
     }
 
@@ -290,13 +364,16 @@ public final class PgOutputHandler implements ReplicationHandler {
         inTransaction = false;
         skippingTransaction = false;
         if (stopping) {
-            connection.close(); // the listener gave up: no reconnect
+            connection.close(); // the listener gave up, or the slot cannot be streamed: no reconnect
         }
         return Action.noReply();
     }
 
     @Override
     public Action handleClose() {
+        if (standbyChecks != null) {
+            standbyChecks.stop();
+        }
         if (worker != null) {
             worker.stop(options.closeTimeout);
         }
@@ -317,6 +394,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         return connection == null ? options.slot : connection.config().name();
     }
 
+    /** The server of the current session, for messages. */
+    private String where() {
+        Endpoint server = connection.status().server();
+        return server != null ? server.toString() : connection.config().host() + ":" + connection.config().port();
+    }
+
     @Override
     public String toString() {
         return "PgOutputHandler[slot=" + options.slot + ", publications=" + options.publications + "]";
@@ -330,6 +413,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         List<String> publications = List.of();
         boolean createSlot;
         boolean temporarySlot;
+        boolean failover;
         boolean createPublication;
         List<String> publicationTables = List.of();
         int protocolVersion;
@@ -383,6 +467,18 @@ public final class PgOutputHandler implements ReplicationHandler {
         /** Use a temporary slot, created on each connect and gone with the session: changes between sessions are lost. */
         public Builder temporarySlot(boolean temporarySlot) {
             this.temporarySlot = temporarySlot;
+            return this;
+        }
+
+        /**
+         * Make the slot a failover slot (PostgreSQL 17+, default false): created with {@code FAILOVER}, or an existing
+         * one altered, so that standbys with {@code sync_replication_slots = on} keep a copy and the stream resumes on
+         * a promoted standby. At every start the primary's {@code synchronized_standby_slots} is checked, and what
+         * would lose changes in a failover is logged as a warning ({@link PgOutputHandler#failoverWarnings()}).
+         * Refused on PostgreSQL 14 to 16.
+         */
+        public Builder failover(boolean failover) {
+            this.failover = failover;
             return this;
         }
 
@@ -501,6 +597,10 @@ public final class PgOutputHandler implements ReplicationHandler {
             }
             if (publications.isEmpty()) {
                 throw new IllegalArgumentException("at least one publication is required");
+            }
+            if (failover && temporarySlot) {
+                throw new IllegalArgumentException("a temporary slot cannot be a failover slot: it ends with its session,"
+                        + " so no standby can take it over; turn temporarySlot or failover off");
             }
             try {
                 return new PgOutputHandler((Builder) clone()); // the options as of now: later changes to this builder do not count

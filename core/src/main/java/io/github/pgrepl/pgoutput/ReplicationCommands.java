@@ -8,10 +8,24 @@ import java.util.stream.Collectors;
 /** The SQL and replication commands a {@link PgOutputHandler} sends, with their quoting in one place. */
 final class ReplicationCommands {
 
-    /** One row: wal_level, server_version_num, wal_sender_timeout (ms), rolreplication, rolsuper, current_user. */
+    /**
+     * One row: wal_level, server_version_num, wal_sender_timeout (ms), rolreplication, rolsuper, current_user,
+     * pg_is_in_recovery.
+     */
     static final String SERVER_CHECK = "SELECT current_setting('wal_level'), current_setting('server_version_num'),"
-            + " (SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'), r.rolreplication, r.rolsuper, current_user"
+            + " (SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'), r.rolreplication, r.rolsuper, current_user,"
+            + " pg_is_in_recovery()"
             + " FROM pg_roles r WHERE r.rolname = current_user";
+
+    /** One row: systemid, timeline, xlogpos, dbname. */
+    static final String IDENTIFY_SYSTEM = "IDENTIFY_SYSTEM";
+
+    /**
+     * On a primary (PostgreSQL 17+), one row: {@code synchronized_standby_slots}, and the physical slots (comma-separated,
+     * or null), which are the standbys' candidates for it.
+     */
+    static final String FAILOVER_CHECK = "SELECT current_setting('synchronized_standby_slots'),"
+            + " (SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots WHERE slot_type = 'physical')";
 
     private ReplicationCommands() {
     }
@@ -27,19 +41,45 @@ final class ReplicationCommands {
         return "CREATE PUBLICATION " + identifier(publication) + " FOR " + target;
     }
 
-    /** One row, or none: plugin, active_pid, confirmed_flush_lsn, database. */
-    static String findSlot(String slot) {
-        return "SELECT plugin, active_pid, confirmed_flush_lsn, database FROM pg_replication_slots WHERE slot_name = "
-                + literal(slot);
+    /**
+     * One row, or none, read by {@link SlotStatus#of}: plugin, active_pid, confirmed_flush_lsn, database, wal_status,
+     * temporary, conflicting (16+), failover, synced, invalidation_reason (17+); null where the server lacks the column.
+     */
+    static String findSlot(String slot, int serverVersionNum) {
+        return "SELECT plugin, active_pid, confirmed_flush_lsn, database, wal_status, temporary, "
+                + (serverVersionNum >= 160000 ? "conflicting" : "NULL::boolean") + ", "
+                + (serverVersionNum >= 170000 ? "failover, synced, invalidation_reason" : "NULL::boolean, NULL::boolean, NULL::text")
+                + " FROM pg_replication_slots WHERE slot_name = " + literal(slot);
     }
 
-    static String createSlot(String slot, boolean temporary, boolean twoPhase, int serverVersionNum) {
+    static String createSlot(String slot, boolean temporary, boolean twoPhase, boolean failover, int serverVersionNum) {
         String kind = temporary ? " TEMPORARY" : "";
         if (serverVersionNum < 150000) {
             return "CREATE_REPLICATION_SLOT " + slot + kind + " LOGICAL pgoutput NOEXPORT_SNAPSHOT";
         }
         return "CREATE_REPLICATION_SLOT " + slot + kind + " LOGICAL pgoutput (SNAPSHOT 'nothing'"
-                + (twoPhase ? ", TWO_PHASE true" : "") + ")";
+                + (twoPhase ? ", TWO_PHASE true" : "") + (failover ? ", FAILOVER true" : "") + ")";
+    }
+
+    /**
+     * On a standby (PostgreSQL 17+), one row: pg_is_in_recovery, sync_replication_slots, hot_standby_feedback,
+     * primary_slot_name, and the slot's synced and temporary (null when the standby has no such slot).
+     */
+    static String standbyCheck(String slot) {
+        return "SELECT pg_is_in_recovery(), current_setting('sync_replication_slots'), current_setting('hot_standby_feedback'),"
+                + " current_setting('primary_slot_name'),"
+                + " (SELECT synced FROM pg_replication_slots WHERE slot_name = " + literal(slot) + "),"
+                + " (SELECT temporary FROM pg_replication_slots WHERE slot_name = " + literal(slot) + ")";
+    }
+
+    /** One row: the history file's name and content (lines of parent timeline, switchpoint, reason). */
+    static String timelineHistory(int timeline) {
+        return "TIMELINE_HISTORY " + timeline;
+    }
+
+    /** Makes an existing slot a failover slot (PostgreSQL 17+). */
+    static String enableFailover(String slot) {
+        return "ALTER_REPLICATION_SLOT " + slot + " (FAILOVER true)";
     }
 
     static String startReplication(String slot, Lsn from, int protocolVersion, List<String> publications, boolean binary,

@@ -27,11 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -76,7 +73,6 @@ public final class PgServer implements AutoCloseable {
     private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z0-9_.]+");
     /** How long zonky waits for a started postmaster to accept connections; a bad setting costs this long. */
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
-    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
     private static final int LOG_TAIL_LINES = 25;
 
     private final Map<String, String> settings;
@@ -89,6 +85,7 @@ public final class PgServer implements AutoCloseable {
     /** initdb's and pg_ctl's output, and the postmaster's until its logging collector takes over. */
     private final Path startupLog;
     private final Path serverLog;
+    private final Postmaster control;
     private final TestCertificates certificates;
     private final Path caCertificate;
     private final Path caTrustStore;
@@ -115,6 +112,7 @@ public final class PgServer implements AutoCloseable {
         this.dataDirectory = root.resolve("data");
         this.startupLog = root.resolve("startup.log");
         this.serverLog = dataDirectory.resolve("log").resolve("postgresql.log");
+        this.control = new Postmaster(dataDirectory, serverLog);
         this.certificates = tls ? TestCertificates.create() : null;
         this.caCertificate = tls ? root.resolve("ca.crt") : null;
         this.caTrustStore = tls ? root.resolve("ca.p12") : null;
@@ -145,6 +143,11 @@ public final class PgServer implements AutoCloseable {
 
     public Path dataDirectory() {
         return dataDirectory;
+    }
+
+    /** The server's log file (its logging collector's), for diagnostics. */
+    public Path serverLog() {
+        return serverLog;
     }
 
     /** The major version, e.g. 18 or 14, of the server last started. */
@@ -268,10 +271,10 @@ public final class PgServer implements AutoCloseable {
         try {
             postgres = zonky.start();
         } catch (Exception | ExceptionInInitializerError e) { // zonky wraps binary problems in the Error
-            stopLeftoverPostmaster();
+            control.stopLeftover();
             throw new IllegalStateException(startFailure(e), e);
         }
-        postmaster = readPostmaster().orElse(null);
+        postmaster = control.process().orElse(null);
         majorVersion = Integer.parseInt(queryValue("SHOW server_version_num")) / 10_000;
         createRoles();
         LOG.info("PostgreSQL {} running on port {}, data directory {}", majorVersion, port, dataDirectory);
@@ -294,12 +297,34 @@ public final class PgServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Could not release zonky's lock on " + dataDirectory, e);
         }
-        if (Files.exists(pidFile())) {
+        if (control.hasPidFile()) {
             LOG.warn("PostgreSQL on port {} did not shut down within 5 s, probably because a walsender waits for its"
                     + " client to confirm the final WAL; sending SIGQUIT (immediate shutdown)", port);
-            immediateShutdown();
+            control.immediateShutdown();
         }
         LOG.info("PostgreSQL on port {} stopped", port);
+    }
+
+    /**
+     * Stops the server as a crash would: SIGQUIT, PostgreSQL's immediate shutdown, with no shutdown checkpoint and
+     * no walsender sending what is left to its standby. Keeps the data directory; {@link #start()} recovers it.
+     * Does nothing if it is stopped.
+     */
+    public synchronized void stopImmediately() {
+        if (postgres == null) {
+            return;
+        }
+        EmbeddedPostgres running = postgres;
+        postgres = null;
+        postmaster = null;
+        control.immediateShutdown();
+        LOG.info("PostgreSQL on port {} stopped immediately; zonky's pg_ctl stop finds no server next and logs"
+                + " 'Could not stop postmaster', which is expected here", port);
+        try {
+            running.close(); // its pg_ctl stop fails (no server); what counts is that it releases its lock
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not release zonky's lock on " + dataDirectory, e);
+        }
     }
 
     public synchronized void restart() {
@@ -363,69 +388,6 @@ public final class PgServer implements AutoCloseable {
             // password_encryption decides how the password is hashed, and so which auth method can use it.
             execute("SET password_encryption = '" + passwordEncryption + "'", create + " PASSWORD '" + PASSWORD + "'");
         }
-    }
-
-    private Path pidFile() {
-        return dataDirectory.resolve("postmaster.pid");
-    }
-
-    private Optional<ProcessHandle> readPostmaster() {
-        try {
-            return Files.readAllLines(pidFile()).stream().findFirst()
-                    .map(String::strip).map(Long::valueOf).flatMap(ProcessHandle::of);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty(); // no pid file, or not written completely yet
-        }
-    }
-
-    /** After a failed start a postmaster may still be running (e.g. it came up too late); stop it. */
-    private void stopLeftoverPostmaster() {
-        // A stale pid file may name an unrelated process by now.
-        if (readPostmaster().flatMap(process -> process.info().command()).filter(c -> c.endsWith("/postgres")).isPresent()) {
-            immediateShutdown();
-        }
-    }
-
-    /**
-     * SIGQUIT, PostgreSQL's immediate shutdown (Java can only send SIGTERM and SIGKILL). Since version 14
-     * the postmaster itself SIGKILLs children that do not exit within 5 s, so this reliably ends.
-     */
-    private void immediateShutdown() {
-        Optional<ProcessHandle> process = readPostmaster();
-        if (process.isEmpty()) {
-            return;
-        }
-        try {
-            new ProcessBuilder("kill", "-QUIT", Long.toString(process.get().pid()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(Redirect.DISCARD)
-                    .start()
-                    .waitFor();
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not send SIGQUIT to PostgreSQL (pid " + process.get().pid() + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while stopping PostgreSQL", e);
-        }
-        if (!awaitPidFileRemoved(SHUTDOWN_TIMEOUT)) {
-            throw new IllegalStateException("PostgreSQL (pid " + process.get().pid() + ") did not stop within "
-                    + SHUTDOWN_TIMEOUT.toSeconds() + " s of SIGQUIT; see " + serverLog);
-        }
-    }
-
-    /**
-     * pg_ctl's criterion for a finished shutdown: the postmaster removes its pid file last. (Waiting for
-     * the process instead is slow: it is not our child, so the JDK polls it, and it lingers as a zombie.)
-     */
-    private boolean awaitPidFileRemoved(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (Files.exists(pidFile())) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
-        return true;
     }
 
     private String startFailure(Throwable failure) {
@@ -502,6 +464,14 @@ public final class PgServer implements AutoCloseable {
         public Builder tls(boolean enabled) {
             this.tls = enabled;
             return this;
+        }
+
+        /**
+         * Builds a server without starting it, so that its data directory can be filled first (initdb runs only
+         * when it has no postgresql.conf).
+         */
+        PgServer build() {
+            return new PgServer(this);
         }
 
         /** Builds and starts a server; throws IllegalStateException, with the server log, if it cannot. */

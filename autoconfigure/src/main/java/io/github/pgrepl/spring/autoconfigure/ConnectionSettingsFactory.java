@@ -161,7 +161,7 @@ final class ConnectionSettingsFactory {
                 connection.createPublication(), connection.publicationTables(), connection.binary(), connection.messages(),
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
-                fitInShutdownPhase(listener.closeTimeout()), handler -> customize(name, handler));
+                fitInShutdownPhase(listener.closeTimeout()), connection.failover(), handler -> customize(name, handler));
     }
 
     private void customize(String name, PgOutputHandler.Builder handler) {

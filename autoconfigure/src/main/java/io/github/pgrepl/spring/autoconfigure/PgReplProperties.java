@@ -89,6 +89,9 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
      * @param ssl TLS settings.
      * @param reconnect Reconnection after the connection is lost.
      * @param listener How changes are handed to the listeners, and what becomes of a change a listener fails on.
+     * @param failover Whether the slot is a failover slot (PostgreSQL 17+): created with FAILOVER, or an existing one
+     *     altered, so that standbys with sync_replication_slots keep a copy and the stream resumes on a promoted standby.
+     *     The primary's synchronized_standby_slots is checked at start; refused before PostgreSQL 17.
      */
     @ConfigurationPropertiesSource // descriptions and defaults of every key of a connection, in the generated metadata
     public record Connection(String url, String username, String password, String slot, List<String> publications,
@@ -100,7 +103,8 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
                              @DefaultValue("500") int maxMessages,
                              @DefaultValue("true") boolean autoStartup,
                              @DefaultValue("none") ConnectionAvailability availability, @DefaultValue Ssl ssl,
-                             @DefaultValue Reconnect reconnect, @DefaultValue Listener listener) {
+                             @DefaultValue Reconnect reconnect, @DefaultValue Listener listener,
+                             @DefaultValue("false") boolean failover) {
 
         public Connection {
             publications = publications == null ? List.of() : List.copyOf(publications);

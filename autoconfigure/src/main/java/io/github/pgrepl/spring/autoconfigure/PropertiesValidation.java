@@ -89,6 +89,11 @@ final class PropertiesValidation {
                     "Use 0 to read as soon as bytes arrive, or a few milliseconds (default 1ms).");
         }
         atLeast("max-messages", connection.maxMessages(), 1);
+        if (connection.failover() && connection.temporarySlot()) {
+            reject("failover", "is true, but temporary-slot is true too: a temporary slot ends with its session, so no"
+                    + " standby can take it over", "Set " + property(name, "failover") + " or " + property(name, "temporary-slot")
+                    + " to false.");
+        }
         ordered("reconnect.min-backoff", connection.reconnect().minBackoff(), "reconnect.max-backoff",
                 connection.reconnect().maxBackoff(), true);
         listener(connection.listener());

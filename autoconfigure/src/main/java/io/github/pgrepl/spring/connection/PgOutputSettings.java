@@ -18,7 +18,7 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                                boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                                Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                                long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout,
-                               Consumer<PgOutputHandler.Builder> customizer) {
+                               boolean failover, Consumer<PgOutputHandler.Builder> customizer) {
 
     public PgOutputSettings {
         publications = List.copyOf(publications);
@@ -26,14 +26,14 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
         customizer = customizer != null ? customizer : builder -> { };
     }
 
-    /** Settings without customizer. */
+    /** Settings of a slot that is no failover slot, without customizer. */
     public PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
                             boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                             Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                             long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout) {
-        this(slot, publications, createSlot, temporarySlot, createPublication, publicationTables, binary, messages,
-                streaming, statusInterval, maxMessages, queueCapacity, queueMaxBytes, maxAttempts, retryBackoff,
-                closeTimeout, null);
+        this(slot, publications, createSlot, temporarySlot, createPublication, publicationTables, binary, messages, streaming,
+                statusInterval, maxMessages, queueCapacity, queueMaxBytes, maxAttempts, retryBackoff, closeTimeout, false,
+                null);
     }
 
     /** For a bean-level {@code ChangeListener}: retried {@code maxAttempts} times, then the connection stops. */
@@ -52,6 +52,7 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                 .publications(publications)
                 .createSlot(createSlot)
                 .temporarySlot(temporarySlot)
+                .failover(failover)
                 .createPublication(createPublication)
                 .publicationTables(publicationTables)
                 .binary(binary)

@@ -2,22 +2,26 @@ package io.github.pgrepl.spring.endpoint;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+
+import java.util.List;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 
 /**
  * What the {@code pgrepl} endpoint shows of one connection: where it connects (never the password), its state and
  * positions, and a failing listener. Times are ISO-8601 instants, LSNs in the server's {@code 16/B374D848} form.
- * {@code stopped} is true while the listeners' error handler holds the stream stopped, until a restart.
+ * {@code stopped} is true while the listeners' error handler holds the stream stopped, until a restart. {@code host}
+ * and {@code port} are the first of the host list {@code hosts}; {@code server} is the one connected to, if any.
  */
 public record ConnectionDescriptor(String name, String listener, String host, int port, String database, String user,
                                    String slot, String state, boolean paused, String pausedSince, String lastReceivedLsn,
                                    String lastFlushedLsn, String serverWalEnd, long lagBytes, String lastMessageAt,
                                    int reconnectAttempts, long reconnects, long messagesReceived, long bytesReceived,
                                    String lastError, int backendPid, String serverVersion, boolean tls, boolean stopped,
-                                   ListenerFailureStatus listenerFailure)
+                                   ListenerFailureStatus listenerFailure, List<String> hosts, String server)
         implements OperationResponseBody {
 
     static ConnectionDescriptor of(ManagedReplicationConnection connection) {
@@ -31,7 +35,8 @@ public record ConnectionDescriptor(String name, String listener, String host, in
                 text(status.lastMessageAt()), status.reconnectAttempts(), status.reconnects(), status.messagesReceived(),
                 status.bytesReceived(), lastError == null ? null : lastError.getClass().getSimpleName() + ": " + lastError.getMessage(),
                 status.backendPid(), status.serverVersion(), status.tls(), connection.isStopped(),
-                connection.listenerFailure().orElse(null));
+                connection.listenerFailure().orElse(null), config.endpoints().stream().map(Endpoint::toString).toList(),
+                text(status.server()));
     }
 
     private static String text(Object value) {

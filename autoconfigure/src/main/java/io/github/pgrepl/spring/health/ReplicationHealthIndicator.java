@@ -3,6 +3,7 @@ package io.github.pgrepl.spring.health;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.ReplicationSlotException;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 
@@ -17,7 +18,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
  * consumer holds the slot); DOWN while a listener fails on a change (retried, or stopped by its error handler), after
- * a fatal error,
+ * a fatal error (a listener that kept failing, a slot invalidated or lost: with the cause and the fix as the reason),
  * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
  * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
  */
@@ -64,6 +65,9 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.pausedSince() != null) {
             health.withDetail("pausedSince", status.pausedSince().toString());
         }
+        if (status.server() != null) {
+            health.withDetail("server", status.server().toString()); // which host of the list, after a failover too
+        }
         if (connection.slot() != null) {
             health.withDetail("slot", connection.slot());
         }
@@ -74,6 +78,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.lastMessageAt() != null) {
             health.withDetail("lastMessageAt", status.lastMessageAt().toString());
         }
+        connection.pgOutputHandler().map(PgOutputHandler::failoverWarnings).filter(warnings -> !warnings.isEmpty())
+                .ifPresent(warnings -> health.withDetail("failoverWarnings", warnings));
         Throwable lastError = failure().orElse(status.lastError());
         if (lastError != null) {
             // Messages of pgrepl never contain a password; the exception's class and message, not its stack.
@@ -94,7 +100,11 @@ public class ReplicationHealthIndicator implements HealthIndicator {
     }
 
     private Health.Builder status(ConnectionStatus status, Instant now) {
-        if (failure().isPresent()) {
+        Optional<Throwable> failure = failure();
+        if (failure.isPresent()) {
+            if (failure.get() instanceof ReplicationSlotException slotProblem) {
+                return down(slotProblem.getMessage()); // an invalidated or lost slot: the cause and the fix
+            }
             return down("the ChangeListener failed and the connection stopped; restart the application once it is fixed");
         }
         ConnectionState state = status.state();

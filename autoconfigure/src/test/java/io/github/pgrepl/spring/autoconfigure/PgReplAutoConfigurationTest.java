@@ -3,8 +3,10 @@ package io.github.pgrepl.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.SslMode;
+import io.github.pgrepl.TargetSessionAttrs;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.spring.TestListeners;
 import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
@@ -74,6 +76,20 @@ class PgReplAutoConfigurationTest {
                     assertThat(config.syncConnect()).as("an application starts while the database is down").isFalse();
                     assertThat(config.autoReconnect()).isTrue();
                     assertThat(orders.isStarted()).isFalse();
+                });
+    }
+
+    @Test
+    void aHostListAndAFailoverSlotReachTheConnection() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db1:5432,db2:5433/shop?target_session_attrs=read-write",
+                        ORDERS + "publications=orders_pub", ORDERS + "auto-startup=false", ORDERS + "failover=true")
+                .run(context -> {
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    ConnectionConfig config = orders.settings().config();
+                    assertThat(config.endpoints()).containsExactly(new Endpoint("db1", 5432), new Endpoint("db2", 5433));
+                    assertThat(config.targetSessionAttrs()).isEqualTo(TargetSessionAttrs.READ_WRITE);
+                    assertThat(orders.settings().pgOutput().failover()).isTrue();
                 });
     }
 

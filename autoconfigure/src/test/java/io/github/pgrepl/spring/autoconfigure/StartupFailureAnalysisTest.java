@@ -76,6 +76,17 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aFailoverSlotCannotBeTemporary() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "failover=true", ORDERS + "temporary-slot=true"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.failover' is invalid")
+                    .contains("a temporary slot ends with its session");
+            assertThat(analysis.getAction()).isEqualTo("Set pgrepl.connections.orders.failover or"
+                    + " pgrepl.connections.orders.temporary-slot to false.");
+        });
+    }
+
+    @Test
     void aClientCertificateWithoutKey() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.cert=pom.xml"), analysis -> {
             assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.cert' is invalid: is set, but"

@@ -73,13 +73,13 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
     private SilenceWatch silence;
 
     /**
-     * @param config the connection's settings (its name and address for messages, message size, read interval)
+     * @param config the connection's settings (its name for messages, message size, read interval)
      * @param info what startup learned about this session
      * @param stats where the connection counts what its sessions received
      */
     public ReplicationSession(ConnectionConfig config, SessionInfo info, SessionListener listener, ReceiveStats stats) {
         this.name = config.name();
-        this.where = config.host() + ":" + config.port();
+        this.where = info.endpoint().toString();
         this.info = info;
         this.listener = listener;
         this.stats = stats;

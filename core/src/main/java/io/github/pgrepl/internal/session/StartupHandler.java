@@ -1,9 +1,11 @@
 package io.github.pgrepl.internal.session;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
+import io.github.pgrepl.TargetSessionAttrs;
 import io.github.pgrepl.internal.auth.AuthenticationExchange;
 import io.github.pgrepl.internal.auth.RequireAuth;
 import io.github.pgrepl.internal.protocol.BackendMessageDecoder;
@@ -22,7 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +49,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private enum Step { SSL_RESPONSE, TLS_HANDSHAKE, STARTUP, SETTINGS }
 
     private final ConnectionConfig config;
+    private final Endpoint endpoint;
     private final SslContext sslContext;
     private final Promise<SessionInfo> result;
     private final Map<String, String> serverParameters = new HashMap<>();
@@ -55,12 +60,27 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     private boolean deriving;
     private Duration walSenderTimeout;
     private boolean tls;
+    /** The settings still to read with SHOW after authentication, in order, and the one being read. */
+    private final Deque<String> toShow = new ArrayDeque<>();
+    private String showing;
+    private final Map<String, String> shown = new HashMap<>();
 
-    /** @param sslContext the TLS context when this attempt asks for TLS, else {@code null} */
-    StartupHandler(ConnectionConfig config, SslContext sslContext, Promise<SessionInfo> result) {
+    /**
+     * @param endpoint the server of the host list this attempt connects to
+     * @param sslContext the TLS context when this attempt asks for TLS, else {@code null}
+     */
+    StartupHandler(ConnectionConfig config, Endpoint endpoint, SslContext sslContext, Promise<SessionInfo> result) {
         this.config = config;
+        this.endpoint = endpoint;
         this.sslContext = sslContext;
         this.result = result;
+        // The server's wal_sender_timeout tells how long silence may last; a connection that picks its server by
+        // kind asks the kind too. SHOW, not SELECT: it is a replication command, so it works with replication=true.
+        toShow.add("wal_sender_timeout");
+        if (config.targetSessionAttrs() != TargetSessionAttrs.ANY) {
+            toShow.add("in_hot_standby");
+            toShow.add("transaction_read_only");
+        }
     }
 
     @Override
@@ -103,33 +123,33 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             }
             step = Step.TLS_HANDSHAKE;
             tls = true;
-            SslHandler ssl = sslContext.newHandler(ctx.alloc(), config.host(), config.port());
+            SslHandler ssl = sslContext.newHandler(ctx.alloc(), endpoint.host(), endpoint.port());
             ctx.pipeline().addFirst(SessionPipeline.TLS, ssl);
             ssl.handshakeFuture().addListener(done -> {
                 if (done.isSuccess()) {
                     sendStartup(ctx);
                 } else {
-                    fail(ctx, new ReplicationException("TLS handshake with " + config.host() + ":" + config.port()
+                    fail(ctx, new ReplicationException("TLS handshake with " + endpoint
                             + " failed (sslmode=" + config.sslMode().value() + "): " + rootMessage(done.cause())
                             + hostHint(), done.cause()));
                 }
             });
         } else if (answer == 'N') {
             if (config.sslMode().requiresTls()) {
-                throw new ReplicationException("The server at " + config.host() + ":" + config.port()
+                throw new ReplicationException("The server at " + endpoint
                         + " does not accept TLS, but sslmode=" + config.sslMode().value()
                         + " requires it: turn ssl on in postgresql.conf, or lower sslmode");
             }
             sendStartup(ctx);
         } else {
             throw new ReplicationException("Unexpected answer 0x" + Integer.toHexString(answer & 0xFF)
-                    + " to SSLRequest: is " + config.host() + ":" + config.port() + " a PostgreSQL server?");
+                    + " to SSLRequest: is " + endpoint + " a PostgreSQL server?");
         }
     }
 
     private String hostHint() {
         return config.sslMode() == io.github.pgrepl.SslMode.VERIFY_FULL
-                ? ". With sslmode=verify-full the server certificate must name the host connected to ('" + config.host()
+                ? ". With sslmode=verify-full the server certificate must name the host connected to ('" + endpoint.host()
                         + "'): connect by a name the certificate lists, or use sslmode=verify-ca"
                 : "";
     }
@@ -173,11 +193,11 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             }
             case 'Z' -> onReady(ctx);
             case 'T', 'C' -> {
-                // the SHOW's row description and command tag
+                // a SHOW's row description and command tag
             }
             case 'D' -> {
                 body.skipBytes(2 + 4); // one column: its length, then the value
-                walSenderTimeout = parseDuration(body.toString(StandardCharsets.UTF_8));
+                shown.put(showing, body.toString(StandardCharsets.UTF_8));
             }
             default -> throw new ReplicationException("Protocol error: unexpected message '" + (char) type + "' during startup");
         }
@@ -249,14 +269,21 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onReady(ChannelHandlerContext ctx) {
-        if (step == Step.STARTUP) {
-            // One more round trip: the server's wal_sender_timeout tells how long silence may last.
-            step = Step.SETTINGS;
-            ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), "SHOW wal_sender_timeout"));
+        step = Step.SETTINGS;
+        showing = toShow.poll();
+        if (showing != null) {
+            ctx.writeAndFlush(FrontendMessages.query(ctx.alloc(), "SHOW " + showing));
             return;
         }
         ctx.pipeline().remove(this);
-        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), auth.method(), tls, walSenderTimeout));
+        String timeout = shown.get("wal_sender_timeout");
+        walSenderTimeout = timeout == null ? null : parseDuration(timeout);
+        result.trySuccess(new SessionInfo(backendPid, Map.copyOf(serverParameters), auth.method(), tls, walSenderTimeout,
+                endpoint, onOff(shown.get("in_hot_standby")), onOff(shown.get("transaction_read_only"))));
+    }
+
+    private static Boolean onOff(String value) {
+        return value == null ? null : "on".equals(value);
     }
 
     /** A duration setting as SHOW prints it: {@code 60s}, {@code 1min}, {@code 500ms}, {@code 0}. */
@@ -278,7 +305,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new ConnectionLostException("The server at " + config.host() + ":" + config.port()
+        fail(ctx, new ConnectionLostException("The server at " + endpoint
                 + " closed the connection during startup"));
         ctx.fireChannelInactive();
     }
@@ -289,7 +316,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             return; // the handshake future reports TLS failures, with more context
         }
         fail(ctx, cause instanceof ReplicationException re ? re
-                : new ConnectionLostException("Connection to " + config.host() + ":" + config.port() + " failed during startup: "
+                : new ConnectionLostException("Connection to " + endpoint + " failed during startup: "
                         + rootMessage(cause), cause));
     }
 

@@ -1,6 +1,7 @@
 /**
  * One socket of a replication connection: the {@link io.github.pgrepl.internal.session.Connector} connects it
- * (TCP, TLS, startup and authentication in {@link io.github.pgrepl.internal.session.StartupHandler}) and the
+ * (walking the host list for a server of the wanted kind; TCP, TLS, startup and authentication in
+ * {@link io.github.pgrepl.internal.session.StartupHandler}) and the
  * {@link io.github.pgrepl.internal.session.ReplicationSession} runs it from startup's end to its close (queries,
  * streams, acks, holds on reading, half-open detection), telling its owner what happened through a
  * {@link io.github.pgrepl.internal.session.SessionListener}. A reconnect makes a new session.

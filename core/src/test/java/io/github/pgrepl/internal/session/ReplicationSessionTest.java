@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
+import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
@@ -44,7 +45,7 @@ class ReplicationSessionTest {
     @BeforeEach
     void setUp() {
         session = new ReplicationSession(config, new SessionInfo(4711, Map.of("server_version", "18.1"), "trust", false,
-                Duration.ofSeconds(60)), events, stats);
+                Duration.ofSeconds(60), new Endpoint("db", 5433), null, null), events, stats);
         channel = new EmbeddedChannel(session);
     }
 
