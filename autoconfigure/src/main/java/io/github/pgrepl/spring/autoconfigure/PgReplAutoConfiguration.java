@@ -98,7 +98,15 @@ public class PgReplAutoConfiguration {
      */
     static Function<String, ThreadFactory> listenerThreads(Environment environment) {
         if (Threading.VIRTUAL.isActive(environment)) {
-            return name -> new VirtualThreadTaskExecutor("pgrepl-" + name + "-listener-").getVirtualThreadFactory();
+            return name -> {
+                String threadName = "pgrepl-" + name + "-listener";
+                ThreadFactory virtual = new VirtualThreadTaskExecutor(threadName).getVirtualThreadFactory();
+                return task -> {
+                    Thread thread = virtual.newThread(task);
+                    thread.setName(threadName); // the executor numbers its threads; a connection has one at a time
+                    return thread;
+                };
+            };
         }
         return name -> null;
     }

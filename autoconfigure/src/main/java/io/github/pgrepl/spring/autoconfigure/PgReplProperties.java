@@ -48,13 +48,17 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
     }
 
     /**
-     * One replication connection. Values left out come from the URL, then from spring.datasource.*.
+     * One replication connection. Where it connects: a ReplicationConnectionDetails bean qualified with its name, else
+     * these properties, else the one unqualified ReplicationConnectionDetails bean (a Testcontainers @ServiceConnection,
+     * a Docker Compose service), else Spring Boot's JdbcConnectionDetails (spring.datasource.*).
      *
-     * @param url Server to connect to: postgresql://host:5432/db or jdbc:postgresql://host:5432/db;
-     *     by default a @ServiceConnection's, else spring.datasource.url.
-     * @param username Login role, which needs the REPLICATION attribute; by default the URL's user, else
-     *     spring.datasource.username.
-     * @param password Password of the role; by default the URL's, else spring.datasource.password.
+     * @param url Server to connect to: postgresql://host:5432/db or jdbc:postgresql://host:5432/db, or a host list
+     *     postgresql://db1:5432,db2:5432/db; by default a service connection's (Testcontainers, Docker Compose), else
+     *     the application's database (JdbcConnectionDetails, e.g. spring.datasource.url).
+     * @param username Login role, which needs the REPLICATION attribute; by default the URL's user, else the service
+     *     connection's or the application database's (also when url is set).
+     * @param password Password of the role; by default the URL's, else the service connection's or the application
+     *     database's when the role is theirs.
      * @param slot Logical replication slot to stream: 1 to 63 lowercase letters, digits and underscores; by default
      *     pgrepl_<name>.
      * @param publications Publications to stream; required when the listener is a ChangeListener.
