@@ -10,7 +10,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 
@@ -21,6 +20,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
@@ -53,9 +53,6 @@ public class PgReplAutoConfiguration {
     /** The name of the event loop group every connection runs on, when there is one. */
     public static final String EVENT_LOOP_GROUP_BEAN = "pgreplEventLoopGroup";
 
-    /** Spring Boot's default of {@code spring.lifecycle.timeout-per-shutdown-phase}. */
-    private static final Duration DEFAULT_SHUTDOWN_PHASE_TIMEOUT = Duration.ofSeconds(30);
-
     @Bean
     @ConditionalOnMissingBean
     public ReplicationConnectionRegistry replicationConnectionRegistry(
@@ -63,14 +60,13 @@ public class PgReplAutoConfiguration {
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<ReplicationConnectionCustomizer> connectionCustomizers,
             ObjectProvider<PgOutputHandlerCustomizer> handlerCustomizers,
             @Qualifier(EVENT_LOOP_GROUP_BEAN) ObjectProvider<EventLoopGroup> eventLoopGroup,
-            ObjectProvider<ObservationRegistry> observations) {
-        Duration shutdownPhaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
-                DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
+            ObjectProvider<ObservationRegistry> observations, ObjectProvider<LifecycleProperties> lifecycle) {
         ConnectionTargets targets = ConnectionTargets.from(beanFactory, properties.connections().keySet());
         ConnectionSettingsFactory.Collaborators collaborators = new ConnectionSettingsFactory.Collaborators(
                 sslBundles.getIfAvailable(), connectionCustomizers.orderedStream().toList(),
                 handlerCustomizers.orderedStream().toList(), eventLoopGroup.getIfUnique(), listenerThreads(environment));
-        ConnectionSettingsFactory settings = new ConnectionSettingsFactory(targets, shutdownPhaseTimeout, collaborators);
+        ConnectionSettingsFactory settings = new ConnectionSettingsFactory(targets,
+                lifecycle.getIfAvailable(LifecycleProperties::new).getTimeoutPerShutdownPhase(), collaborators);
         return new ReplicationConnectionRegistry(settings.create(properties), Clock.systemUTC(),
                 observations.getIfUnique(() -> ObservationRegistry.NOOP));
     }

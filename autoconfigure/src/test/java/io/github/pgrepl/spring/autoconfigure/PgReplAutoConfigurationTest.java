@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -48,6 +49,17 @@ class PgReplAutoConfigurationTest {
                     .doesNotHaveBean(ReplicationConnection.class);
             assertThat(context.getBean(ReplicationConnectionRegistry.class).connections()).isEmpty();
         });
+    }
+
+    @Test
+    void closingFitsInBootsShutdownPhase() {
+        runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
+                .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false",
+                        "spring.lifecycle.timeout-per-shutdown-phase=4s")
+                .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                        .settings().pgOutput().closeTimeout()).as("half the phase, below the 10s default")
+                        .isEqualTo(Duration.ofSeconds(2)));
     }
 
     @Test
