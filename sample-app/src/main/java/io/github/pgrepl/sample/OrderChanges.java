@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The listeners of connection {@code orders}: each change of table {@code orders} (kept, the last {@value #CAPACITY}),
- * and each committed transaction. New orders of a blocked customer are refused: the listener throws, and the
- * dead-letter recoverer (see {@code application.yml}) writes them to {@code pgrepl_dead_letter} after two tries.
+ * and each committed transaction. New orders of a blocked customer are refused: the listener throws a
+ * {@link CustomerBlockedException}, which retrying cannot fix, and the dead-letter recoverer (see
+ * {@code application.yml}) writes them to {@code pgrepl_dead_letter} at once; other errors are tried twice first.
  *
  * <p>pgrepl calls these methods on the connection's listener thread, one event at a time, in commit order; readers are
  * HTTP threads, hence the locks.
@@ -37,7 +38,7 @@ public class OrderChanges {
     void on(Change<Order> change) {
         Order order = change.after();
         if (change.operation() == Operation.INSERT && BLOCKED_CUSTOMER.equals(order.customer())) {
-            throw new IllegalStateException("Customer " + order.customer() + " is blocked: order " + order.id() + " refused");
+            throw new CustomerBlockedException(order.customer(), order.id());
         }
         OrderChange seen = OrderChange.of(change, Instant.now());
         log.info("{} order {}: {} {} {} (xid {})", seen.operation(), seen.id(), seen.customer(), seen.amount(), seen.status(),

@@ -45,7 +45,7 @@ class OrderChangesTest {
     void refusesTheNewOrdersOfABlockedCustomer() {
         assertThatThrownBy(() -> ReplicationListeners.of(changes).deliver(insert("public.orders", row("id", 8L, "customer",
                 OrderChanges.BLOCKED_CUSTOMER, "amount", BigDecimal.ONE, "status", "NEW", "updated_at", NOW))))
-                .isInstanceOf(IllegalStateException.class).hasMessage("Customer Mallory is blocked: order 8 refused");
+                .isInstanceOf(CustomerBlockedException.class).hasMessage("Customer Mallory is blocked: order 8 refused");
         assertThat(changes.recent()).isEmpty();
     }
 }

@@ -176,7 +176,7 @@ final class ConnectionSettingsFactory {
 
     private static ListenerSettings listenerSettings(PgReplProperties.Listener listener) {
         return new ListenerSettings(listener.recoverer(), listener.maxBackoff(), listener.deadLetterTable(),
-                listener.transactionMaxBytes().toBytes());
+                listener.transactionMaxBytes().toBytes(), listener.notRetryableExceptions());
     }
 
     /** At most half the shutdown phase, so that the final status update and the socket close fit in it too. */

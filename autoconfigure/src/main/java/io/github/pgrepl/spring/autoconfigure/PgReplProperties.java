@@ -173,6 +173,9 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
      *     to dead-letter-table with its error, then confirmed).
      * @param deadLetterTable The table of the dead-letter recoverer (table or schema.table), created on first use in the
      *     database of the application's DataSource.
+     * @param notRetryableExceptions Exceptions (class names) retrying cannot fix, e.g. a business refusal: a change a
+     *     @ReplicationListener method fails on with one of them (or caused by one) goes to the stop, skip or
+     *     dead-letter recoverer at its first failure, without retries and without health DOWN meanwhile.
      * @param transactionMaxBytes Most bytes of rows a transaction listener's transaction may hold in memory; a larger
      *     one fails that listener with a TransactionTooLargeException instead.
      * @param closeTimeout How long shutdown waits for the listener to finish the event in hand; never longer than
@@ -182,6 +185,7 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
                            @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,
                            @DefaultValue("30s") Duration maxBackoff, @DefaultValue("retry") Recoverer recoverer,
                            @DefaultValue(DeadLetterRecoverer.DEFAULT_TABLE) String deadLetterTable,
+                           @DefaultValue List<Class<? extends Throwable>> notRetryableExceptions,
                            @DefaultValue("64MB") DataSize transactionMaxBytes, @DefaultValue("10s") Duration closeTimeout) {
     }
 }

@@ -1,6 +1,7 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -110,8 +111,26 @@ final class PropertiesValidation {
             reject("listener.dead-letter-table", "'" + table + "' is not a table name pgrepl accepts", "Use table or"
                     + " schema.table, lowercase letters, digits and underscores, e.g. pgrepl_dead_letter.");
         }
+        notRetryable(listener);
         atLeast("listener.transaction-max-bytes", listener.transactionMaxBytes(), MIN_BYTES);
         positive("listener.close-timeout", listener.closeTimeout());
+    }
+
+    private void notRetryable(PgReplProperties.Listener listener) {
+        for (Class<?> type : listener.notRetryableExceptions()) {
+            if (type == null || !Throwable.class.isAssignableFrom(type)) {
+                reject("listener.not-retryable-exceptions", "names " + (type == null ? "an empty entry"
+                        : type.getName() + ", which is not an exception"), "List exception classes only, e.g."
+                        + " com.example.CustomerBlockedException.");
+                return;
+            }
+        }
+        if (!listener.notRetryableExceptions().isEmpty() && listener.recoverer() == Recoverer.RETRY) {
+            // Nothing to hand them to: they would be retried for ever like any other error, which the setting denies.
+            reject("listener.not-retryable-exceptions", "is set, but listener.recoverer is retry, which never gives a"
+                    + " change up", "Choose listener.recoverer dead-letter, skip or stop for these exceptions, or remove"
+                    + " the setting.");
+        }
     }
 
     private void ssl(PgReplProperties.Ssl ssl) {

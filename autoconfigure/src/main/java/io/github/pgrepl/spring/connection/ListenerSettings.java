@@ -1,6 +1,7 @@
 package io.github.pgrepl.spring.connection;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a connection runs its {@code @ReplicationListener} methods, from {@code pgrepl.connections.<name>.listener.*}:
@@ -12,9 +13,19 @@ import java.time.Duration;
  * @param maxBackoff the longest wait between tries: where {@link Recoverer#RETRY} keeps retrying
  * @param deadLetterTable the table of {@link Recoverer#DEAD_LETTER}
  * @param transactionMaxBytes the most a transaction listener's transaction may hold, in bytes of rows
+ * @param notRetryableExceptions errors that go to the recoverer on their first failure, without retries
  */
-public record ListenerSettings(Recoverer recoverer, Duration maxBackoff,
-                               String deadLetterTable, long transactionMaxBytes) {
+public record ListenerSettings(Recoverer recoverer, Duration maxBackoff, String deadLetterTable,
+                               long transactionMaxBytes, List<Class<? extends Throwable>> notRetryableExceptions) {
+
+    public ListenerSettings {
+        notRetryableExceptions = List.copyOf(notRetryableExceptions);
+    }
+
+    /** Settings that retry every error before the recoverer. */
+    public ListenerSettings(Recoverer recoverer, Duration maxBackoff, String deadLetterTable, long transactionMaxBytes) {
+        this(recoverer, maxBackoff, deadLetterTable, transactionMaxBytes, List.of());
+    }
 
     /** What becomes of a change a listener keeps failing on. */
     public enum Recoverer {

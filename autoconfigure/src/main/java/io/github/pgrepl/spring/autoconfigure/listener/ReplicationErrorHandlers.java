@@ -70,7 +70,9 @@ final class ReplicationErrorHandlers {
             return new DefaultReplicationErrorHandler(backOff);
         }
         backOff.setMaxAttempts(settings.pgOutput().maxAttempts() - 1); // retries after the first attempt
-        return new DefaultReplicationErrorHandler(backOff, recoverer(settings));
+        DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff, recoverer(settings));
+        listener.notRetryableExceptions().forEach(handler::addNotRetryableExceptions);
+        return handler;
     }
 
     private ChangeRecoverer recoverer(ConnectionSettings settings) {

@@ -1,8 +1,11 @@
 package io.github.pgrepl.spring.listener.error;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +17,18 @@ import org.springframework.util.backoff.BackOffExecution;
  * recoverer it never gives up and keeps retrying at the longest wait the back-off reached. Each connection's failure
  * has its own back-off, so one instance may serve several connections.
  *
+ * <p>An error that retrying cannot fix (a business refusal, a row the listener cannot take) may be declared
+ * {@linkplain #addNotRetryableExceptions not retryable}: with a recoverer, such a change goes to it on its first
+ * failure, without waits, so the stream holds no longer than the listener and the recoverer take. Without a
+ * recoverer there is nothing to hand it to, and it is retried like any other: never lost.
+ *
  * <pre>{@code
  * ExponentialBackOff backOff = new ExponentialBackOff(1_000, 2);
  * backOff.setMaxInterval(30_000);
  * backOff.setMaxAttempts(2);                       // retries after the first failure
- * new DefaultReplicationErrorHandler(backOff, new DeadLetterRecoverer(jdbcClient, jsonMapper));
+ * DefaultReplicationErrorHandler handler =
+ *         new DefaultReplicationErrorHandler(backOff, new DeadLetterRecoverer(jdbcClient, jsonMapper));
+ * handler.addNotRetryableExceptions(CustomerBlockedException.class); // straight to the dead-letter table
  * }</pre>
  */
 public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
@@ -31,6 +41,8 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
     private final ChangeRecoverer recoverer;
     /** The back-off of the failure in progress, by connection. */
     private final Map<String, Attempts> attempts = new ConcurrentHashMap<>();
+    /** Errors (or causes) that go to the recoverer at once; written at configuration, read on listener threads. */
+    private final List<Class<? extends Throwable>> notRetryable = new CopyOnWriteArrayList<>();
 
     /** Retries as {@code backOff} says, then keeps retrying at its longest wait: never loses a change, never gives up. */
     public DefaultReplicationErrorHandler(BackOff backOff) {
@@ -45,8 +57,28 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
         this.recoverer = recoverer;
     }
 
+    /**
+     * Declares errors that retrying cannot fix: a change whose listener threw one of them (or an exception caused by
+     * one) goes to the recoverer on its first failure. Has no effect without a recoverer: such a change is retried.
+     */
+    @SafeVarargs
+    public final void addNotRetryableExceptions(Class<? extends Throwable>... types) {
+        for (Class<? extends Throwable> type : types) {
+            notRetryable.add(Objects.requireNonNull(type, "type"));
+        }
+    }
+
+    /** The errors declared not retryable, in the order they were added. */
+    public List<Class<? extends Throwable>> getNotRetryableExceptions() {
+        return List.copyOf(notRetryable);
+    }
+
     @Override
     public ErrorDecision handle(FailedChange failed) {
+        if (recoverer != null && isNotRetryable(failed.error())) {
+            attempts.remove(failed.connection());
+            return recover(failed, MIN_WAIT_AFTER_BACK_OFF);
+        }
         Attempts current = attempts.compute(failed.connection(), (connection, previous) ->
                 previous == null || failed.attempts() == 1 || !previous.isFor(failed) ? new Attempts(failed, backOff.start()) : previous);
         long wait = current.execution.nextBackOff();
@@ -59,6 +91,14 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
         if (recoverer == null) {
             return ErrorDecision.retryAfter(atTheCap);
         }
+        ErrorDecision decision = recover(failed, atTheCap);
+        if (!(decision instanceof ErrorDecision.Retry)) {
+            attempts.remove(failed.connection(), current);
+        }
+        return decision;
+    }
+
+    private ErrorDecision recover(FailedChange failed, Duration atTheCap) {
         ErrorDecision decision;
         try {
             decision = recoverer.recover(failed);
@@ -68,11 +108,19 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
                     failed.connection(), failed.describe(), failed.listener(), atTheCap, e.toString());
             return ErrorDecision.retryAfter(atTheCap);
         }
-        if (decision instanceof ErrorDecision.Retry) {
-            return decision;
-        }
-        attempts.remove(failed.connection(), current);
         return decision;
+    }
+
+    private boolean isNotRetryable(Throwable error) {
+        int depth = 0; // a cause chain may loop
+        for (Throwable cause = error; cause != null && depth++ < 32; cause = cause.getCause()) {
+            for (Class<? extends Throwable> type : notRetryable) {
+                if (type.isInstance(cause)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public BackOff getBackOff() {
@@ -86,7 +134,8 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
 
     @Override
     public String toString() {
-        return "DefaultReplicationErrorHandler[" + backOff + ", " + (recoverer == null ? "retry at the longest wait" : recoverer) + "]";
+        return "DefaultReplicationErrorHandler[" + backOff + ", " + (recoverer == null ? "retry at the longest wait" : recoverer)
+                + (notRetryable.isEmpty() ? "" : ", not retried: " + notRetryable.stream().map(Class::getName).toList()) + "]";
     }
 
     private static final class Attempts {

@@ -110,9 +110,10 @@ final class FailureHandlingInvoker implements ListenerControl {
             since = since == null ? clock.instant() : since;
             failedAttempts.increment();
             FailedChange failed = new FailedChange(connection, listener.id(), event, change, whole, error, attempts, since);
-            failure = status(failed, false);
             ErrorDecision decision = decide(failed);
             if (decision instanceof ErrorDecision.Retry retry) {
+                // Failing (and health DOWN) from here: a change the recoverer took at once never held the stream.
+                failure = status(failed, false);
                 if (attempts == 1) {
                     log.warn("[{}] Listener '{}' failed on {}; retrying in {} ms", connection, listener.id(),
                             failed.describe(), retry.delay().toMillis(), error);

@@ -144,6 +144,40 @@ class ReplicationListenerAutoConfigurationTest {
     }
 
     @Test
+    void notRetryableExceptionsComeFromThePropertiesByClassName() {
+        runner.withBean("projection", Projection.class)
+                .withPropertyValues(ORDERS + "listener.recoverer=skip",
+                        ORDERS + "listener.not-retryable-exceptions=java.lang.IllegalArgumentException,"
+                                + "java.time.DateTimeException")
+                .run(errorHandler(handler -> assertThat(((DefaultReplicationErrorHandler) handler)
+                        .getNotRetryableExceptions()).containsExactly(IllegalArgumentException.class,
+                                java.time.DateTimeException.class)));
+    }
+
+    @Test
+    void notRetryableExceptionsWithTheRetryRecovererStopTheApplication() {
+        assertFailure(runner.withBean("projection", Projection.class)
+                .withPropertyValues(ORDERS + "listener.not-retryable-exceptions=java.lang.IllegalArgumentException"),
+                analysis -> {
+                    assertThat(analysis.getDescription())
+                            .contains("pgrepl.connections.orders.listener.not-retryable-exceptions")
+                            .contains("listener.recoverer is retry");
+                    assertThat(analysis.getAction()).contains("dead-letter, skip or stop");
+                });
+    }
+
+    @Test
+    void aNotRetryableClassThatIsNoExceptionStopsTheApplication() {
+        assertFailure(runner.withBean("projection", Projection.class)
+                .withPropertyValues(ORDERS + "listener.recoverer=skip",
+                        ORDERS + "listener.not-retryable-exceptions=java.lang.String"), analysis -> {
+            assertThat(analysis.getDescription()).contains("listener.not-retryable-exceptions")
+                    .contains("java.lang.String, which is not an exception");
+            assertThat(analysis.getAction()).contains("exception classes only");
+        });
+    }
+
+    @Test
     void aDeadLetterRecovererWritesThroughTheApplicationsDataSource() {
         runner.withBean("projection", Projection.class).withBean(DataSource.class, DriverManagerDataSource::new)
                 .withPropertyValues(ORDERS + "listener.recoverer=dead-letter", ORDERS + "listener.dead-letter-table=ops.failed")

@@ -92,4 +92,46 @@ class DefaultReplicationErrorHandlerTest {
         assertThat(handler.handle(failed("orders", event, 3))).isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(400)));
         assertThat(handler.handle(failed("orders", another, 1))).isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(100)));
     }
+
+    @Test
+    void aNotRetryableErrorGoesToTheRecovererOnItsFirstFailureEvenAsACause() {
+        List<FailedChange> recovered = new ArrayList<>();
+        DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff(1_000, 10_000, 5), failed -> {
+            recovered.add(failed);
+            return ErrorDecision.recovered();
+        });
+        handler.addNotRetryableExceptions(IllegalArgumentException.class);
+
+        assertThat(handler.handle(failedWith(new IllegalArgumentException("refused"), 1))).isEqualTo(ErrorDecision.recovered());
+        assertThat(handler.handle(failedWith(new IllegalStateException("wrapped", new IllegalArgumentException()), 1)))
+                .isEqualTo(ErrorDecision.recovered());
+        assertThat(handler.handle(failedWith(new IllegalStateException("other"), 1))).isInstanceOf(ErrorDecision.Retry.class);
+        assertThat(recovered).hasSize(2);
+        assertThat(handler).hasToString("DefaultReplicationErrorHandler[" + handler.getBackOff() + ", "
+                + handler.getRecoverer() + ", not retried: [java.lang.IllegalArgumentException]]");
+    }
+
+    @Test
+    void withoutRecovererANotRetryableErrorIsRetriedAllTheSameNeverLost() {
+        DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff(100, 800, Long.MAX_VALUE));
+        handler.addNotRetryableExceptions(IllegalArgumentException.class);
+
+        assertThat(handler.handle(failedWith(new IllegalArgumentException("refused"), 1)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(100)));
+    }
+
+    @Test
+    void aCauseChainThatLoopsEndsTheSearch() {
+        DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff(100, 800, 1), failed -> ErrorDecision.skip());
+        handler.addNotRetryableExceptions(IllegalArgumentException.class);
+        IllegalStateException first = new IllegalStateException("first");
+        IllegalStateException second = new IllegalStateException("second", first);
+        first.initCause(second);
+
+        assertThat(handler.handle(failedWith(first, 1))).isInstanceOf(ErrorDecision.Retry.class);
+    }
+
+    private FailedChange failedWith(Throwable error, int attempts) {
+        return new FailedChange("orders", "bean.on", event, null, null, error, attempts, Instant.EPOCH);
+    }
 }
