@@ -55,8 +55,8 @@ class PgReplAutoConfigurationTest {
     void closingFitsInBootsShutdownPhase() {
         runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
                 .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
-                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false",
-                        "spring.lifecycle.timeout-per-shutdown-phase=4s")
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "auto-startup=false", "spring.lifecycle.timeout-per-shutdown-phase=4s")
                 .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
                         .settings().pgOutput().closeTimeout()).as("half the phase, below the 10s default")
                         .isEqualTo(Duration.ofSeconds(2)));
