@@ -61,6 +61,9 @@ final class ChildJvm {
         Files.createDirectories(logs);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put(Target.URL_VARIABLE, target.url());
+        if (KafkaBroker.bootstrapServers() != null) {
+            builder.environment().put(KafkaBroker.BOOTSTRAP_VARIABLE, KafkaBroker.bootstrapServers());
+        }
         return new Session(name, builder.start(), logs.resolve(name + ".log"));
     }
 

@@ -9,7 +9,12 @@ enum Consumer {
     /** pgrepl's ReplicationConnection with a handler that only reads the XLogData header. */
     PGREPL_RAW("pgrepl-raw"),
     /** pgrepl's PgOutputHandler, decoding every message, with a no-op ChangeListener. */
-    PGREPL_PGOUTPUT("pgrepl-pgoutput");
+    PGREPL_PGOUTPUT("pgrepl-pgoutput"),
+    /**
+     * pgrepl-kafka's relay on a PgOutputHandler: every change a JSON record sent to a broker on this machine, timed
+     * until the broker acknowledged the last one.
+     */
+    PGREPL_KAFKA("pgrepl-kafka");
 
     private final String label;
 

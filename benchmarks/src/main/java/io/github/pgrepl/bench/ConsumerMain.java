@@ -55,6 +55,7 @@ public final class ConsumerMain {
             case PGJDBC -> new PgjdbcConsumer();
             case PGREPL_RAW -> new RawConsumer();
             case PGREPL_PGOUTPUT -> new PgOutputConsumer();
+            case PGREPL_KAFKA -> new RelayConsumer();
             case PG_RECVLOGICAL -> throw new IllegalArgumentException("pg_recvlogical is not a Java consumer");
         };
     }

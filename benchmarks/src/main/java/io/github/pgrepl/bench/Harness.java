@@ -47,6 +47,10 @@ public final class Harness {
                 url = "postgresql://" + PgServer.SUPERUSER + "@localhost:" + embedded.port() + "/" + PgServer.DATABASE
                         + "?sslmode=disable";
             }
+            if (options.consumers.contains(Consumer.PGREPL_KAFKA)) {
+                System.out.println("Starting a Kafka broker (KRaft, in this JVM) ...");
+                KafkaBroker.start();
+            }
             Harness harness = new Harness(options, Target.of(url));
             String server = harness.target.queryValue("SELECT version()");
             System.out.println(Machine.describe() + "\nserver: " + server + "\nclient: " + RecvLogicalRun.version()
@@ -69,6 +73,7 @@ public final class Harness {
                     + "\npaused backlog: " + backlog + "\n");
             System.out.println("Wrote " + options.out.resolve("results.csv") + ", results.png and results.md");
         } finally {
+            KafkaBroker.stop();
             if (embedded != null) {
                 embedded.close();
             }

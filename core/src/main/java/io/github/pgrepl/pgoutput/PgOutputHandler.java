@@ -68,6 +68,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     private PgOutputDecoder decoder;
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
+    /** The flush position of the last status update: never sent lower again. */
+    private Lsn lastFlushed = Lsn.ZERO;
     private boolean inTransaction;
     private boolean skippingTransaction;
     private boolean timerRunning;
@@ -114,7 +116,10 @@ public final class PgOutputHandler implements ReplicationHandler {
         return worker == null ? 0 : worker.queuedBytes();
     }
 
-    /** End LSN of the last transaction the listener returned from: what is confirmed to the server. */
+    /**
+     * End LSN of the last transaction the listener returned from: what is confirmed to the server (no further than the
+     * listener's {@link ChangeListener#confirmLimit()}).
+     */
     public Lsn processedLsn() {
         return worker == null ? Lsn.ZERO : worker.processedLsn();
     }
@@ -259,7 +264,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (!(message instanceof PrimaryKeepalive keepalive)) {
             throw new IllegalStateException("Unexpected replication message " + message);
         }
-        if (!inTransaction && worker.pending() == 0 && keepalive.walEnd().isAfter(idleConfirmed)) {
+        if (!inTransaction && worker.pending() == 0 && options.listener.confirmLimit() == null
+                && keepalive.walEnd().isAfter(idleConfirmed)) {
             idleConfirmed = keepalive.walEnd(); // nothing in flight: the slot may move on to here
         }
         return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
@@ -380,13 +386,22 @@ public final class PgOutputHandler implements ReplicationHandler {
         return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
-    /** Confirms what the listener processed, or the idle position when nothing is in flight. */
+    /**
+     * Confirms what the listener processed, or the idle position when nothing is in flight; no further than the
+     * listener's {@link ChangeListener#confirmLimit() limit}, and never less than before (what was safe stays safe).
+     */
     private byte[] statusUpdate() {
         return statusUpdate(false);
     }
 
     private byte[] statusUpdate(boolean replyRequested) {
         Lsn flushed = Lsn.max(worker.processedLsn(), idleConfirmed);
+        Lsn limit = options.listener.confirmLimit();
+        if (limit != null && limit.isBefore(flushed)) {
+            flushed = limit;
+        }
+        flushed = Lsn.max(flushed, lastFlushed);
+        lastFlushed = flushed;
         return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 

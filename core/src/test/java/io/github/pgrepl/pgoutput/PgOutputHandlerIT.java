@@ -15,6 +15,7 @@ import io.github.pgrepl.testsupport.PgServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +164,41 @@ class PgOutputHandlerIT {
             Lsn after = Lsn.parse(server().queryValue("SELECT pg_current_wal_lsn()"));
             server().execute("SELECT pg_switch_wal()"); // WAL activity makes the walsender send keepalives
             await().atMost(Duration.ofSeconds(20)).until(() -> !Lsn.parse(confirmedFlush(server(), slot)).isBefore(after));
+        }
+    }
+
+    @Test
+    void aListenerThatFinishesLaterHoldsTheSlotBackUntilItHasFinished() {
+        AtomicReference<Lsn> limit = new AtomicReference<>(Lsn.ZERO); // finished nothing yet
+        ChangeListener finishingLater = new ChangeListener() {
+            @Override
+            public void onChange(ChangeEvent event) throws Exception {
+                listener.onChange(event);
+            }
+
+            @Override
+            public Lsn confirmLimit() {
+                return limit.get();
+            }
+        };
+        PgOutputHandler handler = PgOutputHandler.builder(finishingLater).slot(slot).publications(publication).createSlot(true)
+                .createPublication(true).publicationTables(List.of(table)).streaming(false)
+                .statusInterval(Duration.ofMillis(200)).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config(server()).build(), handler)) {
+            Lsn start = Lsn.parse(confirmedFlush(server(), slot));
+            server().execute("INSERT INTO " + table + " VALUES (1, 'one', NULL)");
+            await().atMost(Duration.ofSeconds(15)).until(() -> !listener.ofType(ChangeEvent.Commit.class).isEmpty());
+            Lsn commitEnd = listener.ofType(ChangeEvent.Commit.class).get(0).endLsn();
+            assertThat(handler.processedLsn()).isEqualTo(commitEnd);
+
+            // Returned from, not finished: neither status updates nor idle keepalives (WAL activity elsewhere) confirm it.
+            server().execute("CREATE TABLE " + table + "_other (id int)", "INSERT INTO " + table + "_other VALUES (1)",
+                    "SELECT pg_switch_wal()");
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+                    .until(() -> Lsn.parse(confirmedFlush(server(), slot)).equals(start));
+
+            limit.set(null); // finished
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Lsn.parse(confirmedFlush(server(), slot)).isBefore(commitEnd));
         }
     }
 }

@@ -69,6 +69,9 @@ public final class ReplicationListeners {
             String beanName = Introspector.decapitalize(ClassUtils.getUserClass(bean).getSimpleName());
             for (ReplicationListenerEndpoint endpoint : ReplicationListenerEndpoints.of(bean, beanName,
                     environment::resolveRequiredPlaceholders)) {
+                if (endpoint.isConnectionListener()) {
+                    continue; // a bean of its own (a relay), not a listener method: call its onChange directly
+                }
                 if (endpoint.isBeanLevel()) {
                     throw new IllegalArgumentException("Bean '" + beanName + "' is a bean-level @ReplicationListener (a"
                             + " ChangeListener or ReplicationHandler): call its onChange directly; ReplicationListeners runs"
@@ -85,12 +88,12 @@ public final class ReplicationListeners {
 
     /**
      * The listener methods of connection {@code connection} in {@code context}, bound with the application's
-     * conversions. The connection itself is left alone.
+     * conversions. The connection itself is left alone, and so are its connection listeners (a Kafka relay).
      */
     public static ReplicationListeners of(ApplicationContext context, String connection) {
         ReplicationListenerEndpointRegistry registry = context.getBean(ReplicationListenerEndpointRegistry.class);
         List<ReplicationListenerEndpoint> endpoints = registry.getEndpoints(connection).stream()
-                .filter(endpoint -> !endpoint.isBeanLevel()).toList();
+                .filter(endpoint -> !endpoint.isBeanLevel() && !endpoint.isConnectionListener()).toList();
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("Connection '" + connection + "' has no @ReplicationListener method; listeners:"
                     + " " + registry.getListenerIds());

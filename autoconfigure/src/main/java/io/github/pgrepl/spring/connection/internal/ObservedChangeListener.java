@@ -1,5 +1,6 @@
 package io.github.pgrepl.spring.connection.internal;
 
+import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.spring.connection.ListenerActivity;
@@ -47,6 +48,12 @@ public final class ObservedChangeListener implements ChangeListener {
         if (event instanceof ChangeEvent.Commit commit) {
             activity.committed(commit);
         }
+    }
+
+    /** The delegate's: what it has not made durable yet must not be confirmed because this wraps it. */
+    @Override
+    public Lsn confirmLimit() {
+        return delegate.confirmLimit();
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ChangeTransaction;
+import io.github.pgrepl.spring.listener.ConnectionListener;
 import io.github.pgrepl.spring.listener.Operation;
 import io.github.pgrepl.spring.listener.TransactionTooLargeException;
 import io.github.pgrepl.spring.listener.error.ReplicationErrorHandler;
@@ -38,6 +39,9 @@ import org.springframework.util.unit.DataSize;
  *
  * <p>While it retries, nothing after the change is delivered: the connection's queue fills, the connection stops
  * reading (the server holds the WAL) and status updates keep the session alive, however long that takes.
+ *
+ * <p>{@link ConnectionListener}s take their turn with the methods; the dispatcher's {@link #confirmLimit()} is the
+ * lowest of theirs, so that the connection confirms a transaction only once each of them finished it too.
  */
 public final class ChangeDispatcher implements ChangeListener, ListenerControl {
 
@@ -70,6 +74,7 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     private final long transactionMaxBytes;
     private final boolean needsChanges;
     private final List<ListenerMethod> transactionListeners = new ArrayList<>();
+    private final List<ConnectionListener> connectionListeners = new ArrayList<>();
     private final FailureHandlingInvoker invoker;
 
     /** From Begin to Commit; the listener thread's. */
@@ -88,6 +93,9 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         for (ListenerMethod listener : this.listeners) {
             if (listener.kind() == ListenerMethod.Kind.TRANSACTION) {
                 transactionListeners.add(listener);
+            }
+            if (listener.connectionListener() != null) {
+                connectionListeners.add(listener.connectionListener());
             }
         }
         this.needsChanges = this.listeners.stream().anyMatch(listener -> listener.kind() != ListenerMethod.Kind.EVENT);
@@ -115,9 +123,25 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         return invoker.errorHandler();
     }
 
-    /** Whether every method takes raw events (which may see in-progress transactions streamed). */
+    /**
+     * Whether every method takes raw events (which may see in-progress transactions streamed); never with a
+     * {@link ConnectionListener}, which takes committed transactions.
+     */
     public boolean onlyRawEvents() {
-        return !needsChanges;
+        return !needsChanges && connectionListeners.isEmpty();
+    }
+
+    /** The lowest {@link ConnectionListener#confirmLimit() limit} of the connection listeners; {@code null} for none. */
+    @Override
+    public Lsn confirmLimit() {
+        Lsn lowest = null;
+        for (ConnectionListener listener : connectionListeners) {
+            Lsn limit = listener.confirmLimit();
+            if (limit != null && (lowest == null || limit.isBefore(lowest))) {
+                lowest = limit;
+            }
+        }
+        return lowest;
     }
 
     // ---------------------------------------------------------------- dispatch (listener thread)
@@ -325,9 +349,17 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
         invoker.restart();
     }
 
+    /** Gives up a failing change, then lets each connection listener finish what it has in flight. */
     @Override
     public void close() {
         invoker.close();
+        for (ConnectionListener listener : connectionListeners) {
+            try {
+                listener.closing();
+            } catch (RuntimeException e) {
+                log.warn("[{}] Connection listener {} failed to close: {}", connection, listener, e.toString());
+            }
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ChangeTransaction;
+import io.github.pgrepl.spring.listener.ConnectionListener;
 import io.github.pgrepl.spring.listener.Operation;
 
 import java.lang.reflect.InvocationTargetException;
@@ -21,7 +22,8 @@ import org.springframework.util.ReflectionUtils;
 /**
  * A listener method and what its one parameter asks for: a {@link Change Change&lt;T&gt;}, a row {@code T} alone, a
  * {@link ChangeTransaction} or a raw {@link ChangeEvent}. Checked when created, so that a wrong signature stops the
- * application at startup, not at the first change.
+ * application at startup, not at the first change. A {@link ConnectionListener} is one too: raw events of committed
+ * transactions, through its {@code onChange}.
  */
 public final class ListenerMethod {
 
@@ -45,6 +47,8 @@ public final class ListenerMethod {
     private final Kind kind;
     private final ResolvableType rowType;
     private final Class<?> eventType;
+    /** The bean of a connection listener, called directly; else {@code null}. */
+    private final ConnectionListener connectionListener;
 
     private ListenerMethod(ReplicationListenerEndpoint endpoint, Method invocable, Kind kind, ResolvableType rowType,
                            Class<?> eventType) {
@@ -53,6 +57,7 @@ public final class ListenerMethod {
         this.kind = kind;
         this.rowType = rowType;
         this.eventType = eventType;
+        this.connectionListener = endpoint.isConnectionListener() ? (ConnectionListener) endpoint.bean() : null;
     }
 
     /**
@@ -62,6 +67,9 @@ public final class ListenerMethod {
         Method method = endpoint.method();
         if (method == null) {
             throw new IllegalArgumentException("Listener " + endpoint + " is a bean, not a method");
+        }
+        if (endpoint.isConnectionListener()) {
+            return new ListenerMethod(endpoint, method, Kind.EVENT, null, ChangeEvent.class);
         }
         String name = describe(method);
         if (method.getParameterCount() != 1) {
@@ -132,6 +140,11 @@ public final class ListenerMethod {
         return rowType;
     }
 
+    /** The {@link ConnectionListener} this is, or {@code null} for a method. */
+    public ConnectionListener connectionListener() {
+        return connectionListener;
+    }
+
     /** Whether a {@link Kind#EVENT} method takes {@code event}'s type. */
     boolean takes(ChangeEvent event) {
         return eventType.isInstance(event);
@@ -143,6 +156,10 @@ public final class ListenerMethod {
      * @throws Exception what the method threw (not wrapped)
      */
     public void invoke(Object argument) throws Exception {
+        if (connectionListener != null) {
+            connectionListener.onChange((ChangeEvent) argument);
+            return;
+        }
         ReflectionUtils.makeAccessible(invocable);
         try {
             invocable.invoke(endpoint.bean(), argument);
@@ -160,6 +177,6 @@ public final class ListenerMethod {
 
     @Override
     public String toString() {
-        return endpoint.id() + " (" + describe(endpoint.method()) + ")";
+        return endpoint.id() + (connectionListener != null ? " (connection listener)" : " (" + describe(endpoint.method()) + ")");
     }
 }

@@ -1,5 +1,7 @@
 package io.github.pgrepl.spring.listener.support;
 
+import io.github.pgrepl.pgoutput.ChangeListener;
+import io.github.pgrepl.spring.listener.ConnectionListener;
 import io.github.pgrepl.spring.listener.Operation;
 
 import java.lang.reflect.Method;
@@ -9,7 +11,7 @@ import java.util.Set;
 
 /**
  * One listener found with {@code @ReplicationListener}, placeholders resolved: a method of a bean, or (for an annotated
- * type) the bean itself.
+ * type) the bean itself; or a {@link ConnectionListener} bean, whose method is its {@code onChange}.
  *
  * @param id the listener's id, unique in the application
  * @param connection the connection it subscribes to
@@ -34,6 +36,11 @@ public record ReplicationListenerEndpoint(String id, String connection, String b
     /** A listener on a bean's type rather than on a method. */
     public boolean isBeanLevel() {
         return method == null;
+    }
+
+    /** A {@link ConnectionListener} bean, called through its {@code onChange}. */
+    public boolean isConnectionListener() {
+        return method != null && method.getDeclaringClass() == ChangeListener.class && bean instanceof ConnectionListener;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.github.pgrepl.spring.listener.support;
 
+import io.github.pgrepl.pgoutput.ChangeEvent;
+import io.github.pgrepl.pgoutput.ChangeListener;
+import io.github.pgrepl.spring.listener.ConnectionListener;
 import io.github.pgrepl.spring.listener.Operation;
 import io.github.pgrepl.spring.listener.ReplicationListener;
 
@@ -26,11 +29,25 @@ import org.springframework.util.StringValueResolver;
  */
 public final class ReplicationListenerEndpoints {
 
+    /** What a {@link ConnectionListener} is called through. */
+    private static final Method ON_CHANGE;
+
+    static {
+        try {
+            ON_CHANGE = ChangeListener.class.getMethod("onChange", ChangeEvent.class);
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private ReplicationListenerEndpoints() {
     }
 
-    /** Whether {@code type} has {@code @ReplicationListener} on itself or on a method. */
+    /** Whether {@code type} has {@code @ReplicationListener} on itself or on a method, or is a {@link ConnectionListener}. */
     public static boolean hasListeners(Class<?> type) {
+        if (ConnectionListener.class.isAssignableFrom(type)) {
+            return true;
+        }
         if (!AnnotationUtils.isCandidateClass(type, ReplicationListener.class)) {
             return false;
         }
@@ -38,7 +55,8 @@ public final class ReplicationListenerEndpoints {
     }
 
     /**
-     * The listeners of {@code bean}: the bean itself when its type is annotated, and each annotated method.
+     * The listeners of {@code bean}: the bean itself when it is a {@link ConnectionListener} or its type is annotated,
+     * and each annotated method.
      *
      * @param placeholders resolves {@code ${...}} in the attributes
      * @throws IllegalArgumentException for an annotation that cannot work, naming the bean and the fix
@@ -46,10 +64,24 @@ public final class ReplicationListenerEndpoints {
     public static List<ReplicationListenerEndpoint> of(Object bean, String beanName, StringValueResolver placeholders) {
         Class<?> type = AopUtils.getTargetClass(bean);
         List<ReplicationListenerEndpoint> endpoints = new ArrayList<>();
+        ReplicationListener onType = AnnotationUtils.isCandidateClass(type, ReplicationListener.class)
+                ? AnnotatedElementUtils.findMergedAnnotation(type, ReplicationListener.class) : null;
+        if (bean instanceof ConnectionListener listener) {
+            if (onType != null) {
+                throw new IllegalArgumentException("Bean '" + beanName + "' is a ConnectionListener of connection '"
+                        + listener.connection() + "' and has @ReplicationListener on its type, which would make it its"
+                        + " connection's only consumer: remove the annotation");
+            }
+            if (!StringUtils.hasText(listener.connection())) {
+                throw new IllegalArgumentException("Bean '" + beanName + "' is a ConnectionListener of no connection: its"
+                        + " connection() must name one of pgrepl.connections");
+            }
+            endpoints.add(new ReplicationListenerEndpoint(beanName, listener.connection(), beanName, bean, ON_CHANGE,
+                    List.of(), Set.of()));
+        }
         if (!AnnotationUtils.isCandidateClass(type, ReplicationListener.class)) {
             return endpoints;
         }
-        ReplicationListener onType = AnnotatedElementUtils.findMergedAnnotation(type, ReplicationListener.class);
         if (onType != null) {
             if (onType.tables().length > 0 || onType.operations().length > 0) {
                 throw new IllegalArgumentException("Bean '" + beanName + "' has @ReplicationListener on its type with tables"

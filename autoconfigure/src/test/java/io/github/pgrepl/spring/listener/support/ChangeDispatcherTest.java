@@ -17,6 +17,7 @@ import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ChangeTransaction;
+import io.github.pgrepl.spring.listener.ConnectionListener;
 import io.github.pgrepl.spring.listener.Operation;
 import io.github.pgrepl.spring.listener.ReplicationListener;
 import io.github.pgrepl.spring.listener.TransactionTooLargeException;
@@ -365,5 +366,98 @@ class ChangeDispatcherTest {
         assertThat(seen).extracting(Strict::id).containsExactly(2L);
         assertThat(failures).singleElement().satisfies(failed -> assertThat(failed.error())
                 .hasMessageContaining("column 'amount' of public.orders is NULL"));
+    }
+
+    /** A relay-like listener: records the events it gets, finishes transactions when told. */
+    static class Relay implements ConnectionListener {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        volatile Lsn finishedThrough;
+        volatile boolean closing;
+        volatile boolean failNextInsert;
+
+        @Override
+        public String connection() {
+            return "orders";
+        }
+
+        @Override
+        public void onChange(ChangeEvent event) {
+            if (failNextInsert && event instanceof ChangeEvent.Insert) {
+                failNextInsert = false;
+                throw new IllegalStateException("broker says no");
+            }
+            events.add("relay " + event.getClass().getSimpleName());
+        }
+
+        @Override
+        public Lsn confirmLimit() {
+            return finishedThrough;
+        }
+
+        @Override
+        public void closing() {
+            closing = true;
+        }
+    }
+
+    private ChangeDispatcher dispatcherOf(ReplicationErrorHandler errorHandler, Object... beans) {
+        List<ListenerMethod> methods = new ArrayList<>();
+        for (Object bean : beans) {
+            for (ReplicationListenerEndpoint endpoint : ReplicationListenerEndpoints.of(bean, bean.getClass().getSimpleName(), null)) {
+                methods.add(ListenerMethod.of(endpoint));
+            }
+        }
+        ReplicationErrorHandler recording = failed -> {
+            failures.add(failed);
+            return errorHandler.handle(failed);
+        };
+        return new ChangeDispatcher("orders", methods, RowBinder.withDefaultConversions(), recording, 1 << 20, Clock.systemUTC());
+    }
+
+    @Test
+    void aConnectionListenerTakesEveryEventInTurnWithTheMethodsAndHoldsConfirmationBackUntilItFinished() throws Exception {
+        Relay relay = new Relay();
+        Relay second = new Relay();
+        Projection projection = new Projection();
+        ChangeDispatcher dispatcher = dispatcherOf(failed -> ErrorDecision.retryAfter(Duration.ofMillis(1)), relay, projection);
+
+        assertThat(ReplicationListenerEndpoints.of(relay, "relay", null)).singleElement()
+                .satisfies(endpoint -> assertThat(endpoint.isConnectionListener()).isTrue())
+                .satisfies(endpoint -> assertThat(endpoint.isBeanLevel()).isFalse())
+                .satisfies(endpoint -> assertThat(endpoint.connection()).isEqualTo("orders"));
+        assertThat(ReplicationListenerEndpoints.hasListeners(Relay.class)).isTrue();
+
+        send(dispatcher, begin(700, 100), insert(LINES, 10L, 1L), commit(100));
+        assertThat(relay.events).containsExactly("relay Begin", "relay Insert", "relay Commit");
+        assertThat(projection.calls).containsExactly("raw Begin", "lines INSERT 1", "raw Commit");
+
+        assertThat(dispatcher.confirmLimit()).as("finished everything").isNull();
+        relay.finishedThrough = Lsn.of(50);
+        assertThat(dispatcher.confirmLimit()).isEqualTo(Lsn.of(50));
+
+        ChangeDispatcher two = dispatcherOf(failed -> ErrorDecision.stop(), relay, second);
+        second.finishedThrough = Lsn.of(40);
+        assertThat(two.confirmLimit()).as("the lowest").isEqualTo(Lsn.of(40));
+
+        // Committed transactions only: a connection listener keeps the connection from streaming in-progress ones.
+        assertThat(dispatcherOf(failed -> ErrorDecision.stop(), relay).onlyRawEvents()).isFalse();
+
+        dispatcher.close();
+        assertThat(relay.closing).isTrue();
+    }
+
+    @Test
+    void aFailingConnectionListenerGoesThroughTheErrorHandler() throws Exception {
+        Relay relay = new Relay();
+        relay.failNextInsert = true;
+        ChangeDispatcher dispatcher = dispatcherOf(failed -> ErrorDecision.retryAfter(Duration.ofMillis(1)), relay);
+
+        send(dispatcher, begin(700, 100), insert(ORDERS, 1L, BigDecimal.ONE), commit(100));
+
+        assertThat(relay.events).containsExactly("relay Begin", "relay Insert", "relay Commit");
+        assertThat(failures).singleElement().satisfies(failed -> {
+            assertThat(failed.listener()).isEqualTo("Relay");
+            assertThat(failed.error()).hasMessage("broker says no");
+        });
     }
 }

@@ -1,0 +1,429 @@
+package io.github.pgrepl.kafka;
+
+import io.github.pgrepl.Lsn;
+import io.github.pgrepl.kafka.internal.Changes;
+import io.github.pgrepl.kafka.internal.InFlightWindow;
+import io.github.pgrepl.pgoutput.ChangeEvent;
+import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.spring.listener.Change;
+import io.github.pgrepl.spring.listener.ConnectionListener;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaProducerException;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.SendResult;
+
+/**
+ * Publishes each change of a replication connection as one Kafka record, with spring-kafka's {@link KafkaTemplate},
+ * and lets the connection confirm a PostgreSQL transaction only once the broker acknowledged every record of it.
+ *
+ * <p><b>Records.</b> Topic {@code <prefix><schema>.<table>} (or the table's own); key, value and timestamp from the
+ * {@link ChangeRecordMapper} (by default {@link JsonChangeRecordMapper}: the row's identity and a JSON envelope); headers
+ * {@value #LSN_HEADER} (the transaction's commit position, as PostgreSQL prints it), {@value #XID_HEADER} (its id) and
+ * {@value #SEQ_HEADER} (the change's place in the transaction, from 0). {@code (lsn, seq)} grows with every change of a
+ * row: a consumer that keeps, per key, the last one it applied drops the duplicates that redelivery brings.
+ *
+ * <p><b>Confirmation.</b> Not transactional (the default): records are sent as changes arrive, many transactions in
+ * flight at once, their bytes bounded by {@code maxInFlightBytes}; {@link #confirmLimit()} holds the connection's
+ * confirmation at the end of the last transaction whose records were all acknowledged. The producer must use
+ * {@code acks=all} and idempotence, which keep each partition's records in the order sent. Transactional: each
+ * PostgreSQL transaction's records are held until its {@code Commit}, then sent in one Kafka transaction, and the
+ * {@code Commit} returns once that committed; {@code read_committed} consumers see whole PostgreSQL transactions.
+ *
+ * <p><b>Backpressure.</b> When the bound is reached the relay waits on the listener thread for acknowledgements, the
+ * connection's queue fills and the connection stops reading; status updates keep the session alive. A broker that is
+ * down or slow is waited for (the producer retries), never dropped from.
+ *
+ * <p><b>Failures.</b> A record the producer gives up on (after its {@code delivery.timeout.ms}, or refused for good,
+ * e.g. too large or not authorized) stays in flight: its transaction and every later one stay unconfirmed; at the next
+ * change the relay waits until nothing else is in flight and sends the refused records again, in their order, and fails
+ * on the change with a {@link KafkaRelayException} while they are still refused, so that the connection's error handler
+ * retries it (health DOWN meanwhile). A failed Kafka transaction is aborted and the whole PostgreSQL transaction is sent
+ * again when its {@code Commit} is retried.
+ */
+public final class KafkaRelay implements ConnectionListener, AutoCloseable {
+
+    /** The transaction's commit LSN, as PostgreSQL prints it ({@code 16/B374D848}). */
+    public static final String LSN_HEADER = "pgrepl.lsn";
+    /** The transaction's id, in decimal. */
+    public static final String XID_HEADER = "pgrepl.xid";
+    /** The change's place in its transaction, in decimal, from 0. */
+    public static final String SEQ_HEADER = "pgrepl.seq";
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaRelay.class);
+    /** What a record costs beyond its key and value (Kafka's batch overhead, headers, topic). */
+    private static final int RECORD_OVERHEAD = 96;
+    private static final int MAX_CACHED_TOPICS = 10_000;
+
+    private final KafkaRelaySettings settings;
+    private final KafkaTemplate<byte[], byte[]> template;
+    private final ChangeRecordMapper mapper;
+    private final InFlightWindow window;
+    private volatile boolean closing;
+
+    // The listener thread's.
+    private Transaction transaction;
+    private ChangeEvent pendingEvent;
+    private List<ProducerRecord<byte[], byte[]>> pendingRecords;
+    private int pendingNext;
+    /** By relation (the decoder keeps one object per table until it changes), then by qualified name. */
+    private final Map<ChangeEvent.Relation, String> topics = new IdentityHashMap<>();
+    private final Map<String, String> topicsByName = new HashMap<>();
+
+    // Transactional mode: what health and the connection's thread read.
+    private volatile boolean transactionOpen;
+    private volatile Lsn committedThrough = Lsn.ZERO;
+    private volatile long committingSince;
+    private volatile String commitFailure;
+
+    /**
+     * @param template sends the records: over a producer factory with {@code acks=all} and idempotence; transactional
+     *     exactly when {@code settings.transactional()}
+     */
+    public KafkaRelay(KafkaRelaySettings settings, KafkaTemplate<byte[], byte[]> template, ChangeRecordMapper mapper) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.template = Objects.requireNonNull(template, "template");
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        if (settings.transactional() != template.isTransactional()) {
+            throw new IllegalArgumentException("The Kafka relay of connection '" + settings.connection() + "' is "
+                    + (settings.transactional() ? "" : "not ") + "transactional but its KafkaTemplate's producer factory "
+                    + (template.isTransactional() ? "is" : "is not") + ": give the producer factory a transaction id prefix"
+                    + " exactly when the relay is transactional");
+        }
+        this.window = new InFlightWindow(settings.maxInFlightBytes());
+    }
+
+    @Override
+    public String connection() {
+        return settings.connection();
+    }
+
+    public KafkaRelaySettings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- events (listener thread)
+
+    @Override
+    public void onChange(ChangeEvent event) throws Exception {
+        if (closing) {
+            throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing: the change"
+                    + " stays unconfirmed");
+        }
+        if (!settings.transactional() && window.hasFailures()) {
+            resendFailed();
+        }
+        if (event instanceof ChangeEvent.Begin begin) {
+            begin(begin);
+        } else if (event instanceof ChangeEvent.Commit commit) {
+            commit(commit);
+        } else if (transaction != null && isChange(event)) {
+            if (event != pendingEvent) {
+                pendingRecords = records(event); // once: a retry of the event goes on where the last attempt stopped
+                pendingEvent = event;
+                pendingNext = 0;
+            }
+            while (pendingNext < pendingRecords.size()) {
+                publish(pendingRecords.get(pendingNext));
+                pendingNext++;
+            }
+            pendingEvent = null;
+            pendingRecords = null;
+        }
+    }
+
+    private static boolean isChange(ChangeEvent event) {
+        return event instanceof ChangeEvent.Insert || event instanceof ChangeEvent.Update
+                || event instanceof ChangeEvent.Delete || event instanceof ChangeEvent.Truncate;
+    }
+
+    private void begin(ChangeEvent.Begin begin) {
+        pendingEvent = null;
+        pendingRecords = null;
+        Transaction current = transaction;
+        if (current != null && current.commitLsn.equals(begin.finalLsn()) && current.xid == begin.xid()) {
+            // The same transaction again, after a reconnect: its changes come again, numbered from 0 again, so the
+            // records already sent are exact duplicates (same lsn and seq).
+            current.nextSeq = 0;
+            current.buffered.clear();
+            current.bufferedBytes = 0;
+            return;
+        }
+        if (current != null && current.inFlight != null) {
+            window.abandon(current.inFlight); // never committed here: the stream started again elsewhere
+        }
+        transaction = new Transaction(begin, settings.transactional() ? null : window.open());
+        transactionOpen = true;
+    }
+
+    private void commit(ChangeEvent.Commit commit) {
+        Transaction current = transaction;
+        if (current == null) {
+            return;
+        }
+        if (settings.transactional()) {
+            if (!current.buffered.isEmpty()) {
+                sendInKafkaTransaction(current);
+            }
+            committedThrough = commit.endLsn();
+            transactionOpen = false;
+        } else {
+            window.close(current.inFlight, commit.endLsn());
+        }
+        transaction = null;
+    }
+
+    private List<ProducerRecord<byte[], byte[]>> records(ChangeEvent event) {
+        Transaction current = transaction;
+        List<Change<Row>> changes = Changes.of(event, current.commitLsn, current.xid, current.commitTime);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(changes.size());
+        for (Change<Row> change : changes) {
+            ProducerRecord<byte[], byte[]> record = mapper.toRecord(change, topic(event, change));
+            record.headers().add(LSN_HEADER, current.lsnHeader);
+            record.headers().add(XID_HEADER, current.xidHeader);
+            record.headers().add(SEQ_HEADER, Integer.toString(current.nextSeq++).getBytes(StandardCharsets.US_ASCII));
+            records.add(record);
+        }
+        return records;
+    }
+
+    private String topic(ChangeEvent event, Change<Row> change) {
+        ChangeEvent.Relation relation = event instanceof ChangeEvent.Insert insert ? insert.relation()
+                : event instanceof ChangeEvent.Update update ? update.relation()
+                : event instanceof ChangeEvent.Delete delete ? delete.relation() : null;
+        String topic = relation == null ? null : topics.get(relation);
+        if (topic == null) {
+            String schema = change.source().schema();
+            String table = change.source().table();
+            topic = topicsByName.computeIfAbsent(schema + "." + table, name -> settings.topicFor(schema, table));
+            if (relation != null) {
+                if (topics.size() >= MAX_CACHED_TOPICS) {
+                    topics.clear(); // relations come anew after each reconnect: forget the old ones
+                }
+                topics.put(relation, topic);
+            }
+        }
+        return topic;
+    }
+
+    private void publish(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
+        long size = size(record);
+        Transaction current = transaction;
+        if (settings.transactional()) {
+            if (current.bufferedBytes + size > settings.maxInFlightBytes() && !current.buffered.isEmpty()) {
+                throw new KafkaRelayException("Transaction " + current.xid + " (commit " + current.commitLsn + ") has more"
+                        + " than " + settings.maxInFlightBytes() + " bytes of records, which a transactional relay holds"
+                        + " until the commit to send them in one Kafka transaction. Raise pgrepl.connections."
+                        + connection() + ".kafka.max-in-flight, or set kafka.transactional=false for such transactions;"
+                        + " nothing of it is confirmed meanwhile", null);
+            }
+            current.buffered.add(record);
+            current.bufferedBytes += size;
+            return;
+        }
+        while (!window.awaitRoom(size)) {
+            resendFailed();
+        }
+        if (closing) {
+            throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing");
+        }
+        send(current.inFlight, record, size);
+    }
+
+    private void send(InFlightWindow.Transaction inFlight, ProducerRecord<byte[], byte[]> record, long size) {
+        window.sending(inFlight, size);
+        CompletableFuture<SendResult<byte[], byte[]>> sent;
+        try {
+            sent = template.send(record);
+        } catch (RuntimeException e) {
+            window.notSent(inFlight, size);
+            throw e;
+        }
+        sent.whenComplete((result, error) -> {
+            if (error == null) {
+                window.acknowledged(inFlight, size);
+            } else {
+                window.failed(inFlight, record, size, cause(error));
+            }
+        });
+    }
+
+    /**
+     * Waits until nothing else is in flight, then sends the refused records again in their order, and waits (a
+     * while) for the outcome: so that a row's later changes do not overtake them.
+     *
+     * @throws KafkaRelayException while they are refused
+     */
+    private void resendFailed() throws InterruptedException {
+        List<InFlightWindow.FailedRecord> failed = window.takeFailuresWhenSettled();
+        if (failed.isEmpty()) {
+            return;
+        }
+        log.warn("[{}] Sending {} record(s) the broker refused again, first to topic {}: {}", connection(), failed.size(),
+                failed.get(0).record().topic(), failed.get(0).error().toString());
+        for (InFlightWindow.FailedRecord record : failed) {
+            send(record.transaction(), record.record(), record.size());
+        }
+        window.awaitSettled(settings.ackTimeout().toNanos());
+        InFlightWindow.FailedRecord first = window.firstFailure();
+        if (first != null) {
+            throw refused(first);
+        }
+    }
+
+    private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
+        return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (transaction "
+                + header(failed.record(), XID_HEADER) + ", commit " + header(failed.record(), LSN_HEADER) + "): "
+                + failed.error() + ". It and every later transaction stay unconfirmed; the record is sent again with the"
+                + " next try", failed.error());
+    }
+
+    private void sendInKafkaTransaction(Transaction current) {
+        committingSince = System.nanoTime();
+        try {
+            template.executeInTransaction(operations -> {
+                for (ProducerRecord<byte[], byte[]> record : current.buffered) {
+                    operations.send(record);
+                }
+                return null;
+            });
+            commitFailure = null;
+        } catch (RuntimeException e) {
+            commitFailure = "Kafka transaction for transaction " + current.xid + " (commit " + current.commitLsn
+                    + ") failed: " + cause(e);
+            throw new KafkaRelayException(commitFailure + ". It was aborted and stays unconfirmed; all "
+                    + current.buffered.size() + " records are sent again, in a new Kafka transaction, with the next try", e);
+        } finally {
+            committingSince = 0;
+        }
+    }
+
+    private static long size(ProducerRecord<byte[], byte[]> record) {
+        long size = RECORD_OVERHEAD;
+        size += record.key() == null ? 0 : record.key().length;
+        size += record.value() == null ? 0 : record.value().length;
+        for (Header header : record.headers()) {
+            size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        return size;
+    }
+
+    private static Throwable cause(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof KafkaProducerException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? "?" : new String(header.value(), StandardCharsets.US_ASCII);
+    }
+
+    // ---------------------------------------------------------------- confirmation (connection's thread)
+
+    /** The end of the last transaction the broker has whole, while the broker lacks some; {@code null} when it has all. */
+    @Override
+    public Lsn confirmLimit() {
+        if (settings.transactional()) {
+            return transactionOpen ? committedThrough : null;
+        }
+        return window.confirmLimit();
+    }
+
+    // ---------------------------------------------------------------- status (any thread)
+
+    public KafkaRelayStatus status() {
+        InFlightWindow.Snapshot window = this.window.snapshot();
+        Duration sinceLastAck = Duration.ofNanos(window.stalledNanos());
+        String problem = null;
+        if (window.failedRecords() > 0) {
+            problem = window.failedRecords() + " record(s) refused by the broker, sent again with the next change: "
+                    + window.firstError();
+        } else if (commitFailure != null) {
+            problem = commitFailure + "; retried";
+        } else if (sinceLastAck.compareTo(settings.ackTimeout()) >= 0) {
+            problem = "No acknowledgement for " + sinceLastAck.toSeconds() + " s with " + window.records() + " record(s) in"
+                    + " flight: the broker is down, unreachable or slow; the relay waits (nothing is dropped)";
+        } else {
+            long committing = committingSince;
+            if (committing != 0 && System.nanoTime() - committing >= settings.ackTimeout().toNanos()) {
+                problem = "A Kafka transaction has been committing for more than " + settings.ackTimeout().toSeconds()
+                        + " s: the broker is down, unreachable or slow; the relay waits (nothing is dropped)";
+            }
+        }
+        Lsn confirmed = settings.transactional() ? committedThrough : window.finishedThrough();
+        return new KafkaRelayStatus(connection(), settings.transactional(), problem, window.records(), window.bytes(),
+                settings.maxInFlightBytes(), confirmed, Duration.ofNanos(window.waitingForRoomNanos()), sinceLastAck);
+    }
+
+    // ---------------------------------------------------------------- closing (any thread)
+
+    /** Takes no more changes and waits, up to the close timeout, for the records in flight to be acknowledged. */
+    @Override
+    public void closing() {
+        closing = true;
+        try {
+            if (!window.awaitSettled(settings.closeTimeout().toNanos())) {
+                log.info("[{}] Closing with records still unacknowledged after {}: their transactions stay unconfirmed and"
+                        + " are relayed again after a restart", connection(), settings.closeTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            window.shutDown();
+        }
+    }
+
+    /** Stops: what is not acknowledged stays unconfirmed. The template's producer factory is its owner's to close. */
+    @Override
+    public void close() {
+        closing = true;
+        window.shutDown();
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaRelay[" + connection() + (settings.transactional() ? ", transactional" : "") + "]";
+    }
+
+    /** One PostgreSQL transaction, from its Begin. */
+    private static final class Transaction {
+        final Lsn commitLsn;
+        final long xid;
+        final Instant commitTime;
+        final byte[] lsnHeader;
+        final byte[] xidHeader;
+        /** Non-transactional: its records in flight. */
+        final InFlightWindow.Transaction inFlight;
+        /** Transactional: its records, until the commit. */
+        final List<ProducerRecord<byte[], byte[]>> buffered = new ArrayList<>();
+        long bufferedBytes;
+        int nextSeq;
+
+        Transaction(ChangeEvent.Begin begin, InFlightWindow.Transaction inFlight) {
+            this.commitLsn = begin.finalLsn();
+            this.xid = begin.xid();
+            this.commitTime = begin.commitTime();
+            this.lsnHeader = commitLsn.toString().getBytes(StandardCharsets.US_ASCII);
+            this.xidHeader = Long.toString(xid).getBytes(StandardCharsets.US_ASCII);
+            this.inFlight = inFlight;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.github.pgrepl.kafka.autoconfigure;
+
+import io.github.pgrepl.kafka.ChangeRecordMapper;
+import io.github.pgrepl.kafka.KafkaRelay;
+import io.github.pgrepl.kafka.KafkaRelaySettings;
+import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.kafka.autoconfigure.SslBundleSslEngineFactory;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.LoggingProducerListener;
+import org.springframework.util.StringUtils;
+
+/**
+ * Builds each connection's {@link KafkaRelay}, with a producer of its own: Boot's {@code spring.kafka.*} producer
+ * configuration (and its {@link KafkaConnectionDetails}), with the settings the relay's guarantee rests on: byte-array
+ * serializers, {@code acks=all}, idempotence, and, unless configured, no {@code delivery.timeout.ms} to speak of (a broker
+ * that is down is waited for, never given up on) and 128 KB batches. Owns the producer factories it creates, and closes them.
+ */
+public class KafkaRelayFactory implements DisposableBean {
+
+    private final PgReplKafkaProperties properties;
+    private final KafkaProperties kafka;
+    private final KafkaConnectionDetails connectionDetails;
+    private final Supplier<ChangeRecordMapper> mapper;
+    private final List<DefaultKafkaProducerFactory<byte[], byte[]>> producerFactories = new ArrayList<>();
+
+    /**
+     * @param connectionDetails where the broker is, when a service connection says so; or {@code null}
+     * @param mapper the record mapper, looked up when the first relay is built
+     */
+    public KafkaRelayFactory(PgReplKafkaProperties properties, KafkaProperties kafka, KafkaConnectionDetails connectionDetails,
+                             Supplier<ChangeRecordMapper> mapper) {
+        this.properties = properties;
+        this.kafka = kafka;
+        this.connectionDetails = connectionDetails;
+        this.mapper = mapper;
+    }
+
+    /**
+     * The relay of connection {@code name}.
+     *
+     * @throws InvalidReplicationPropertyException for properties that cannot work, naming the property and the fix
+     */
+    public KafkaRelay create(String name) {
+        PgReplKafkaProperties.Connection connection = properties.connections().get(name);
+        if (connection == null) {
+            throw new IllegalStateException("No connection '" + name + "' under pgrepl.connections; configured: "
+                    + properties.connections().keySet());
+        }
+        PgReplKafkaProperties.Kafka relay = connection.kafka();
+        KafkaRelaySettings settings = settings(name, relay);
+        DefaultKafkaProducerFactory<byte[], byte[]> producerFactory = new DefaultKafkaProducerFactory<>(
+                producerProperties(name), new ByteArraySerializer(), new ByteArraySerializer());
+        if (settings.transactional()) {
+            producerFactory.setTransactionIdPrefix(StringUtils.hasText(relay.transactionIdPrefix())
+                    ? relay.transactionIdPrefix() : "pgrepl-" + name + "-");
+        }
+        synchronized (producerFactories) {
+            producerFactories.add(producerFactory);
+        }
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(producerFactory);
+        LoggingProducerListener<byte[], byte[]> logging = new LoggingProducerListener<>();
+        logging.setIncludeContents(false); // rows are data, not log lines
+        template.setProducerListener(logging);
+        return new KafkaRelay(settings, template, mapper.get());
+    }
+
+    private static KafkaRelaySettings settings(String name, PgReplKafkaProperties.Kafka relay) {
+        String property = "pgrepl.connections." + name + ".kafka.";
+        String prefix = relay.topicPrefix() != null ? relay.topicPrefix() : name + ".";
+        if (!prefix.isEmpty() && !KafkaRelaySettings.isLegalTopic(prefix + "t")) {
+            throw new InvalidReplicationPropertyException(property + "topic-prefix", "is '" + prefix + "', which does not"
+                    + " begin a legal Kafka topic name", "Use letters, digits, '.', '_' and '-' only"
+                    + (relay.topicPrefix() == null ? " (the default is the connection's name and a dot: rename the"
+                    + " connection, or set topic-prefix)" : "") + ".");
+        }
+        relay.topics().forEach((table, topic) -> {
+            if (!KafkaRelaySettings.isLegalTopic(topic)) {
+                throw new InvalidReplicationPropertyException(property + "topics[" + table + "]", "is '" + topic
+                        + "', which is not a legal Kafka topic name", "Use 1 to 249 letters, digits, '.', '_' and '-'.");
+            }
+        });
+        if (relay.maxInFlight().toBytes() < 1024) {
+            throw new InvalidReplicationPropertyException(property + "max-in-flight", "is " + relay.maxInFlight()
+                    + ", less than a record needs", "Use at least 1KB; the default is 32MB.");
+        }
+        if (relay.ackTimeout().isNegative() || relay.ackTimeout().isZero() || relay.closeTimeout().isNegative()) {
+            throw new InvalidReplicationPropertyException(property + "ack-timeout", "and close-timeout must be positive"
+                    + " (ack-timeout " + relay.ackTimeout() + ", close-timeout " + relay.closeTimeout() + ")",
+                    "Use durations such as 30s and 5s.");
+        }
+        return new KafkaRelaySettings(name, prefix, relay.topics(), relay.transactional(), relay.maxInFlight().toBytes(),
+                relay.ackTimeout(), relay.closeTimeout());
+    }
+
+    private Map<String, Object> producerProperties(String name) {
+        Map<String, Object> producer = kafka.buildProducerProperties();
+        if (connectionDetails != null) {
+            KafkaConnectionDetails.Configuration details = connectionDetails.getProducer();
+            producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, details.getBootstrapServers());
+            if (StringUtils.hasLength(details.getSecurityProtocol())) {
+                producer.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, details.getSecurityProtocol());
+            }
+            SslBundle sslBundle = details.getSslBundle();
+            if (sslBundle != null) {
+                producer.put(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG, SslBundleSslEngineFactory.class);
+                producer.put(SslBundle.class.getName(), sslBundle);
+            }
+        }
+        Object acks = producer.get(ProducerConfig.ACKS_CONFIG);
+        if (acks != null && !"all".equalsIgnoreCase(acks.toString()) && !"-1".equals(acks.toString())) {
+            throw new InvalidReplicationPropertyException("spring.kafka.producer.acks", "is " + acks + ", but the Kafka"
+                    + " relay of connection '" + name + "' confirms a transaction only once every in-sync replica has its"
+                    + " records", "Remove spring.kafka.producer.acks, or set it to all.");
+        }
+        Object idempotence = producer.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        if (idempotence != null && "false".equalsIgnoreCase(idempotence.toString())) {
+            throw new InvalidReplicationPropertyException("spring.kafka.producer.properties.enable.idempotence", "is false,"
+                    + " but the Kafka relay of connection '" + name + "' needs an idempotent producer: without it a retried"
+                    + " send may overtake the next one and a row's changes arrive out of order",
+                    "Remove the property, or set it to true.");
+        }
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // A broker that is down pauses the stream for as long as it takes; the producer never gives a record up.
+        producer.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        producer.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, KafkaRelaySettings.DEFAULT_BATCH_SIZE);
+        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, KafkaRelaySettings.DEFAULT_LINGER_MS);
+        producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producer.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG); // the relay's own, when transactional
+        Object clientId = producer.get(CommonClientConfigs.CLIENT_ID_CONFIG);
+        producer.put(CommonClientConfigs.CLIENT_ID_CONFIG, (clientId != null ? clientId + "-" : "") + "pgrepl-" + name);
+        return producer;
+    }
+
+    @Override
+    public void destroy() {
+        synchronized (producerFactories) {
+            producerFactories.forEach(DefaultKafkaProducerFactory::destroy);
+            producerFactories.clear();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * The relay's machinery: the window of records sent and not yet acknowledged, and the changes of a decoded event.
+ * Not an API.
+ *
+ * <p>Imports pgrepl-core, the listener API of pgrepl's Spring layer and the Kafka client.
+ */
+package io.github.pgrepl.kafka.internal;

@@ -1,0 +1,118 @@
+package io.github.pgrepl.kafka;
+
+import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
+import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
+import static io.github.pgrepl.kafka.RelayFixtures.poll;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.Lsn;
+import io.github.pgrepl.kafka.RelayFixtures.Relayed;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.testsupport.PgExtension;
+import io.github.pgrepl.testsupport.PgServer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The broker stops in the middle of a stream: the relay waits, the connection pauses with its session kept alive past
+ * {@code wal_sender_timeout}, the slot stays where the broker's records end, health says so; the broker comes back and
+ * every change arrives. A broker of its own, since it is stopped.
+ */
+class KafkaRelayOutageIT {
+
+    @RegisterExtension
+    static final PgExtension pg = PgExtension.builder().setting("wal_sender_timeout", "4s").build();
+
+    private static EmbeddedKafkaKraftBroker broker;
+
+    @BeforeAll
+    static void setUp() {
+        broker = RelayFixtures.startBroker();
+        pg.server().execute("CREATE TABLE events (id bigint PRIMARY KEY, payload text)",
+                "CREATE PUBLICATION events_pub FOR TABLE events");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        broker.destroy();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class Application {
+    }
+
+    @Test
+    void aStoppedBrokerPausesTheStreamHoldsTheSlotAndLosesNothing() {
+        String prefix = "pgrepl.connections.outage.";
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class)
+                .web(WebApplicationType.NONE).properties("spring.main.banner-mode=off",
+                        prefix + "url=postgresql://localhost:" + pg.server().port() + "/postgres",
+                        prefix + "username=" + PgServer.SUPERUSER, prefix + "publications=events_pub",
+                        prefix + "create-slot=true", prefix + "slot=outage_slot", prefix + "status-interval=200ms",
+                        prefix + "listener.queue-capacity=200", prefix + "kafka.enabled=true",
+                        prefix + "kafka.max-in-flight=64KB", prefix + "kafka.ack-timeout=2s",
+                        "spring.kafka.bootstrap-servers=" + broker.getBrokersAsString())
+                .run()) {
+            ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            await().atMost(Duration.ofSeconds(20)).until(() -> connections.connection("outage").status().state()
+                    == ConnectionState.STREAMING);
+            pg.server().execute("INSERT INTO events VALUES (0, 'before the outage')");
+            Lsn beforeOutage = currentWal(pg.server());
+            await().atMost(Duration.ofSeconds(20)).until(() -> !confirmed(pg.server(), "outage_slot").isBefore(beforeOutage));
+            Lsn confirmedBeforeOutage = confirmed(pg.server(), "outage_slot");
+
+            broker.getCluster().brokers().values().forEach(server -> server.shutdown());
+            int transactions = 100;
+            int rows = 20;
+            for (int transaction = 0; transaction < transactions; transaction++) {
+                int first = 1 + transaction * rows;
+                pg.server().execute("INSERT INTO events SELECT i, repeat('x', 200) FROM generate_series(" + first + ", "
+                        + (first + rows - 1) + ") i");
+            }
+            Lsn end = currentWal(pg.server());
+
+            // The relay waits with its window full, the queue fills, the connection stops reading.
+            await().atMost(Duration.ofSeconds(20)).until(() -> connections.connection("outage").status().paused());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !relay.status().isHealthy());
+            assertThat(relay.status().problem()).contains("No acknowledgement").contains("the broker is down");
+            // Paused past wal_sender_timeout (4 s): status updates keep the session; nothing of the outage is confirmed.
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> {
+                ConnectionStatus status = connections.connection("outage").status();
+                return status.state() == ConnectionState.STREAMING && status.paused() && status.reconnectAttempts() == 0
+                        && confirmed(pg.server(), "outage_slot").equals(confirmedBeforeOutage);
+            });
+
+            broker.getCluster().brokers().values().forEach(server -> server.startup());
+            try (KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "outage\\..*", false)) {
+                List<Relayed> records = poll(consumer, 1 + transactions * rows, Duration.ofSeconds(60));
+                Set<Long> ids = records.stream().map(Relayed::id).collect(Collectors.toSet());
+                System.out.println("broker outage: " + (transactions * rows) + " rows written while the broker was down, "
+                        + records.size() + " records after it came back, " + ids.size() + " distinct rows");
+                assertThat(ids).hasSize(1 + transactions * rows);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> !confirmed(pg.server(), "outage_slot").isBefore(end));
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().isHealthy());
+            assertThat(connections.connection("outage").status().paused()).isFalse();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.github.pgrepl.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.pgrepl.Lsn;
+import io.github.pgrepl.pgoutput.ChangeEvent;
+import io.github.pgrepl.test.ChangeEvents;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.mock.MockProducerFactory;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/** Confirmation, headers, refused records and Kafka transactions, over spring-kafka's mock producer. */
+class KafkaRelayTest {
+
+    /** Mock producers, a new one whenever the template closed the last (as it does after a failure). */
+    private static final class Producers {
+        final List<MockProducer<byte[], byte[]>> all = new CopyOnWriteArrayList<>();
+
+        synchronized MockProducer<byte[], byte[]> current() {
+            MockProducer<byte[], byte[]> last = all.isEmpty() ? null : all.get(all.size() - 1);
+            if (last == null || last.closed()) {
+                last = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+                all.add(last);
+            }
+            return last;
+        }
+
+        List<ProducerRecord<byte[], byte[]>> history() {
+            return all.stream().flatMap(producer -> producer.history().stream()).toList();
+        }
+
+        boolean completeNext() {
+            return all.stream().anyMatch(MockProducer::completeNext);
+        }
+
+        void errorNext(RuntimeException error) {
+            all.stream().filter(producer -> producer.errorNext(error)).findFirst().orElseThrow();
+        }
+    }
+
+    private final Producers producer = new Producers();
+
+    private KafkaRelay relay(KafkaRelaySettings settings) {
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>(producer::current));
+        return new KafkaRelay(settings, template, new JsonChangeRecordMapper(JsonMapper.shared()));
+    }
+
+    private static void deliver(KafkaRelay relay, List<ChangeEvent> events) throws Exception {
+        for (ChangeEvent event : events) {
+            relay.onChange(event);
+        }
+    }
+
+    private static Lsn commitEnd(List<ChangeEvent> transaction) {
+        return ((ChangeEvent.Commit) transaction.get(transaction.size() - 1)).endLsn();
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aTransactionIsConfirmedOnlyOnceEveryRecordOfItAndBeforeItIsAcknowledged() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        List<ChangeEvent> first = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                ChangeEvents.insert("lines", Map.of("id", 10L)));
+        List<ChangeEvent> second = ChangeEvents.transaction(ChangeEvents.delete("orders", Map.of("id", 1L)));
+
+        deliver(relay, first);
+        deliver(relay, second);
+
+        assertThat(producer.history()).extracting(ProducerRecord::topic)
+                .containsExactly("shop.public.orders", "shop.public.lines", "shop.public.orders");
+        ProducerRecord<byte[], byte[]> lines = producer.history().get(1);
+        assertThat(header(lines, KafkaRelay.LSN_HEADER)).isEqualTo(((ChangeEvent.Begin) first.get(0)).finalLsn().toString());
+        assertThat(header(lines, KafkaRelay.XID_HEADER)).isEqualTo(Long.toString(((ChangeEvent.Begin) first.get(0)).xid()));
+        assertThat(header(lines, KafkaRelay.SEQ_HEADER)).isEqualTo("1");
+        assertThat(header(producer.history().get(2), KafkaRelay.SEQ_HEADER)).isEqualTo("0");
+
+        assertThat(relay.confirmLimit()).as("returned from both commits, acknowledged none").isEqualTo(Lsn.ZERO);
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).isEqualTo(commitEnd(first));
+        assertThat(relay.status().inFlightRecords()).isEqualTo(1);
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).as("the broker has everything").isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(second));
+    }
+
+    @Test
+    void aRefusedRecordHoldsConfirmationAndIsSentAgainBeforeTheNextChange() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        List<ChangeEvent> first = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)));
+        List<ChangeEvent> second = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 2L)));
+        deliver(relay, first);
+        producer.errorNext(new RecordTooLargeException("too large"));
+
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+        assertThat(relay.status().problem()).contains("1 record(s) refused by the broker").contains("too large");
+
+        // The next change: the refused record is sent again first; refused again, the relay fails on the change.
+        CompletableFuture<Void> attempt = onChangeAsync(relay, second.get(0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
+        producer.errorNext(new RecordTooLargeException("still too large"));
+        assertThatThrownBy(attempt::join).hasCauseInstanceOf(KafkaRelayException.class)
+                .hasMessageContaining("The broker refused a record of topic shop.public.orders")
+                .hasMessageContaining("still too large");
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+
+        // The error handler's retry of the change: sent a third time, taken; then the change itself.
+        CompletableFuture<Void> retry = onChangeAsync(relay, second.get(0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 3);
+        producer.completeNext();
+        retry.join();
+        assertThat(relay.confirmLimit()).as("the first transaction is finished, the second open").isEqualTo(commitEnd(first));
+        relay.onChange(second.get(1));
+        relay.onChange(second.get(2));
+        producer.completeNext();
+
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.LSN_HEADER)).containsExactly(
+                lsn(first), lsn(first), lsn(first), lsn(second));
+        assertThat(relay.confirmLimit()).isNull();
+        assertThat(relay.status().isHealthy()).isTrue();
+    }
+
+    private static CompletableFuture<Void> onChangeAsync(KafkaRelay relay, ChangeEvent event) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                relay.onChange(event);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static String lsn(List<ChangeEvent> transaction) {
+        return ((ChangeEvent.Begin) transaction.get(0)).finalLsn().toString();
+    }
+
+    @Test
+    void theSameTransactionAgainAfterAReconnectIsNumberedFromZeroAgain() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        List<ChangeEvent> transaction = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                ChangeEvents.insert("orders", Map.of("id", 2L)));
+        relay.onChange(transaction.get(0));
+        relay.onChange(transaction.get(1));
+        deliver(relay, transaction); // Begin again, then all of it
+
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.SEQ_HEADER))
+                .containsExactly("0", "0", "1");
+        while (producer.completeNext()) {
+            // acknowledge all
+        }
+        assertThat(relay.confirmLimit()).isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(transaction));
+    }
+
+    @Test
+    void transactionalEachPostgresTransactionIsOneKafkaTransactionCommittedBeforeItsCommitReturns() throws Exception {
+        List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
+        AtomicReference<RuntimeException> commitFailure = new AtomicReference<>();
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
+            MockProducer<byte[], byte[]> created = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            created.initTransactions();
+            created.commitTransactionException = commitFailure.get();
+            producers.add(created);
+            return created;
+        }, "tx-"));
+        KafkaRelay relay = new KafkaRelay(KafkaRelaySettings.of("shop").withTransactional(true), template,
+                new JsonChangeRecordMapper(JsonMapper.shared()));
+        List<ChangeEvent> events = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                ChangeEvents.insert("orders", Map.of("id", 2L)));
+
+        for (ChangeEvent event : events.subList(0, events.size() - 1)) {
+            relay.onChange(event);
+        }
+        assertThat(producers).as("held until the commit").isEmpty();
+        assertThat(relay.confirmLimit()).as("open").isEqualTo(Lsn.ZERO);
+
+        commitFailure.set(new KafkaException("coordinator unavailable"));
+        assertThatThrownBy(() -> relay.onChange(events.get(events.size() - 1))).isInstanceOf(KafkaRelayException.class)
+                .hasMessageContaining("coordinator unavailable");
+        assertThat(producers.get(0).transactionCommitted()).isFalse();
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+        assertThat(relay.status().problem()).contains("failed");
+
+        commitFailure.set(null);
+        relay.onChange(events.get(events.size() - 1)); // the retry: a new Kafka transaction with both records
+        MockProducer<byte[], byte[]> second = producers.get(producers.size() - 1);
+        assertThat(second.transactionCommitted()).isTrue();
+        assertThat(second.history()).hasSize(2);
+        assertThat(relay.confirmLimit()).isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(events));
+        assertThat(relay.status().isHealthy()).isTrue();
+    }
+
+    @Test
+    void closingRefusesChangesAndEndsAWaitForRoom() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop").withMaxInFlightBytes(1024)
+                .withCloseTimeout(Duration.ofMillis(100)));
+        List<ChangeEvent> transaction = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)));
+        deliver(relay, transaction);
+
+        relay.closing();
+
+        assertThatThrownBy(() -> relay.onChange(transaction.get(0))).isInstanceOf(InterruptedException.class);
+        assertThat(relay.confirmLimit()).as("unacknowledged stays unconfirmed").isEqualTo(Lsn.ZERO);
+    }
+}
