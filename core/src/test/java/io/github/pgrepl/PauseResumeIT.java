@@ -10,9 +10,11 @@ import static org.awaitility.Awaitility.await;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -116,6 +118,54 @@ class PauseResumeIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.size() == 20);
             assertThat(handler.insertedValues).containsExactlyElementsOf(range(1, 20));
             assertThat(handler.pauses).isGreaterThanOrEqualTo(20);
+        }
+    }
+
+    @Test
+    void anInfoSentWhileAStreamStartsArrivesWhileItRuns() {
+        // The info reaches the mailbox while COPY waits for its CopyOutResponse (the connection is busy): it must come
+        // once the stream runs, not once it ends. A handler that pauses until such an info tells it to resume would
+        // otherwise wait for ever.
+        CopyHandler handler = new CopyHandler();
+        ConnectionConfig plain = config(pg.server()).parameter("replication", "false").build();
+        try (ReplicationConnection connection = ReplicationConnection.start(plain, handler)) {
+            connection.send("copy");
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.events.contains("copy done"));
+        }
+        assertThat(handler.events).containsExactly("info after 0 rows", "copy done");
+    }
+
+    /** Starts a COPY of 100 000 rows on "copy", having sent itself an info just before. */
+    private static final class CopyHandler implements ReplicationHandler {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        private ReplicationConnection connection;
+        private int rows;
+
+        @Override
+        public void init(ReplicationConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public Action handleInfo(Object message) {
+            if ("copy".equals(message)) {
+                connection.send("info");
+                return Action.stream("COPY (SELECT g FROM generate_series(1, 100000) g) TO STDOUT");
+            }
+            events.add(message + " after " + rows + " rows");
+            return Action.noReply();
+        }
+
+        @Override
+        public Action handleData(ByteBuffer copyData) {
+            rows++;
+            return Action.noReply();
+        }
+
+        @Override
+        public Action handleCopyDone() {
+            events.add("copy done");
+            return Action.noReply();
         }
     }
 

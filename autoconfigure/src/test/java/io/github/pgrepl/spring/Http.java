@@ -35,9 +35,19 @@ public final class Http {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))));
     }
 
+    /** A POST of {@code json}, with its status: for operations whose status is the answer (202, 409). */
+    public HttpResponse<String> post(String path, String json) {
+        return exchange(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     private String send(HttpRequest.Builder request) {
+        return exchange(request).body();
+    }
+
+    private HttpResponse<String> exchange(HttpRequest.Builder request) {
         try {
-            return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -284,6 +284,7 @@ public final class Connection implements SessionListener {
         status.state(ConnectionState.STREAMING);
         status.attemptsReset();
         checkSettled();
+        runPostponed(); // what waited while the stream's query started runs now, not when the stream ends
     }
 
     @Override

@@ -179,6 +179,41 @@ public sealed interface ChangeEvent {
         }
     }
 
+    /**
+     * A snapshot starts reading {@code table}: {@link Read}s of its rows follow. An initial snapshot sends it before
+     * the stream starts; an incremental one inside the high watermark's transaction of its first chunk. After an
+     * interrupted snapshot it comes again for the tables it reads again.
+     */
+    record SnapshotStarted(Relation table) implements ChangeEvent {
+
+        @Override
+        public String toString() {
+            return "SnapshotStarted[" + table.qualifiedName() + ']';
+        }
+    }
+
+    /**
+     * A row of {@code relation} as a snapshot read it: not a change, the row as it was at the snapshot's position in
+     * the stream. Its columns are those the stream sends (the publication's column list), its values converted as
+     * {@link Insert}'s are.
+     */
+    record Read(Relation relation, Row row) implements ChangeEvent {
+
+        @Override
+        public String toString() {
+            return "Read[" + relation.qualifiedName() + " row=" + row + ']';
+        }
+    }
+
+    /** A snapshot has read every row of {@code table}: {@code rows} in all (across restarts of an incremental one). */
+    record SnapshotCompleted(Relation table, long rows) implements ChangeEvent {
+
+        @Override
+        public String toString() {
+            return "SnapshotCompleted[" + table.qualifiedName() + " rows=" + rows + ']';
+        }
+    }
+
     /** Start of a segment of a streamed, still in-progress transaction ({@code S}, protocol 2+). */
     record StreamStart(long xid, boolean firstSegment) implements ChangeEvent {
     }

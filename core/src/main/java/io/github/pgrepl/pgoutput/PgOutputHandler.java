@@ -1,6 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
+import io.github.pgrepl.Caller;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.Lsn;
@@ -11,15 +12,19 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.ReplicationMessage;
 import io.github.pgrepl.ReplicationMessages;
+import io.github.pgrepl.pgoutput.internal.snapshot.Snapshots;
 
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.regex.Pattern;
 
@@ -34,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>It confirms a transaction's end LSN only after the listener returned for its commit, sends
  * status updates on a timer derived from the server's {@code wal_sender_timeout} (paused or not), and
  * advances the slot on idle keepalives only when nothing is in flight. One instance per connection.
+ *
+ * <p>Snapshots ({@link SnapshotOptions}): an initial one when it creates the slot, and incremental ones on demand
+ * ({@link #snapshot(List)}) while it streams; their rows reach the listener as {@link ChangeEvent.Read}s.
  *
  * <pre>{@code
  * PgOutputHandler handler = PgOutputHandler.builder(event -> System.out.println(event))
@@ -65,6 +73,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
+    private Snapshots snapshots;
     private PgOutputDecoder decoder;
     private Lsn enqueuedCommitEnd = Lsn.ZERO;
     private Lsn idleConfirmed = Lsn.ZERO;
@@ -156,11 +165,37 @@ public final class PgOutputHandler implements ReplicationHandler {
         return failure;
     }
 
+    /**
+     * Takes an incremental snapshot of {@code tables} ({@code schema.table} or {@code table}; none: every table of the
+     * publications) while streaming: each table read in key order, in chunks between watermarks, the rows reaching the
+     * listener as {@link ChangeEvent.Read}s. The future completes once the snapshot starts (its tables checked), with
+     * its progress; it fails with a {@link SnapshotException} for a table that does not exist, is not published or has
+     * no key, or while a snapshot runs. The snapshot then runs in the background ({@link #snapshotProgress()}), and
+     * resumes after a restart.
+     */
+    public CompletableFuture<SnapshotProgress> snapshot(List<String> tables) {
+        return Snapshots.request(connection, tables);
+    }
+
+    /** {@link #snapshot(List)} of these tables. */
+    public CompletableFuture<SnapshotProgress> snapshot(String... tables) {
+        return snapshot(List.of(tables));
+    }
+
+    /** The running snapshot's progress, else the last one's; empty before the first. */
+    public Optional<SnapshotProgress> snapshotProgress() {
+        Snapshots current = snapshots;
+        return current == null ? Optional.empty() : current.progress();
+    }
+
     // ---------------------------------------------------------------- callbacks (connection's thread)
 
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
+        SnapshotSupport support = new SnapshotSupport(connection, options.publications, options.binary);
+        this.snapshots = new Snapshots(support, options.snapshot, options.slot, options.temporarySlot, options.messages,
+                Clock.systemUTC());
         this.setup = new ServerSetup(options, connection.config().name(), this::where, new ServerSetup.Outcome() {
             @Override
             public Action ready(Lsn slotConfirmed) {
@@ -181,7 +216,7 @@ public final class PgOutputHandler implements ReplicationHandler {
             public Lsn delivered() {
                 return Lsn.max(enqueuedCommitEnd, idleConfirmed);
             }
-        });
+        }, snapshots.initial());
         this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
                 options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff,
                 new ListenerWorker.Signals() {
@@ -195,6 +230,7 @@ public final class PgOutputHandler implements ReplicationHandler {
                         connection.send(new ListenerFailure(event, error, attempts));
                     }
                 });
+        support.attach(worker, setup);
         worker.start();
         if (options.failover && connection.config().endpoints().size() > 1) {
             standbyChecks = new StandbyChecks(options.slot, this::warn);
@@ -237,8 +273,10 @@ public final class PgOutputHandler implements ReplicationHandler {
             standbysCheckedFor = server;
             standbyChecks.start(connection, server);
         }
+        snapshots.streaming();
+        // Logical messages always: the watermarks of incremental snapshots are; the listener gets them if it asked.
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
-                options.binary, options.messages, options.streaming, options.twoPhase), options.maxMessages);
+                options.binary, true, options.streaming, options.twoPhase), options.maxMessages);
     }
 
     @Override
@@ -290,7 +328,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (skippingTransaction) {
             return Action.noReply();
         }
-        if (worker.offer(event, payloadBytes, confirmAfter)) {
+        boolean full = snapshots.admits(event) && worker.offer(event, payloadBytes, confirmAfter);
+        if (snapshots.afterEvent(event) | full) { // a high watermark offers its chunk's rows
             return Action.noReplyAndPause();
         }
         if (worker.hasUnflushed() && !flushScheduled) {
@@ -331,7 +370,9 @@ public final class PgOutputHandler implements ReplicationHandler {
             return Action.noReply();
         }
         if (message == Signal.QUEUE_DRAINED) {
-            return Action.noReplyAndResume(statusUpdate());
+            snapshots.queueDrained();
+            return connection.status().state() == ConnectionState.STREAMING ? Action.noReplyAndResume(statusUpdate())
+                    : Action.noReplyAndResume();
         }
         if (message instanceof ListenerFailure listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
@@ -339,7 +380,12 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (standbyChecks != null) {
             standbyChecks.handle(message);
         }
-        return Action.noReply();
+        return snapshots.handles(message) ? snapshots.handleInfo(message) : Action.noReply();
+    }
+
+    @Override
+    public Action handleCall(Object request, Caller from) {
+        return snapshots.handles(request) ? snapshots.handleCall(request, from) : Action.noReply();
     }
 
     private void warn(String warning) {
@@ -366,6 +412,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public Action handleDisconnect(Throwable reason) {
         worker.flush(); // what was decoded before the disconnect still goes to the listener
+        snapshots.disconnected();
         decoder = null;
         inTransaction = false;
         skippingTransaction = false;
@@ -377,6 +424,9 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     @Override
     public Action handleClose() {
+        if (snapshots != null) {
+            snapshots.close();
+        }
         if (standbyChecks != null) {
             standbyChecks.stop();
         }
@@ -395,7 +445,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     private byte[] statusUpdate(boolean replyRequested) {
-        Lsn flushed = Lsn.max(worker.processedLsn(), idleConfirmed);
+        // While an incremental snapshot runs, not past its last processed watermark: a restart resumes there.
+        Lsn flushed = snapshots.confirmable(Lsn.max(worker.processedLsn(), idleConfirmed));
         Lsn limit = options.listener.confirmLimit();
         if (limit != null && limit.isBefore(flushed)) {
             flushed = limit;
@@ -444,6 +495,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         Duration closeTimeout = Duration.ofSeconds(10);
         int maxMessages = Action.DEFAULT_MAX_MESSAGES;
         ThreadFactory threadFactory;
+        SnapshotOptions snapshot = SnapshotOptions.defaults();
 
         private Builder(ChangeListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -606,9 +658,20 @@ public final class PgOutputHandler implements ReplicationHandler {
             return this;
         }
 
+        /** Snapshots: the initial one, and how incremental ones read (default: no initial snapshot). */
+        public Builder snapshot(SnapshotOptions snapshot) {
+            this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+            return this;
+        }
+
         public PgOutputHandler build() {
             if (slot == null) {
                 throw new IllegalArgumentException("slot is required");
+            }
+            if (snapshot.mode() != SnapshotMode.NEVER && twoPhase && !temporarySlot) {
+                throw new IllegalArgumentException("An initial snapshot cannot create a two-phase slot: it creates the slot"
+                        + " temporary and copies it once read, and PostgreSQL copies slots without two_phase. Turn twoPhase off,"
+                        + " or create the slot with two_phase yourself and take an incremental snapshot");
             }
             if (publications.isEmpty()) {
                 throw new IllegalArgumentException("at least one publication is required");

@@ -7,6 +7,7 @@ import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.pgoutput.internal.TypeResolver;
+import io.github.pgrepl.pgoutput.internal.snapshot.InitialSnapshot;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * publications and creates the missing ones when asked; finds the slot and creates it, makes it a failover slot, or
  * finds it unusable (invalidated, gone); for a failover slot checks the primary's failover settings. Each step answers
  * the last query's outcome with the next {@link Action}; the last starts the stream, or stands by while another
- * consumer streams the slot. A failed START_REPLICATION is still answered here. Confined to the connection's thread,
- * but for the values read through the accessors.
+ * consumer streams the slot. A failed START_REPLICATION is still answered here. A slot it creates with an initial
+ * snapshot is the {@link InitialSnapshot}'s to create: the stream starts once it is read. Confined to the connection's
+ * thread, but for the values read through the accessors.
  */
 final class ServerSetup {
 
@@ -55,21 +57,25 @@ final class ServerSetup {
     }
 
     private enum Step {
-        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, ALTER_SLOT, FAILOVER_CHECK,
-        STREAMING
+        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
+        FAILOVER_CHECK, STREAMING
     }
 
     private final PgOutputHandler.Builder options;
     private final String name;
     private final Supplier<String> where;
     private final Outcome outcome;
+    private final InitialSnapshot initialSnapshot;
 
     private Step step;
     private int serverVersionNum;
     private boolean inRecovery;
     private int protocolVersion;
-    /** Domains and enums, read at each connect: their values arrive in their base type's format. */
-    private TypeResolver types = TypeResolver.BUILT_IN;
+    /**
+     * Domains and enums, read at each connect: their values arrive in their base type's format. Snapshot sessions read
+     * rows with them on their own threads.
+     */
+    private volatile TypeResolver types = TypeResolver.BUILT_IN;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
@@ -87,12 +93,15 @@ final class ServerSetup {
     /**
      * @param name the connection's name, for logs
      * @param where the server of the current session, for messages
+     * @param initialSnapshot creates a missing slot when an initial snapshot is wanted
      */
-    ServerSetup(PgOutputHandler.Builder options, String name, Supplier<String> where, Outcome outcome) {
+    ServerSetup(PgOutputHandler.Builder options, String name, Supplier<String> where, Outcome outcome,
+                InitialSnapshot initialSnapshot) {
         this.options = options;
         this.name = name;
         this.where = where;
         this.outcome = outcome;
+        this.initialSnapshot = initialSnapshot;
     }
 
     /** The first query of a new session. */
@@ -103,6 +112,9 @@ final class ServerSetup {
 
     /** The next action, given the outcome of the last query (or of the stream, once started). */
     Action next(QueryOutcome result) {
+        if (step == Step.INITIAL_SNAPSHOT) {
+            return initialSnapshot.onResult(result); // its own failures too: some mean standing by
+        }
         if (result instanceof QueryOutcome.Failure failed) {
             return failed(failed.error());
         }
@@ -122,7 +134,7 @@ final class ServerSetup {
             case CREATE_SLOT -> slotReady();
             case ALTER_SLOT -> slotReady();
             case FAILOVER_CHECK -> checkFailoverSettings(rows);
-            case STREAMING -> Action.noReply();
+            case INITIAL_SNAPSHOT, STREAMING -> Action.noReply();
         };
     }
 
@@ -139,6 +151,11 @@ final class ServerSetup {
     /** The pgoutput protocol version to stream with: the highest both the server and the options allow. */
     int protocolVersion() {
         return protocolVersion;
+    }
+
+    /** {@code server_version_num}, once checked. */
+    int serverVersionNum() {
+        return serverVersionNum;
     }
 
     /** The server's domains and enums, as of the last check. */
@@ -290,6 +307,12 @@ final class ServerSetup {
             log.warn("[{}] replication slot {} on {} is about to lose WAL it needs (wal_status unreserved: it is behind by more"
                     + " than max_wal_size); unless it catches up soon it will be invalidated", name, slot, where.get());
         }
+        if (initialSnapshot.wanted()) {
+            Action stop = initialSnapshot.slotExists();
+            if (stop != null) {
+                return stop;
+            }
+        }
         slotConfirmed = found.confirmedFlush();
         if (options.failover && !inRecovery && !found.isFailover()) {
             log.info("[{}] making replication slot {} a failover slot (ALTER_REPLICATION_SLOT ... (FAILOVER true))", name, slot);
@@ -311,12 +334,28 @@ final class ServerSetup {
             return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
                     + " pg_create_logical_replication_slot('" + slot + "', 'pgoutput')) or let pgrepl create it (createSlot)");
         }
+        if (initialSnapshot.wanted()) {
+            step = Step.INITIAL_SNAPSHOT;
+            return initialSnapshot.createSlot(serverVersionNum, options.twoPhase, this::initialSnapshotRead);
+        }
         log.info("[{}] creating {}{}replication slot {}", name, options.temporarySlot ? "temporary " : "",
                 options.failover ? "failover " : "", slot);
         slotConfirmed = Lsn.ZERO;
         step = Step.CREATE_SLOT;
         return Action.query(ReplicationCommands.createSlot(slot, options.temporarySlot, options.twoPhase,
                 options.failover, serverVersionNum));
+    }
+
+    /**
+     * The initial snapshot was read and processed: a temporary slot streams from its consistent point; a permanent one
+     * was copied from the snapshot's, and is found again (and made a failover slot, if wanted) like any other.
+     */
+    private Action initialSnapshotRead(Lsn consistentPoint) {
+        if (consistentPoint == null) {
+            return findSlot();
+        }
+        slotConfirmed = consistentPoint;
+        return slotReady();
     }
 
     /** The slot exists and is ours to stream; for a failover slot the primary's settings are checked first. */

@@ -5,9 +5,11 @@
  * streams pgoutput, decodes it into
  * {@link io.github.pgrepl.pgoutput.ChangeEvent}s ({@link io.github.pgrepl.pgoutput.PgOutputDecoder},
  * {@link io.github.pgrepl.pgoutput.Row}) and hands them to a {@link io.github.pgrepl.pgoutput.ChangeListener} on
- * a worker thread, confirming only what the listener processed.
+ * a worker thread, confirming only what the listener processed; and snapshots of the rows that exist
+ * ({@link io.github.pgrepl.pgoutput.SnapshotOptions}, {@link io.github.pgrepl.pgoutput.SnapshotProgress}), whose machinery
+ * is in {@code pgoutput.internal.snapshot}.
  *
- * <p>Built on the public API alone: may import {@code io.github.pgrepl} and {@code pgoutput.internal}, never
- * {@code io.github.pgrepl.internal}.
+ * <p>Built on the public API alone: may import {@code io.github.pgrepl}, {@code pgoutput.internal} and
+ * {@code pgoutput.internal.snapshot}, never {@code io.github.pgrepl.internal}.
  */
 package io.github.pgrepl.pgoutput;

@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.connection.ConnectionSettings;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
 import io.github.pgrepl.spring.connection.ListenerSettings;
@@ -161,7 +162,15 @@ final class ConnectionSettingsFactory {
                 connection.createPublication(), connection.publicationTables(), connection.binary(), connection.messages(),
                 connection.streaming(), connection.statusInterval(), connection.maxMessages(), listener.queueCapacity(),
                 listener.queueMaxSize().toBytes(), listener.maxAttempts(), listener.retryBackoff(),
-                fitInShutdownPhase(listener.closeTimeout()), connection.failover(), handler -> customize(name, handler));
+                fitInShutdownPhase(listener.closeTimeout()), connection.failover(), snapshotOptions(connection.snapshot()),
+                handler -> customize(name, handler));
+    }
+
+    /** Values {@link PropertiesValidation} checked against the core's ranges already. */
+    private static SnapshotOptions snapshotOptions(PgReplProperties.Snapshot snapshot) {
+        return SnapshotOptions.defaults().mode(snapshot.mode()).tables(snapshot.tables())
+                .parallelism(snapshot.parallelism()).chunkSize(snapshot.chunkSize())
+                .newTablesInterval(snapshot.newTables());
     }
 
     private void customize(String name, PgOutputHandler.Builder handler) {

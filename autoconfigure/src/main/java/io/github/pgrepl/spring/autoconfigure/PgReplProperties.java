@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ChannelBinding;
 import io.github.pgrepl.SslMode;
+import io.github.pgrepl.pgoutput.SnapshotMode;
 import io.github.pgrepl.spring.connection.ConnectionAvailability;
 import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
 import io.github.pgrepl.spring.listener.error.DeadLetterRecoverer;
@@ -96,6 +97,7 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
      * @param failover Whether the slot is a failover slot (PostgreSQL 17+): created with FAILOVER, or an existing one
      *     altered, so that standbys with sync_replication_slots keep a copy and the stream resumes on a promoted standby.
      *     The primary's synchronized_standby_slots is checked at start; refused before PostgreSQL 17.
+     * @param snapshot Snapshots: the initial one (when pgrepl creates the slot) and how incremental ones read.
      */
     @ConfigurationPropertiesSource // descriptions and defaults of every key of a connection, in the generated metadata
     public record Connection(String url, String username, String password, String slot, List<String> publications,
@@ -108,7 +110,7 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
                              @DefaultValue("true") boolean autoStartup,
                              @DefaultValue("none") ConnectionAvailability availability, @DefaultValue Ssl ssl,
                              @DefaultValue Reconnect reconnect, @DefaultValue Listener listener,
-                             @DefaultValue("false") boolean failover) {
+                             @DefaultValue("false") boolean failover, @DefaultValue Snapshot snapshot) {
 
         public Connection {
             publications = publications == null ? List.of() : List.copyOf(publications);
@@ -120,6 +122,29 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
         public String toString() {
             return "Connection[url=" + (url == null ? null : "<set>") + ", username=" + username + ", password="
                     + (password == null ? "<none>" : "<hidden>") + ", slot=" + slot + ", publications=" + publications + "]";
+        }
+    }
+
+    /**
+     * Snapshots: the rows that existed before the slot (initial), and any table again on demand (incremental, through
+     * POST /actuator/pgrepl/{name}/snapshot or PgOutputHandler.snapshot).
+     *
+     * @param mode The initial snapshot: never, initial (when pgrepl creates the slot, every row of the snapshot's tables
+     *     reaches the listeners as a READ change, then the stream starts at the slot's consistent point) or initial-only
+     *     (the snapshot, then the connection stops). A slot that exists streams from its position without one.
+     * @param tables Tables of the initial snapshot (schema.table or table, each in a publication); empty means every
+     *     table of the publications.
+     * @param parallelism Sessions that read the initial snapshot's tables in parallel, one table each at a time.
+     * @param chunkSize Rows per chunk of an incremental snapshot: one chunk is held in memory between its watermarks.
+     * @param newTables How often to look for tables added to the publications and take an incremental snapshot of each
+     *     new one; 0 does not look.
+     */
+    public record Snapshot(@DefaultValue("never") SnapshotMode mode, List<String> tables,
+                           @DefaultValue("2") int parallelism, @DefaultValue("4096") int chunkSize,
+                           @DefaultValue("0s") Duration newTables) {
+
+        public Snapshot {
+            tables = tables == null ? List.of() : List.copyOf(tables);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.pgoutput.SnapshotMode;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
 
 import java.nio.file.Files;
@@ -97,8 +99,35 @@ final class PropertiesValidation {
         }
         ordered("reconnect.min-backoff", connection.reconnect().minBackoff(), "reconnect.max-backoff",
                 connection.reconnect().maxBackoff(), true);
+        snapshot(connection);
         listener(connection.listener());
         ssl(connection.ssl());
+    }
+
+    /** The ranges are the core's ({@link SnapshotOptions}); its messages are the problems. */
+    private void snapshot(PgReplProperties.Connection connection) {
+        PgReplProperties.Snapshot snapshot = connection.snapshot();
+        noEmptyEntry("snapshot.tables", snapshot.tables(), "Remove the empty entry or name a table.");
+        coreRule("snapshot.parallelism", () -> SnapshotOptions.defaults().parallelism(snapshot.parallelism()),
+                "Set it to 1 to 64.");
+        coreRule("snapshot.chunk-size", () -> SnapshotOptions.defaults().chunkSize(snapshot.chunkSize()),
+                "Set it to 1 to 1000000.");
+        coreRule("snapshot.new-tables", () -> SnapshotOptions.defaults().newTablesInterval(snapshot.newTables()),
+                "Set it to 0 (off) or a duration of at least 100ms, e.g. 1m.");
+        if (snapshot.mode() != SnapshotMode.NEVER && !connection.createSlot() && !connection.temporarySlot()) {
+            reject("snapshot.mode", "is " + snapshot.mode().name().toLowerCase(Locale.ROOT).replace('_', '-')
+                    + ", but create-slot is false: the initial snapshot is taken when pgrepl creates the slot", "Set "
+                    + property(name, "create-slot") + " to true, or take an incremental snapshot (POST"
+                    + " /actuator/pgrepl/" + name + "/snapshot).");
+        }
+    }
+
+    private void coreRule(String property, Runnable check, String action) {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            reject(property, e.getMessage(), action);
+        }
     }
 
     private void listener(PgReplProperties.Listener listener) {

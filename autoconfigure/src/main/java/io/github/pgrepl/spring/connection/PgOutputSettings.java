@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.connection;
 
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.function.Consumer;
 /**
  * What a {@link PgOutputHandler} for a {@code ChangeListener} is built with; checked values, taken from
  * {@code pgrepl.connections.<name>.*}. {@code streaming} is {@code null} when not set: on for a bean-level
- * {@code ChangeListener}, off for listener methods that take committed changes. {@code customizer} then reaches the
+ * {@code ChangeListener}, off for listener methods that take committed changes. {@code snapshot} is
+ * {@link SnapshotOptions#defaults()} (no initial snapshot) when {@code null}. {@code customizer} then reaches the
  * options the properties do not (the listener's thread factory, the application's customizers); the listener, its
  * retries and streaming are set after it.
  */
@@ -18,22 +20,23 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                                boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                                Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                                long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout,
-                               boolean failover, Consumer<PgOutputHandler.Builder> customizer) {
+                               boolean failover, SnapshotOptions snapshot, Consumer<PgOutputHandler.Builder> customizer) {
 
     public PgOutputSettings {
         publications = List.copyOf(publications);
         publicationTables = List.copyOf(publicationTables);
+        snapshot = snapshot != null ? snapshot : SnapshotOptions.defaults();
         customizer = customizer != null ? customizer : builder -> { };
     }
 
-    /** Settings of a slot that is no failover slot, without customizer. */
+    /** Settings of a slot that is no failover slot, without snapshots or customizer. */
     public PgOutputSettings(String slot, List<String> publications, boolean createSlot, boolean temporarySlot,
                             boolean createPublication, List<String> publicationTables, boolean binary, boolean messages,
                             Boolean streaming, Duration statusInterval, int maxMessages, int queueCapacity,
                             long queueMaxBytes, int maxAttempts, Duration retryBackoff, Duration closeTimeout) {
         this(slot, publications, createSlot, temporarySlot, createPublication, publicationTables, binary, messages, streaming,
                 statusInterval, maxMessages, queueCapacity, queueMaxBytes, maxAttempts, retryBackoff, closeTimeout, false,
-                null);
+                null, null);
     }
 
     /** For a bean-level {@code ChangeListener}: retried {@code maxAttempts} times, then the connection stops. */
@@ -53,6 +56,7 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
                 .createSlot(createSlot)
                 .temporarySlot(temporarySlot)
                 .failover(failover)
+                .snapshot(snapshot)
                 .createPublication(createPublication)
                 .publicationTables(publicationTables)
                 .binary(binary)

@@ -4,12 +4,14 @@ import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.pgoutput.ReplicationSlotException;
+import io.github.pgrepl.pgoutput.SnapshotProgress;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.springframework.boot.health.contributor.Health;
@@ -78,6 +80,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.lastMessageAt() != null) {
             health.withDetail("lastMessageAt", status.lastMessageAt().toString());
         }
+        connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress).filter(SnapshotProgress::running)
+                .ifPresent(snapshot -> health.withDetail("snapshot", snapshot(snapshot)));
         connection.pgOutputHandler().map(PgOutputHandler::failoverWarnings).filter(warnings -> !warnings.isEmpty())
                 .ifPresent(warnings -> health.withDetail("failoverWarnings", warnings));
         Throwable lastError = failure().orElse(status.lastError());
@@ -121,10 +125,30 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 if (connection.pgOutputHandler().isEmpty()) {
                     return Health.up(); // a handler of its own may well stay connected without a stream
                 }
+                if (connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress)
+                        .filter(SnapshotProgress::running).isPresent()) {
+                    return Health.up(); // the initial snapshot: the stream starts once it is read, however long it takes
+                }
                 return withinGracePeriod(now, "setting up the stream");
             default:
                 return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
         }
+    }
+
+    /** A running snapshot in one line: which table, how many rows, how long yet. */
+    private static String snapshot(SnapshotProgress snapshot) {
+        StringBuilder text = new StringBuilder(snapshot.kind().name().toLowerCase(Locale.ROOT))
+                .append(" snapshot ").append(snapshot.id()).append(" running: ").append(snapshot.rows()).append(" rows");
+        snapshot.tables().stream().filter(table -> table.state() == SnapshotProgress.State.RUNNING).forEach(table -> {
+            text.append("; ").append(table.table()).append(' ').append(table.rows());
+            if (table.estimatedRows() > 0) {
+                text.append(" of ~").append(table.estimatedRows());
+            }
+            if (table.eta() != null) {
+                text.append(", ").append(table.eta().toSeconds()).append("s left");
+            }
+        });
+        return text.toString();
     }
 
     private Health.Builder withinGracePeriod(Instant now, String doing) {

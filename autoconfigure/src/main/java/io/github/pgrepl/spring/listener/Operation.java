@@ -3,7 +3,7 @@ package io.github.pgrepl.spring.listener;
 /** What a {@link Change} did to its table. */
 public enum Operation {
 
-    /** A row read by a snapshot rather than changed by a transaction (snapshots are yet to come). */
+    /** A row as a snapshot read it, rather than changed by a transaction: its source has no commit. */
     READ,
 
     INSERT,

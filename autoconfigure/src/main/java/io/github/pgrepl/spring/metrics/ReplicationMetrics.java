@@ -2,6 +2,8 @@ package io.github.pgrepl.spring.metrics;
 
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.SnapshotProgress;
+import io.github.pgrepl.pgoutput.SnapshotProgress.TableProgress;
 import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
@@ -16,9 +18,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 
 /**
  * Meters under {@code pgrepl.*} for every connection, tagged {@code connection=<name>}. Each reads the connection's
@@ -77,6 +82,33 @@ public class ReplicationMetrics implements MeterBinder {
         Gauge.builder("pgrepl.listener.queue", connection,
                         each -> each.pgOutputHandler().map(PgOutputHandler::queuedEvents).orElse(0))
                 .description("Events waiting for the listeners").baseUnit("events").tags(tags).register(meters);
+        snapshot(meters, connection, tags);
+    }
+
+    /** The running snapshot, else the last one; per table on the endpoint ({@code GET /actuator/pgrepl/<name>}). */
+    private static void snapshot(MeterRegistry meters, ManagedReplicationConnection connection, Tags tags) {
+        Gauge.builder("pgrepl.snapshot.running", connection,
+                        each -> snapshotOf(each).filter(SnapshotProgress::running).isPresent() ? 1 : 0)
+                .description("Whether a snapshot runs (1) or not (0)").tags(tags).register(meters);
+        Gauge.builder("pgrepl.snapshot.rows", connection, each -> snapshotOf(each).map(SnapshotProgress::rows).orElse(0L))
+                .description("Rows the running (else the last) snapshot handed to the listeners").baseUnit("rows").tags(tags)
+                .register(meters);
+        Gauge.builder("pgrepl.snapshot.rate", connection, each -> running(each).mapToDouble(TableProgress::rowsPerSecond).sum())
+                .description("Rows per second of the running snapshot's tables; 0 when none runs").baseUnit("rows")
+                .tags(tags).register(meters);
+        TimeGauge.builder("pgrepl.snapshot.eta", connection, TimeUnit.SECONDS, each -> running(each)
+                        .map(TableProgress::eta).filter(Objects::nonNull).mapToLong(Duration::toSeconds).max().orElse(0))
+                .description("How long the running snapshot's table should take yet, from the planner's row estimate; 0"
+                        + " when unknown or none runs").tags(tags).register(meters);
+    }
+
+    private static Optional<SnapshotProgress> snapshotOf(ManagedReplicationConnection connection) {
+        return connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress);
+    }
+
+    private static Stream<TableProgress> running(ManagedReplicationConnection connection) {
+        return snapshotOf(connection).filter(SnapshotProgress::running).stream().flatMap(progress -> progress.tables()
+                .stream()).filter(table -> table.state() == SnapshotProgress.State.RUNNING);
     }
 
     private static void counter(MeterRegistry meters, String name, String description, String baseUnit, Tags tags,

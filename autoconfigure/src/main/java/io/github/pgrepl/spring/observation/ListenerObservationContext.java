@@ -64,6 +64,12 @@ public class ListenerObservationContext extends Observation.Context {
             table = delete.relation().namespace() + "." + delete.relation().name();
         } else if (event instanceof ChangeEvent.Relation relation) {
             table = relation.namespace() + "." + relation.name();
+        } else if (event instanceof ChangeEvent.Read read) {
+            table = read.relation().namespace() + "." + read.relation().name();
+        } else if (event instanceof ChangeEvent.SnapshotStarted started) {
+            table = started.table().namespace() + "." + started.table().name();
+        } else if (event instanceof ChangeEvent.SnapshotCompleted completed) {
+            table = completed.table().namespace() + "." + completed.table().name();
         }
         return new ListenerObservationContext(connection, listener, table, kind(event), xid, commitLsn);
     }

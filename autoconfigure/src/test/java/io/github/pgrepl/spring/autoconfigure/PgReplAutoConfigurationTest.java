@@ -8,6 +8,8 @@ import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.SslMode;
 import io.github.pgrepl.TargetSessionAttrs;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.pgoutput.SnapshotMode;
+import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.TestListeners;
 import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
@@ -103,6 +105,19 @@ class PgReplAutoConfigurationTest {
                     assertThat(config.targetSessionAttrs()).isEqualTo(TargetSessionAttrs.READ_WRITE);
                     assertThat(orders.settings().pgOutput().failover()).isTrue();
                 });
+    }
+
+    @Test
+    void snapshotPropertiesReachTheHandler() {
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "auto-startup=false", ORDERS + "create-slot=true", ORDERS + "snapshot.mode=initial-only",
+                        ORDERS + "snapshot.tables=public.orders,lines", ORDERS + "snapshot.parallelism=4",
+                        ORDERS + "snapshot.chunk-size=1000", ORDERS + "snapshot.new-tables=1m")
+                .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                        .settings().pgOutput().snapshot()).isEqualTo(SnapshotOptions.defaults()
+                        .mode(SnapshotMode.INITIAL_ONLY).tables(List.of("public.orders", "lines")).parallelism(4)
+                        .chunkSize(1000).newTablesInterval(Duration.ofMinutes(1))));
     }
 
     @Test

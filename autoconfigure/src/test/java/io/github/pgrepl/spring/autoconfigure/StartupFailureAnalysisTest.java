@@ -87,6 +87,31 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void anInitialSnapshotNeedsASlotPgreplCreates() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "snapshot.mode=initial"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.snapshot.mode' is invalid")
+                    .contains("create-slot is false");
+            assertThat(analysis.getAction()).contains("Set pgrepl.connections.orders.create-slot to true");
+        });
+    }
+
+    @Test
+    void snapshotReadingOutOfRange() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "snapshot.chunk-size=0", ORDERS + "snapshot.parallelism=65", ORDERS + "snapshot.new-tables=10ms",
+                ORDERS + "snapshot.tables=orders,"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.snapshot.chunk-size' is invalid")
+                    .contains("1 to 1000000")
+                    .contains("'pgrepl.connections.orders.snapshot.parallelism' is invalid")
+                    .contains("'pgrepl.connections.orders.snapshot.new-tables' is invalid")
+                    .contains("'pgrepl.connections.orders.snapshot.tables' is invalid");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.snapshot.parallelism: Set it to 1 to 64.")
+                    .contains("at least 100ms");
+        });
+    }
+
+    @Test
     void aClientCertificateWithoutKey() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.cert=pom.xml"), analysis -> {
             assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.cert' is invalid: is set, but"

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /** The endpoint's write operation: pause/resume, or an action; anything else is a bad request that says what to send. */
 class ReplicationEndpointTest {
@@ -48,5 +49,15 @@ class ReplicationEndpointTest {
         assertThatThrownBy(() -> endpoint.write("orders", null, "restart")).isInstanceOf(InvalidEndpointRequestException.class)
                 .hasMessageContaining("Replication connection 'orders' has no listener");
         assertThat(endpoint.connection("orders").state()).isEqualTo("NOT_STARTED");
+    }
+
+    @Test
+    void aSnapshotOfAnUnknownConnectionOrOperationIsNotFoundAndOfAConnectionWithoutHandlerIsRefused() {
+        assertThat(endpoint.snapshot("billing", "snapshot", null).getStatus()).isEqualTo(404);
+        assertThat(endpoint.snapshot("orders", "snapshots", null).getStatus()).isEqualTo(404);
+        WebEndpointResponse<Object> refused = endpoint.snapshot("orders", "snapshot", List.of("public.orders"));
+        assertThat(refused.getStatus()).isEqualTo(400);
+        assertThat(refused.getBody()).isInstanceOfSatisfying(ReplicationEndpoint.SnapshotRefusal.class, refusal ->
+                assertThat(refusal.message()).contains("'orders'"));
     }
 }

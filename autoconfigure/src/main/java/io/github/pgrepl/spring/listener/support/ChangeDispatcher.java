@@ -192,6 +192,9 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
 
     private void collect(List<Change<Row>> changes) {
         for (Change<Row> change : changes) {
+            if (change.operation() == Operation.READ) {
+                continue; // an incremental snapshot's rows ride in its watermark's transaction, but are none of its changes
+            }
             boolean wanted = false;
             for (int i = 0; i < transactionListeners.size(); i++) {
                 if (matches(transactionListeners.get(i).endpoint(), change)) {
@@ -243,6 +246,12 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     }
 
     private List<Change<Row>> changesOf(ChangeEvent event) {
+        if (event instanceof ChangeEvent.Read read) {
+            // A snapshot's row: no transaction changed it, so its source has no commit (lsn, xid, commit time).
+            Relation relation = read.relation();
+            return List.of(new Change<>(Operation.READ, null, read.row(), key(read.row()),
+                    new Change.Source(null, 0, null, relation.namespace(), relation.name())));
+        }
         if (event instanceof ChangeEvent.Insert insert) {
             return List.of(new Change<>(Operation.INSERT, null, insert.newRow(), key(insert.newRow()),
                     source(insert.relation(), insert.xid())));
@@ -307,7 +316,14 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     private static boolean matches(ReplicationListenerEndpoint endpoint, ChangeEvent event) {
         Operation operation = null;
         List<Relation> relations = List.of();
-        if (event instanceof ChangeEvent.Insert insert) {
+        if (event instanceof ChangeEvent.Read read) {
+            operation = Operation.READ;
+            relations = List.of(read.relation());
+        } else if (event instanceof ChangeEvent.SnapshotStarted started) {
+            relations = List.of(started.table());
+        } else if (event instanceof ChangeEvent.SnapshotCompleted completed) {
+            relations = List.of(completed.table());
+        } else if (event instanceof ChangeEvent.Insert insert) {
             operation = Operation.INSERT;
             relations = List.of(insert.relation());
         } else if (event instanceof ChangeEvent.Update update) {

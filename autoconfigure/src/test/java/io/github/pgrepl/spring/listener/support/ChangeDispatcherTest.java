@@ -5,6 +5,7 @@ import static io.github.pgrepl.spring.listener.support.Events.commit;
 import static io.github.pgrepl.spring.listener.support.Events.delete;
 import static io.github.pgrepl.spring.listener.support.Events.insert;
 import static io.github.pgrepl.spring.listener.support.Events.relation;
+import static io.github.pgrepl.spring.listener.support.Events.row;
 import static io.github.pgrepl.spring.listener.support.Events.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -167,6 +168,52 @@ class ChangeDispatcherTest {
         assertThat(delete.before()).as("only the key: the default replica identity").isNull();
         assertThat(delete.after()).isNull();
         assertThat(delete.key()).isEqualTo(Map.of("id", 7L));
+    }
+
+    @Test
+    void aSnapshotsRowsAreReadChangesWithoutACommitAndNoneOfTheirWatermarksTransaction() throws Exception {
+        List<Change<Row>> reads = new CopyOnWriteArrayList<>();
+        List<Order> payloads = new CopyOnWriteArrayList<>();
+        List<String> inserts = new CopyOnWriteArrayList<>();
+        List<ChangeTransaction> transactions = new CopyOnWriteArrayList<>();
+        Object bean = new Object() {
+            @ReplicationListener(connection = "orders", tables = "public.orders", operations = Operation.READ)
+            void read(Change<Row> change) {
+                reads.add(change);
+            }
+
+            @ReplicationListener(connection = "orders", tables = "public.orders")
+            void payload(Order order) {
+                payloads.add(order);
+            }
+
+            @ReplicationListener(connection = "orders", tables = "public.orders", operations = Operation.INSERT)
+            void insert(Change<Row> change) {
+                inserts.add(change.operation() + " " + change.after().getLong("id"));
+            }
+
+            @ReplicationListener(connection = "orders", tables = "public.orders")
+            void whole(ChangeTransaction transaction) {
+                transactions.add(transaction);
+            }
+        };
+        ChangeDispatcher dispatcher = dispatcher(bean, failed -> ErrorDecision.stop(), 1 << 20);
+
+        // An initial snapshot's row (no transaction), then an incremental one's, inside its watermark's transaction.
+        send(dispatcher, new ChangeEvent.SnapshotStarted(ORDERS), new ChangeEvent.Read(ORDERS, row(ORDERS, 1L, BigDecimal.ONE)),
+                begin(900, 300), new ChangeEvent.Read(ORDERS, row(ORDERS, 2L, BigDecimal.TEN)),
+                new ChangeEvent.SnapshotCompleted(ORDERS, 2), commit(300));
+
+        assertThat(reads).extracting(Change::operation).containsExactly(Operation.READ, Operation.READ);
+        assertThat(reads).extracting(Change::key).containsExactly(Map.of("id", 1L), Map.of("id", 2L));
+        assertThat(reads).allSatisfy(read -> {
+            assertThat(read.source().lsn()).isNull();
+            assertThat(read.source().xid()).isZero();
+            assertThat(read.source().table()).isEqualTo("orders");
+        });
+        assertThat(payloads).containsExactly(new Order(1L, BigDecimal.ONE), new Order(2L, BigDecimal.TEN));
+        assertThat(inserts).as("READ is filtered like the other operations").isEmpty();
+        assertThat(transactions).as("a watermark's transaction has no change of its own").isEmpty();
     }
 
     @Test
