@@ -66,6 +66,16 @@ public sealed interface Action
     }
 
     /**
+     * Close the socket; {@code handleDisconnect} is called with {@code error} itself. A
+     * {@link NonTransientReplicationException} (or an error caused by one, or by a {@link PgException} that
+     * retrying cannot clear) makes a connection with auto-reconnect retry at its longest backoff and report the
+     * error as non-transient in its status.
+     */
+    static Action disconnect(ReplicationException error) {
+        return new Disconnect(error.getMessage(), error);
+    }
+
+    /**
      * Close the socket and wait as a standby: another consumer holds what this one needs (typically
      * "replication slot ... is active for PID n"). With auto-reconnect the connection stays in
      * {@link ConnectionState#STANDBY}, retries with backoff and calls {@code handleConnect} again, logging
@@ -131,10 +141,17 @@ public sealed interface Action
         }
     }
 
-    /** Close the socket; see {@link #disconnect(String)}. */
-    record Disconnect(String reason) implements Action {
+    /**
+     * Close the socket; see {@link #disconnect(String)} and {@link #disconnect(ReplicationException)}. {@code error}
+     * is the handler's own exception, or {@code null} when it gave a reason only.
+     */
+    record Disconnect(String reason, ReplicationException error) implements Action {
         public Disconnect {
             Objects.requireNonNull(reason, "reason");
+        }
+
+        public Disconnect(String reason) {
+            this(reason, null);
         }
     }
 

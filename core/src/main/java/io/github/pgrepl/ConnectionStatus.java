@@ -25,12 +25,18 @@ import java.time.Instant;
  * @param walSenderTimeout the server's {@code wal_sender_timeout} ({@link Duration#ZERO} when off), or {@code null}
  *     before the first connect
  * @param server the server of the host list the current session runs on, or {@code null} when not connected
+ * @param lastErrorNonTransient whether {@code lastError} is one that retrying alone cannot end (a wrong password, a
+ *     missing publication: see {@link NonTransientReplicationException}); the connection then retries at its longest
+ *     backoff, and recovers by itself once the cause is fixed
+ * @param waitingFor what a running command that waits on the server without a timeout waits for (e.g. {@code
+ *     CREATE_REPLICATION_SLOT}, for the transactions that hold an xid, and which sessions those are), or {@code null}
  */
 public record ConnectionStatus(ConnectionState state, boolean paused, Lsn lastReceivedLsn, Lsn lastFlushedLsn,
                                Lsn serverWalEnd, Instant lastMessageAt, int reconnectAttempts, Throwable lastError,
                                Instant pausedSince, long messagesReceived, long bytesReceived, long reconnects,
                                int backendPid, String serverVersion, String authenticationMethod, boolean tls,
-                               Duration walSenderTimeout, Endpoint server) {
+                               Duration walSenderTimeout, Endpoint server, boolean lastErrorNonTransient,
+                               String waitingFor) {
 
     /** Bytes of WAL the server has that this client has not flushed; 0 when unknown. */
     public long lagBytes() {

@@ -1,6 +1,7 @@
 package io.github.pgrepl;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * A {@link ReplicationHandler} that passes every callback to another: extend it to decorate a handler
@@ -54,6 +55,11 @@ public abstract class ForwardingReplicationHandler implements ReplicationHandler
     @Override
     public Action handleClose() {
         return delegate().handleClose();
+    }
+
+    @Override
+    public Duration closeTimeout() {
+        return delegate().closeTimeout();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.pgrepl;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An {@code ErrorResponse} from the server, with its SQLSTATE and fields. The message reads like
@@ -9,6 +10,24 @@ import java.util.Map;
 public class PgException extends ReplicationException {
 
     private static final long serialVersionUID = 1L;
+
+    /**
+     * SQLSTATEs that retrying cannot clear: what a person must fix (a password, pg_hba.conf, a grant, a missing
+     * database, publication, slot or plugin, a setting). Not among them: connection limits, a server starting or
+     * shutting down, a slot in use, and 55000 (object not in prerequisite state), which a standby being promoted
+     * answers for a while.
+     */
+    private static final Set<String> NON_TRANSIENT_STATES = Set.of(
+            "28000", // invalid_authorization_specification: no pg_hba.conf entry, a role that may not log in
+            "28P01", // invalid_password
+            "3D000", // invalid_catalog_name: the database does not exist
+            "42501", // insufficient_privilege: e.g. a role without REPLICATION
+            "42704", // undefined_object: a publication or replication slot that does not exist
+            "42602", // invalid_name: e.g. an invalid slot name
+            "58P01", // undefined_file: the output plugin is not installed
+            "0A000", // feature_not_supported: e.g. a protocol version the server lacks
+            "22023", // invalid_parameter_value: e.g. an option the output plugin refuses
+            "53400"); // configuration_limit_exceeded: e.g. every replication slot in use (max_replication_slots)
 
     private final String severity;
     private final String sqlState;
@@ -69,6 +88,14 @@ public class PgException extends ReplicationException {
     /** The server's hint, or {@code null}. */
     public String hint() {
         return hint;
+    }
+
+    /**
+     * Whether retrying cannot clear this error (a wrong password, a missing database or publication, a role without
+     * REPLICATION...): a person must fix something first. See {@link NonTransientReplicationException}.
+     */
+    public boolean isNonTransient() {
+        return NON_TRANSIENT_STATES.contains(sqlState);
     }
 
     /** FATAL and PANIC end the session: the server closes the connection after sending them. */

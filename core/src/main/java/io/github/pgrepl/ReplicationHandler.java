@@ -1,6 +1,7 @@
 package io.github.pgrepl;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * The callback module of a {@link ReplicationConnection}: it decides what the connection does.
@@ -72,5 +73,14 @@ public interface ReplicationHandler {
      */
     default Action handleClose() {
         return Action.noReply();
+    }
+
+    /**
+     * How long {@link ReplicationConnection#close()} waits for {@link #handleClose()} and the final status update
+     * before it gives up and releases the connection's thread (default 5 s). A handler that lets the work in hand
+     * finish on close (a listener's event) returns its own bound, with a margin for the status update.
+     */
+    default Duration closeTimeout() {
+        return Duration.ofSeconds(5);
     }
 }

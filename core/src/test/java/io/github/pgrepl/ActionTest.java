@@ -20,6 +20,8 @@ class ActionTest {
         assertThat(Action.stream("COPY t TO STDOUT")).isEqualTo(new Action.Stream("COPY t TO STDOUT", Action.DEFAULT_MAX_MESSAGES));
         assertThat(Action.stream("COPY t TO STDOUT", 7)).isEqualTo(new Action.Stream("COPY t TO STDOUT", 7));
         assertThat(Action.disconnect("bye")).isEqualTo(new Action.Disconnect("bye"));
+        NonTransientReplicationException missing = new NonTransientReplicationException("publication \"p\" does not exist");
+        assertThat(Action.disconnect(missing)).isEqualTo(new Action.Disconnect(missing.getMessage(), missing));
         assertThat(Action.standby("slot busy")).isEqualTo(new Action.Standby("slot busy"));
         assertThat(Action.noReplyAndPause(ack)).isInstanceOf(Action.NoReplyAndPause.class);
         assertThat(Action.noReplyAndPause(ack).acks()).containsExactly(ack);
@@ -42,7 +44,8 @@ class ActionTest {
         assertThatThrownBy(() -> Action.query(" ")).hasMessage("The query must not be empty");
         assertThatThrownBy(() -> Action.query("SELECT 1", Duration.ZERO)).hasMessageContaining("must be positive");
         assertThatThrownBy(() -> Action.stream("COPY t TO STDOUT", 0)).hasMessageContaining("at least 1");
-        assertThatThrownBy(() -> Action.disconnect(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> Action.disconnect((String) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> Action.disconnect((ReplicationException) null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FaultsIT {
 
     @RegisterExtension
-    static final PgExtension pg = PgExtension.builder().setting("wal_sender_timeout", "2s").build();
+    static final PgExtension pg = PgExtension.builder().setting("wal_sender_timeout", "1s").build();
 
     private FaultProxy proxy;
     private String table;
@@ -56,7 +56,7 @@ class FaultsIT {
     void aStalledSocketIsNoticedAsSilenceAndReplacedOnceTheNetworkHeals() {
         insertRows(pg.server(), table, 1, 5);
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.size() == 5);
-        assertThat(connection.status().walSenderTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(connection.status().walSenderTimeout()).isEqualTo(Duration.ofSeconds(1));
 
         proxy.stall();
 
@@ -68,6 +68,27 @@ class FaultsIT {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.containsAll(ids(1, 10)));
         await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+    }
+
+    @Test
+    void anIdleStreamAckedOnATimerWithoutAskingForRepliesIsNotTakenForAHalfOpenOne() {
+        // The seed's pattern: a timer confirms what arrived, never asking for a reply. Caught up, the walsender then
+        // has no reason to send anything: before, the stream was silent and dropped every 2 s (twice the timeout).
+        connection.close();
+        handler = new RecordingHandler(handler.slot, handler.publication) {
+            @Override
+            Action onKeepalive(PrimaryKeepalive keepalive) {
+                committed = Lsn.max(committed, keepalive.walEnd());
+                return super.onKeepalive(keepalive);
+            }
+        }.ackEvery(Duration.ofMillis(300));
+        connection = ReplicationConnection.start(config(pg.server()).port(proxy.port()).autoReconnect(true).build(), handler);
+
+        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11))
+                .until(() -> connection.status().state() == ConnectionState.STREAMING && connection.status().lastError() == null);
+
+        assertThat(handler.events).doesNotContain("disconnect");
+        assertThat(connection.status().reconnects()).isZero();
     }
 
     @Test

@@ -29,7 +29,7 @@ final class Chart {
     private static final int GROUP_GAP = 26;
     private static final Color[] COLORS = {
             new Color(0x4C, 0x72, 0xB0), new Color(0xDD, 0x84, 0x52), new Color(0x55, 0xA8, 0x68), new Color(0xC4, 0x4E, 0x52),
-            new Color(0x81, 0x72, 0xB3)};
+            new Color(0x81, 0x72, 0xB3), new Color(0x93, 0x78, 0x60), new Color(0x8C, 0x8C, 0x8C)};
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 18);
     private static final Font TEXT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
@@ -114,7 +114,7 @@ final class Chart {
             g.fillRect(x, y - 12, 14, 14);
             g.setColor(Color.BLACK);
             g.drawString(consumer.label(), x + 20, y);
-            x += 200;
+            x += 170;
         }
     }
 }

@@ -14,7 +14,11 @@ enum Consumer {
      * pgrepl-kafka's relay on a PgOutputHandler: every change a JSON record sent to a broker on this machine, timed
      * until the broker acknowledged the last one.
      */
-    PGREPL_KAFKA("pgrepl-kafka");
+    PGREPL_KAFKA("pgrepl-kafka"),
+    /** pgrepl through Spring Boot: a {@code @ReplicationListener} method binding each row to a record. */
+    PGREPL_SPRING("pgrepl-spring"),
+    /** Debezium's embedded engine and PostgreSQL connector (pgoutput), with a handler that counts records. */
+    DEBEZIUM("debezium");
 
     private final String label;
 
@@ -42,6 +46,11 @@ enum Consumer {
 
     boolean java() {
         return this != PG_RECVLOGICAL;
+    }
+
+    /** Debezium asks pgoutput for text values only: it has no binary mode. */
+    boolean reads(Format format) {
+        return this != DEBEZIUM || !format.binary();
     }
 
     static Consumer of(String label) {

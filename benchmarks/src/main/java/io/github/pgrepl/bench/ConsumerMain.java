@@ -56,6 +56,8 @@ public final class ConsumerMain {
             case PGREPL_RAW -> new RawConsumer();
             case PGREPL_PGOUTPUT -> new PgOutputConsumer();
             case PGREPL_KAFKA -> new RelayConsumer();
+            case PGREPL_SPRING -> new SpringConsumer();
+            case DEBEZIUM -> new DebeziumConsumer();
             case PG_RECVLOGICAL -> throw new IllegalArgumentException("pg_recvlogical is not a Java consumer");
         };
     }

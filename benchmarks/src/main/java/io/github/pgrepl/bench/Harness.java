@@ -91,7 +91,7 @@ public final class Harness {
                 Workload.truncate(target);
                 for (Format format : options.formats) {
                     for (Consumer consumer : options.consumers) {
-                        if (consumer.java()) {
+                        if (consumer.java() && consumer.reads(format)) {
                             slots.add(createSlot(consumer.warmupSlot(format)));
                         }
                     }
@@ -101,7 +101,7 @@ public final class Harness {
             Workload.truncate(target);
             for (Format format : options.formats) {
                 for (Consumer consumer : options.consumers) {
-                    for (int round = 1; round <= options.rounds; round++) {
+                    for (int round = 1; round <= options.rounds && consumer.reads(format); round++) {
                         slots.add(createSlot(consumer.slot(format, round)));
                     }
                 }
@@ -134,6 +134,9 @@ public final class Harness {
         Map<Consumer, ChildJvm.Session> sessions = new TreeMap<>();
         try {
             for (Consumer consumer : options.consumers) {
+                if (!consumer.reads(format)) {
+                    continue;
+                }
                 measured.put(consumer, new ArrayList<>());
                 if (consumer.java()) {
                     // one warm-up at a time, so that each has the machine to itself
@@ -145,7 +148,7 @@ public final class Harness {
                 }
             }
             for (int round = 1; round <= options.rounds; round++) {
-                for (Consumer consumer : options.consumers) {
+                for (Consumer consumer : measured.keySet()) {
                     String name = name(workload, format, consumer);
                     Measurement m;
                     if (consumer == Consumer.PG_RECVLOGICAL) {

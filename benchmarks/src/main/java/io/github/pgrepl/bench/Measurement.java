@@ -38,6 +38,11 @@ record Measurement(long messages, long bytes, long nanos, long cpuNanos, long ji
                 fields.get("jitCpuNanos"), fields.get("allocatedBytes"), fields.get("peakHeapBytes"), fields.get("peakRssBytes"));
     }
 
+    /** The same figures without message and byte counts: for a consumer that sees rows, not XLogData. */
+    Measurement withoutCounts() {
+        return withCounts(-1, -1);
+    }
+
     /** The same figures with the message and byte counts of another consumer of the same WAL. */
     Measurement withCounts(long messages, long bytes) {
         return new Measurement(messages, bytes, nanos, cpuNanos, jitCpuNanos, allocatedBytes, peakHeapBytes, peakRssBytes);

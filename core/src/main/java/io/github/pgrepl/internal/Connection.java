@@ -7,6 +7,7 @@ import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.Endpoint;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.ReplicationException;
@@ -19,14 +20,11 @@ import io.github.pgrepl.internal.session.SessionInfo;
 import io.github.pgrepl.internal.session.SessionListener;
 import io.github.pgrepl.internal.session.SessionPhase;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -39,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * one event loop thread, which is the mailbox: session events, calls, infos and timers are handled there one at a
  * time, so the handler needs no locks.
  *
- * <p>The {@link Connector} makes each session; the {@link ReplicationSession} runs it and reports here, as its
+ * <p>The {@link Reconnector} makes each session; the {@link ReplicationSession} runs it and reports here, as its
  * {@link SessionListener}. While a query runs (and while connecting), calls and infos wait in a postponed queue,
  * as they would behind the synchronous query of Postgrex's ReplicationConnection.
  */
@@ -50,15 +48,14 @@ public final class Connection implements SessionListener {
     private final ConnectionConfig config;
     private final ReplicationHandler handler;
     private final EventLoop loop;
-    private final Connector connector;
+    private final Reconnector reconnector;
+    private final ServerWait serverWait;
     private final Mailbox mailbox;
     private final StatusRecorder status;
     private final StartGate started = new StartGate();
     private final Pauses pauses;
 
     // Confined to the loop.
-    /** The connection attempt under way, or {@code null}. */
-    private Future<ReplicationSession> connecting;
     /** The connected session, or {@code null}. */
     private ReplicationSession session;
     /** Who asked for the running query or stream (its failures and chained actions answer them), or {@code null}. */
@@ -67,7 +64,8 @@ public final class Connection implements SessionListener {
     /** Whether handler.init ran: a connection closed before it was started never calls the handler. */
     private boolean initialized;
     private boolean everConnected;
-    private ScheduledFuture<?> reconnectTimer;
+    /** Whether the last error ended a session rather than an attempt. */
+    private boolean lastErrorEndedASession;
     private long lastStandbyLogMillis;
 
     public Connection(ConnectionConfig config, ReplicationHandler handler) {
@@ -78,7 +76,8 @@ public final class Connection implements SessionListener {
         ReceiveStats received = new ReceiveStats();
         this.status = new StatusRecorder(received);
         this.pauses = new Pauses(status);
-        this.connector = new Connector(config, loop, received);
+        this.reconnector = new Reconnector(config, loop, new Connector(config, loop, received));
+        this.serverWait = new ServerWait(config, loop, status::waitingFor);
     }
 
     // ---------------------------------------------------------------- thread-safe entry points
@@ -145,13 +144,29 @@ public final class Connection implements SessionListener {
     public void close() {
         if (loop.inEventLoop()) {
             shutdown();
-        } else if (!mailbox.runAndWait(this::shutdown, Duration.ofSeconds(5))) {
-            log.warn("[{}] closing took longer than 5 s; releasing the event loop anyway", config.name());
+        } else {
+            // As long as the handler may take to finish the work in hand and confirm it, so that a caller (Spring's
+            // stop callback) goes on only once that is done.
+            Duration wait = closeTimeout();
+            if (!mailbox.runAndWait(this::shutdown, wait)) {
+                log.warn("[{}] closing took longer than {}; releasing the event loop anyway", config.name(), wait);
+            }
         }
         mailbox.releaseLoop();
     }
 
-    /** The server of the current session, else the host list. */
+    /** The handler's close timeout; a handler that fails to say gets the default. */
+    private Duration closeTimeout() {
+        try {
+            Duration wait = handler.closeTimeout();
+            return wait != null && !wait.isNegative() ? wait : Duration.ofSeconds(5);
+        } catch (RuntimeException e) {
+            log.warn("[{}] {}.closeTimeout() failed; waiting 5 s: {}", config.name(), handler.getClass().getName(), e.toString());
+            return Duration.ofSeconds(5);
+        }
+    }
+
+        /** The server of the current session, else the host list. */
     private String where() {
         ReplicationSession current = session;
         if (current != null) {
@@ -165,7 +180,7 @@ public final class Connection implements SessionListener {
 
     /** While connecting, and while a query runs, calls and infos wait: they may not interleave with it. */
     private boolean busy() {
-        return connecting != null || (session != null && session.phase() == SessionPhase.QUERY);
+        return reconnector.isConnecting() || (session != null && session.phase() == SessionPhase.QUERY);
     }
 
     private void onCall(Object request, CallerImpl caller) {
@@ -232,7 +247,8 @@ public final class Connection implements SessionListener {
         } else if (action instanceof Action.Stream stream) {
             startOperation(true, stream.sql(), null, stream.maxMessages(), caller);
         } else if (action instanceof Action.Disconnect disconnect) {
-            disconnect(new ReplicationException("Disconnect requested by the handler: " + disconnect.reason()), false);
+            disconnect(disconnect.error() != null ? disconnect.error()
+                    : new ReplicationException("Disconnect requested by the handler: " + disconnect.reason()), false);
         } else if (action instanceof Action.Standby standby) {
             standby(standby.reason());
         }
@@ -256,7 +272,9 @@ public final class Connection implements SessionListener {
                     + ": not connected (" + status.state() + ")"));
             return;
         }
-        Duration timeout = queryTimeout != null ? queryTimeout : config.queryTimeout();
+        // A command that waits on the server would only be timed out to be started again, for ever.
+        boolean untimed = queryTimeout == null && !stream && ServerWait.waitsOnServer(sql);
+        Duration timeout = queryTimeout != null ? queryTimeout : untimed ? null : config.queryTimeout();
         try {
             if (stream) {
                 session.stream(sql, timeout, maxMessages);
@@ -264,6 +282,9 @@ public final class Connection implements SessionListener {
                 session.query(sql, timeout);
             }
             operationCaller = caller;
+            if (untimed) {
+                serverWait.started(sql, session.info().backendPid());
+            }
         } catch (ReplicationException e) {
             reject(caller, e);
         }
@@ -281,8 +302,12 @@ public final class Connection implements SessionListener {
 
     @Override
     public void onStreamStarted() {
+        serverWait.ended();
         status.state(ConnectionState.STREAMING);
         status.attemptsReset();
+        if (NonTransientReplicationException.isNonTransient(status.lastError())) {
+            status.lastError(null); // a stream runs: what retrying could not fix was fixed
+        }
         checkSettled();
         runPostponed(); // what waited while the stream's query started runs now, not when the stream ends
     }
@@ -317,6 +342,7 @@ public final class Connection implements SessionListener {
     private void operationEnded(Callback callback, Supplier<Action> call) {
         CallerImpl caller = operationCaller;
         operationCaller = null;
+        serverWait.ended();
         if (status.state() != ConnectionState.STANDBY) {
             status.state(ConnectionState.CONNECTED);
         }
@@ -344,23 +370,7 @@ public final class Connection implements SessionListener {
         if (status.state() != ConnectionState.STANDBY) {
             status.state(everConnected || status.reconnectAttempts() > 0 ? ConnectionState.RECONNECTING : ConnectionState.CONNECTING);
         }
-        Future<ReplicationSession> attempt = connector.connect(this);
-        connecting = attempt;
-        attempt.addListener(done -> onAttemptDone(attempt));
-    }
-
-    private void onAttemptDone(Future<ReplicationSession> attempt) {
-        if (connecting == attempt) {
-            connecting = null;
-        }
-        if (attempt.isCancelled()) {
-            return; // closed meanwhile
-        }
-        if (attempt.isSuccess()) {
-            onConnected(attempt.getNow());
-        } else {
-            onConnectFailed(attempt.cause());
-        }
+        reconnector.connect(this, this::onConnected, this::onConnectFailed);
     }
 
     private void onConnected(ReplicationSession ready) {
@@ -378,7 +388,11 @@ public final class Connection implements SessionListener {
             // until the handler's stream starts.
             status.state(ConnectionState.CONNECTED);
             status.attemptsReset();
-            status.lastError(null);
+            if (!(lastErrorEndedASession && NonTransientReplicationException.isNonTransient(status.lastError()))) {
+                // Connected: a failed attempt's cause is gone. Not so what ended the last session for good (a
+                // missing publication): that stays until a stream runs.
+                status.lastError(null);
+            }
             if (everConnected) {
                 status.reconnected();
             }
@@ -396,10 +410,11 @@ public final class Connection implements SessionListener {
             return;
         }
         status.lastError(cause);
+        lastErrorEndedASession = false;
         started.fail(cause); // a synchronous start throws this
         if (config.autoReconnect()) {
-            log.warn("[{}] connection attempt {} to {} failed: {}", config.name(), status.reconnectAttempts(), where(),
-                    cause.getMessage());
+            log.warn("[{}] connection attempt {} to {} failed: {}{}", config.name(), status.reconnectAttempts(), where(),
+                    cause.getMessage(), reconnector.retryNote(cause));
             status.state(ConnectionState.RECONNECTING);
             scheduleReconnect();
         } else {
@@ -410,8 +425,7 @@ public final class Connection implements SessionListener {
     }
 
     private void scheduleReconnect() {
-        long delay = connector.retryDelayNanos(status.attemptFailed());
-        reconnectTimer = loop.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+        reconnector.retryAfter(status.attemptFailed(), status.lastError(), this::connect);
     }
 
     /** A synchronous start returns once connected with nothing under way: ready, or streaming. */
@@ -446,17 +460,20 @@ public final class Connection implements SessionListener {
         }
         session = null;
         operationCaller = null;
+        serverWait.ended();
         lost.terminate();
         pauses.sessionEnded();
         status.sessionEnded();
         status.lastError(reason);
+        lastErrorEndedASession = true;
         mailbox.failCalls(new ConnectionLostException("The replication connection was lost: " + reason.getMessage(), reason));
         boolean reconnect = config.autoReconnect();
         status.state(standby ? ConnectionState.STANDBY : reconnect ? ConnectionState.RECONNECTING : ConnectionState.DISCONNECTED);
         if (standby) {
             log.debug("[{}] standby, disconnected from {}", config.name(), lost.info().endpoint());
         } else {
-            log.warn("[{}] disconnected from {}: {}", config.name(), lost.info().endpoint(), reason.getMessage());
+            log.warn("[{}] disconnected from {}: {}{}", config.name(), lost.info().endpoint(), reason.getMessage(),
+                    reconnect ? reconnector.retryNote(reason) : "");
         }
         // Before the handler runs: a handler that closes the connection now (it gives up for good) must not turn a
         // synchronous start's error into "closed", which hides why.
@@ -481,12 +498,8 @@ public final class Connection implements SessionListener {
         }
         closed = true;
         status.state(ConnectionState.CLOSED);
-        if (reconnectTimer != null) {
-            reconnectTimer.cancel(false);
-        }
-        if (connecting != null) {
-            connecting.cancel(false); // the connector closes its socket when the attempt ends
-        }
+        reconnector.cancel();
+        serverWait.ended();
         ReplicationSession open = session;
         session = null;
         if (open != null) {

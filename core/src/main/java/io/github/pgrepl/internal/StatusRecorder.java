@@ -3,6 +3,7 @@ package io.github.pgrepl.internal;
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.internal.protocol.CopyDataLayout;
 import io.github.pgrepl.internal.session.ReceiveStats;
 import io.github.pgrepl.internal.session.SessionInfo;
@@ -29,6 +30,7 @@ final class StatusRecorder {
     private volatile Throwable lastError;
     private volatile SessionInfo session;
     private volatile Duration walSenderTimeout;
+    private volatile String waitingFor;
 
     StatusRecorder(ReceiveStats received) {
         this.received = received;
@@ -84,6 +86,11 @@ final class StatusRecorder {
         return walSenderTimeout;
     }
 
+    /** What a running command waits for on the server, or {@code null}. */
+    void waitingFor(String waitingFor) {
+        this.waitingFor = waitingFor;
+    }
+
     /** Whether reading is paused (by the handler or an operator) now: a pause keeps the time it began. */
     void paused(boolean paused) {
         if (!paused) {
@@ -115,11 +122,13 @@ final class StatusRecorder {
         long pausedSince = pausedSinceMillis;
         long lastMessage = received.lastMessageAtMillis();
         SessionInfo info = session;
+        Throwable error = lastError;
         return new ConnectionStatus(state, pausedSince != 0, Lsn.of(received.receivedLsn(onLoop)), Lsn.of(lastFlushedLsn),
                 Lsn.of(received.walEnd(onLoop)), lastMessage == 0 ? null : Instant.ofEpochMilli(lastMessage), reconnectAttempts,
-                lastError, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), received.messages(onLoop),
+                error, pausedSince == 0 ? null : Instant.ofEpochMilli(pausedSince), received.messages(onLoop),
                 received.bytes(onLoop), reconnects, info == null ? 0 : info.backendPid(),
                 info == null ? null : info.parameters().get("server_version"), info == null ? null : info.authenticationMethod(),
-                info != null && info.tls(), walSenderTimeout, info == null ? null : info.endpoint());
+                info != null && info.tls(), walSenderTimeout, info == null ? null : info.endpoint(),
+                NonTransientReplicationException.isNonTransient(error), waitingFor);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,16 +24,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Offered events are handed over in batches ({@link #flush}, at the latest every {@value #MAX_BATCH}
  * events): waking the worker for every event cost more CPU than decoding it.
+ *
+ * <p>{@link #stop} is graceful: the listener finishes the event in hand, and the rest of its transaction when that
+ * is queued already, so that the transaction can be confirmed; it is interrupted only when that takes longer than
+ * the close timeout.
  */
 final class ListenerWorker {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
 
-    /** What the worker tells the handler, from the worker's thread. */
-    interface Signals {
-        void resumeWanted();
+    /** Posted to the connection's mailbox when the queue drained below half after a pause: reading may resume. */
+    static final Object DRAINED = new Object() {
+        @Override
+        public String toString() {
+            return "pgoutput queue drained";
+        }
+    };
 
-        void listenerFailed(ChangeEvent event, Exception error, int attempts);
+    /** Posted to the connection's mailbox when the listener kept failing on {@code event}; the worker has stopped. */
+    record Failed(ChangeEvent event, Exception error, int attempts) {
     }
 
     private record Item(ChangeEvent event, int size, long confirmLsn) {
@@ -45,7 +55,8 @@ final class ListenerWorker {
     private final long maxBytes;
     private final int maxAttempts;
     private final Duration retryBackoff;
-    private final Signals signals;
+    /** The connection's mailbox ({@code ReplicationConnection::send}), for {@link #DRAINED} and {@link Failed}. */
+    private final Consumer<Object> mailbox;
     private final LinkedBlockingQueue<List<Item>> queue = new LinkedBlockingQueue<>();
     private final AtomicLong bytes = new AtomicLong();
     /** Events offered and not yet handled. */
@@ -55,7 +66,12 @@ final class ListenerWorker {
     private final AtomicBoolean pausedForQueue = new AtomicBoolean();
     private final AtomicLong processedLsn = new AtomicLong();
     private final Thread thread;
+    /** False once the worker must stop at once: the listener gave up, or a graceful stop ran out of time. */
     private volatile boolean running = true;
+    /** Set by {@link #stop}: finish the transaction in hand, take no other. */
+    private volatile boolean stopping;
+    /** Whether the last event handed to the listener left a transaction (or a streamed chunk) open; worker's thread. */
+    private boolean inTransaction;
     /** Offered, not yet handed over; confined to the connection's thread. */
     private List<Item> unflushed = new ArrayList<>();
 
@@ -63,13 +79,13 @@ final class ListenerWorker {
      * @param threadFactory makes the listener's thread, or {@code null} for a platform thread
      */
     ListenerWorker(String name, ThreadFactory threadFactory, ChangeListener listener, int capacity, long maxBytes,
-                   int maxAttempts, Duration retryBackoff, Signals signals) {
+                   int maxAttempts, Duration retryBackoff, Consumer<Object> mailbox) {
         this.listener = listener;
         this.capacity = capacity;
         this.maxBytes = maxBytes;
         this.maxAttempts = maxAttempts;
         this.retryBackoff = retryBackoff;
-        this.signals = signals;
+        this.mailbox = mailbox;
         String threadName = "pgrepl-" + name + "-listener";
         if (threadFactory == null) {
             this.thread = new Thread(this::run, threadName);
@@ -144,17 +160,28 @@ final class ListenerWorker {
         return Lsn.of(processedLsn.get());
     }
 
-    /** Stops taking events and waits up to {@code wait} for the one in hand; the rest stay unconfirmed. */
+    /**
+     * Stops taking events (from the connection's thread): waits up to {@code wait} for the listener to finish the event
+     * in hand and the queued rest of its transaction, without interrupting it first; then interrupts it if it still
+     * runs. What it did not finish stays unconfirmed, and comes again on the next start.
+     */
     void stop(Duration wait) {
-        running = false;
-        thread.interrupt();
+        flush(); // the rest of the transaction in hand may wait here
+        stopping = true;
+        queue.add(List.of()); // wakes a worker waiting for events: there are no more
         if (Thread.currentThread() != thread) {
             try {
-                thread.join(wait.toMillis());
+                thread.join(Math.max(1, wait.toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (thread.isAlive()) {
+                log.warn("The ChangeListener did not finish within the close timeout ({}); interrupting it. What it did"
+                        + " not finish is not confirmed and comes again on the next start", wait);
+            }
         }
+        running = false;
+        thread.interrupt();
         queue.clear();
         unflushed = new ArrayList<>();
     }
@@ -167,24 +194,41 @@ final class ListenerWorker {
             } catch (InterruptedException e) {
                 continue; // running was cleared, or a spurious interrupt
             }
+            if (stopping && (batch.isEmpty() || !inTransaction)) {
+                return; // the transaction in hand is done, or nothing more of it will come
+            }
             for (Item item : batch) {
-                if (!running) {
+                if (!running || stopping && !inTransaction) {
                     return;
                 }
                 waiting.decrementAndGet();
                 if (!deliver(item.event())) {
                     return;
                 }
+                inTransaction = opensOrContinues(item.event(), inTransaction);
                 if (item.confirmLsn() != 0L) {
                     processedLsn.accumulateAndGet(item.confirmLsn(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
                 }
                 bytes.addAndGet(-item.size());
                 pending.decrementAndGet();
                 if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
-                    signals.resumeWanted();
+                    mailbox.accept(DRAINED);
                 }
             }
         }
+    }
+
+    /** Whether a transaction or a streamed chunk is open after {@code event}. */
+    private static boolean opensOrContinues(ChangeEvent event, boolean open) {
+        if (event instanceof ChangeEvent.Begin || event instanceof ChangeEvent.BeginPrepare
+                || event instanceof ChangeEvent.StreamStart) {
+            return true;
+        }
+        if (event instanceof ChangeEvent.Commit || event instanceof ChangeEvent.Prepare
+                || event instanceof ChangeEvent.StreamStop) {
+            return false;
+        }
+        return open;
     }
 
     /** Calls the listener, retrying with backoff; {@code false} when it kept failing and the worker stops. */
@@ -194,9 +238,9 @@ final class ListenerWorker {
                 listener.onChange(event);
                 return true;
             } catch (Exception e) {
-                if (attempt >= maxAttempts || !running) {
+                if (attempt >= maxAttempts || !running || stopping) {
                     running = false;
-                    signals.listenerFailed(event, e, attempt);
+                    mailbox.accept(new Failed(event, e, attempt));
                     return false;
                 }
                 long delay = Math.min(retryBackoff.toMillis() << Math.min(attempt - 1, 20), 30_000L);
@@ -205,7 +249,7 @@ final class ListenerWorker {
                 try {
                     TimeUnit.MILLISECONDS.sleep(delay);
                 } catch (InterruptedException interrupted) {
-                    if (!running) {
+                    if (!running || stopping) {
                         return false;
                     }
                 }

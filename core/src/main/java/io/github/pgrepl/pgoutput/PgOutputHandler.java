@@ -17,8 +17,6 @@ import io.github.pgrepl.pgoutput.internal.snapshot.Snapshots;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -26,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,15 +45,18 @@ import org.slf4j.LoggerFactory;
  *         .slot("orders_slot").publications("orders_pub").createSlot(true).build();
  * ReplicationConnection connection = ReplicationConnection.start(config, handler);
  * }</pre>
+ *
+ * <p>Past 500 lines for one reason: its public {@link Builder}, one documented method per option, nested as the
+ * design's {@code PgOutputHandler.builder()} has it. The work itself lives in its parts: {@link ServerSetup},
+ * {@link StreamPositions}, {@link FailoverWatch}, {@link OptionChecks}, {@link ListenerWorker} and the snapshots.
  */
 public final class PgOutputHandler implements ReplicationHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputHandler.class);
-    private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
     /** What the handler sends itself through the connection's mailbox. */
     private enum Signal {
-        STATUS_TICK, FLUSH_EVENTS, QUEUE_DRAINED;
+        STATUS_TICK, FLUSH_EVENTS;
 
         @Override
         public String toString() {
@@ -64,8 +64,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
     }
 
-    private record ListenerFailure(ChangeEvent event, Exception error, int attempts) {
-    }
+    /** How much longer than the listener's close timeout a close may take: the final status update, Terminate. */
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(5);
 
     /** What it was built with: a copy of its builder, changed by nobody. */
     private final Builder options;
@@ -75,27 +75,16 @@ public final class PgOutputHandler implements ReplicationHandler {
     private ListenerWorker worker;
     private Snapshots snapshots;
     private PgOutputDecoder decoder;
-    private Lsn enqueuedCommitEnd = Lsn.ZERO;
-    private Lsn idleConfirmed = Lsn.ZERO;
-    /** The flush position of the last status update: never sent lower again. */
-    private Lsn lastFlushed = Lsn.ZERO;
-    private boolean inTransaction;
-    private boolean skippingTransaction;
+    private final StreamPositions positions = new StreamPositions();
     private boolean timerRunning;
     private boolean flushScheduled;
     private boolean stopping;
-    /** For a failover slot with several hosts: whether the standbys hold a copy; null otherwise. */
-    private StandbyChecks standbyChecks;
-    /** The primary whose standbys were last checked: a failover makes others the standbys. */
-    private Endpoint standbysCheckedFor;
-    /** The server the failover warnings are about. */
-    private Endpoint warningsFor;
 
     /** Set once, in init; read from any thread for the durations it learned from the server. */
     private volatile ServerSetup setup;
+    /** Set once, in init; read from any thread for its warnings. */
+    private volatile FailoverWatch failover;
     private volatile Throwable failure;
-    /** What the servers leave open in a failover, each logged once per server rather than on every reconnect. */
-    private final Set<String> failoverWarnings = Collections.synchronizedSet(new LinkedHashSet<>());
 
     private PgOutputHandler(Builder options) {
         this.options = options;
@@ -151,9 +140,8 @@ public final class PgOutputHandler implements ReplicationHandler {
      * first start; after a failover, about the new primary.
      */
     public List<String> failoverWarnings() {
-        synchronized (failoverWarnings) {
-            return List.copyOf(failoverWarnings);
-        }
+        FailoverWatch watch = failover;
+        return watch == null ? List.of() : watch.warnings();
     }
 
     /**
@@ -193,6 +181,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     @Override
     public void init(ReplicationConnection connection) {
         this.connection = connection;
+        this.failover = new FailoverWatch(connection.config().name(), options.slot,
+                options.failover && connection.config().endpoints().size() > 1);
         SnapshotSupport support = new SnapshotSupport(connection, options.publications, options.binary);
         this.snapshots = new Snapshots(support, options.snapshot, options.slot, options.temporarySlot, options.messages,
                 Clock.systemUTC());
@@ -204,7 +194,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
             @Override
             public void warn(String warning) {
-                PgOutputHandler.this.warn(warning);
+                failover.warn(warning);
             }
 
             @Override
@@ -214,40 +204,20 @@ public final class PgOutputHandler implements ReplicationHandler {
 
             @Override
             public Lsn delivered() {
-                return Lsn.max(enqueuedCommitEnd, idleConfirmed);
+                return positions.delivered();
             }
         }, snapshots.initial());
         this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
-                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff,
-                new ListenerWorker.Signals() {
-                    @Override
-                    public void resumeWanted() {
-                        connection.send(Signal.QUEUE_DRAINED);
-                    }
-
-                    @Override
-                    public void listenerFailed(ChangeEvent event, Exception error, int attempts) {
-                        connection.send(new ListenerFailure(event, error, attempts));
-                    }
-                });
+                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
         support.attach(worker, setup);
         worker.start();
-        if (options.failover && connection.config().endpoints().size() > 1) {
-            standbyChecks = new StandbyChecks(options.slot, this::warn);
-        }
     }
 
     @Override
     public Action handleConnect() {
         decoder = null;
-        inTransaction = false;
-        skippingTransaction = false;
-        Endpoint server = connection.status().server();
-        if (server != null && !server.equals(warningsFor)) {
-            // Another server (a failover): what was open on the last one is no longer the question.
-            failoverWarnings.clear();
-            warningsFor = server;
-        }
+        positions.sessionEnded();
+        failover.connected(connection.status().server());
         return setup.start();
     }
 
@@ -259,7 +229,7 @@ public final class PgOutputHandler implements ReplicationHandler {
     private Action startStreaming(Lsn slotConfirmed) {
         // Start after what this handler already queued, so a reconnect does not hand the listener a
         // transaction twice; the server starts from the slot's own position when that is later.
-        Lsn from = Lsn.max(slotConfirmed, enqueuedCommitEnd);
+        Lsn from = positions.start(slotConfirmed);
         int protocolVersion = setup.protocolVersion();
         decoder = new PgOutputDecoder(protocolVersion, setup.types());
         if (!timerRunning) {
@@ -268,11 +238,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
         log.info("[{}] streaming slot {} from {} (pgoutput protocol {}, publications {})", name(), options.slot, from,
                 protocolVersion, options.publications);
-        Endpoint server = connection.status().server();
-        if (standbyChecks != null && server != null && !server.equals(standbysCheckedFor)) {
-            standbysCheckedFor = server;
-            standbyChecks.start(connection, server);
-        }
+        failover.streaming(connection, connection.status().server());
         snapshots.streaming();
         // Logical messages always: the watermarks of incremental snapshots are; the listener gets them if it asked.
         return Action.stream(ReplicationCommands.startReplication(options.slot, from, protocolVersion, options.publications,
@@ -302,32 +268,16 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (!(message instanceof PrimaryKeepalive keepalive)) {
             throw new IllegalStateException("Unexpected replication message " + message);
         }
-        if (!inTransaction && worker.pending() == 0 && options.listener.confirmLimit() == null
-                && keepalive.walEnd().isAfter(idleConfirmed)) {
-            idleConfirmed = keepalive.walEnd(); // nothing in flight: the slot may move on to here
-        }
+        // Nothing in flight: the slot may move on to the server's position, unless the listener limits what is confirmed.
+        positions.keepalive(keepalive.walEnd(), worker.pending() == 0 && options.listener.confirmLimit() == null);
         return keepalive.replyRequested() ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
     private Action handleEvent(ChangeEvent event, int payloadBytes) {
-        Lsn confirmAfter = null;
-        if (event instanceof ChangeEvent.Begin begin) {
-            skippingTransaction = begin.finalLsn().isBefore(enqueuedCommitEnd);
-            inTransaction = true;
-        } else if (event instanceof ChangeEvent.Commit commit) {
-            inTransaction = false;
-            if (skippingTransaction) {
-                skippingTransaction = false;
-                return Action.noReply();
-            }
-            enqueuedCommitEnd = commit.endLsn();
-            confirmAfter = commit.endLsn();
-        } else {
-            confirmAfter = positionToConfirm(event);
-        }
-        if (skippingTransaction) {
+        if (positions.alreadyQueued(event)) {
             return Action.noReply();
         }
+        Lsn confirmAfter = positions.queued(event);
         boolean full = snapshots.admits(event) && worker.offer(event, payloadBytes, confirmAfter);
         if (snapshots.afterEvent(event) | full) { // a high watermark offers its chunk's rows
             return Action.noReplyAndPause();
@@ -338,22 +288,6 @@ public final class PgOutputHandler implements ReplicationHandler {
             connection.send(Signal.FLUSH_EVENTS);
         }
         return Action.noReply();
-    }
-
-    /** The end of a streamed or two-phase transaction's last message, else {@code null}. */
-    private static Lsn positionToConfirm(ChangeEvent event) {
-        if (event instanceof ChangeEvent.StreamCommit commit) {
-            return commit.endLsn();
-        } else if (event instanceof ChangeEvent.Prepare prepare) {
-            return prepare.endLsn();
-        } else if (event instanceof ChangeEvent.StreamPrepare prepare) {
-            return prepare.endLsn();
-        } else if (event instanceof ChangeEvent.CommitPrepared commit) {
-            return commit.endLsn();
-        } else if (event instanceof ChangeEvent.RollbackPrepared rollback) {
-            return rollback.rollbackEndLsn();
-        }
-        return null;
     }
 
     @Override
@@ -369,17 +303,15 @@ public final class PgOutputHandler implements ReplicationHandler {
             worker.flush();
             return Action.noReply();
         }
-        if (message == Signal.QUEUE_DRAINED) {
+        if (message == ListenerWorker.DRAINED) {
             snapshots.queueDrained();
             return connection.status().state() == ConnectionState.STREAMING ? Action.noReplyAndResume(statusUpdate())
                     : Action.noReplyAndResume();
         }
-        if (message instanceof ListenerFailure listenerFailure) {
+        if (message instanceof ListenerWorker.Failed listenerFailure) {
             return stopOnListenerFailure(listenerFailure);
         }
-        if (standbyChecks != null) {
-            standbyChecks.handle(message);
-        }
+        failover.handle(message);
         return snapshots.handles(message) ? snapshots.handleInfo(message) : Action.noReply();
     }
 
@@ -388,13 +320,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         return snapshots.handles(request) ? snapshots.handleCall(request, from) : Action.noReply();
     }
 
-    private void warn(String warning) {
-        if (failoverWarnings.add(warning)) {
-            log.warn("[{}] {}", name(), warning);
-        }
-    }
-
-    private Action stopOnListenerFailure(ListenerFailure listenerFailure) {
+    private Action stopOnListenerFailure(ListenerWorker.Failed listenerFailure) {
         return stop(new ReplicationException("The ChangeListener failed " + listenerFailure.attempts()
                 + " time(s) on " + listenerFailure.event() + ": " + listenerFailure.error()
                 + "; stopping. Nothing after " + processedLsn() + " was confirmed, so it is delivered again on restart",
@@ -406,7 +332,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         failure = error;
         stopping = true;
         log.error("[{}] {}", name(), error.getMessage(), error.getCause());
-        return Action.disconnect(error.getMessage());
+        return Action.disconnect(error); // the connection's lastError too, non-transient when it is a slot problem
     }
 
     @Override
@@ -414,8 +340,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         worker.flush(); // what was decoded before the disconnect still goes to the listener
         snapshots.disconnected();
         decoder = null;
-        inTransaction = false;
-        skippingTransaction = false;
+        positions.sessionEnded();
         if (stopping) {
             connection.close(); // the listener gave up, or the slot cannot be streamed: no reconnect
         }
@@ -427,8 +352,8 @@ public final class PgOutputHandler implements ReplicationHandler {
         if (snapshots != null) {
             snapshots.close();
         }
-        if (standbyChecks != null) {
-            standbyChecks.stop();
+        if (failover != null) {
+            failover.stop();
         }
         if (worker != null) {
             worker.stop(options.closeTimeout);
@@ -436,9 +361,15 @@ public final class PgOutputHandler implements ReplicationHandler {
         return connection.status().state() == ConnectionState.STREAMING ? Action.noReply(statusUpdate()) : Action.noReply();
     }
 
+    /** The listener's close timeout, and a margin for the final status update. */
+    @Override
+    public Duration closeTimeout() {
+        return options.closeTimeout.plus(CLOSE_MARGIN);
+    }
+
     /**
      * Confirms what the listener processed, or the idle position when nothing is in flight; no further than the
-     * listener's {@link ChangeListener#confirmLimit() limit}, and never less than before (what was safe stays safe).
+     * listener's {@link ChangeListener#confirmLimit() limit}, and never less than before (see {@link StreamPositions}).
      */
     private byte[] statusUpdate() {
         return statusUpdate(false);
@@ -446,13 +377,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     private byte[] statusUpdate(boolean replyRequested) {
         // While an incremental snapshot runs, not past its last processed watermark: a restart resumes there.
-        Lsn flushed = snapshots.confirmable(Lsn.max(worker.processedLsn(), idleConfirmed));
-        Lsn limit = options.listener.confirmLimit();
-        if (limit != null && limit.isBefore(flushed)) {
-            flushed = limit;
-        }
-        flushed = Lsn.max(flushed, lastFlushed);
-        lastFlushed = flushed;
+        Lsn flushed = positions.flushed(worker.processedLsn(), snapshots::confirmable, options.listener.confirmLimit());
         return ReplicationMessages.standbyStatusUpdate(flushed, flushed, flushed, replyRequested);
     }
 
@@ -503,11 +428,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** The logical slot: lowercase letters, digits and underscores, at most 63. */
         public Builder slot(String slot) {
-            if (slot == null || !SLOT_NAME.matcher(slot).matches()) {
-                throw new IllegalArgumentException("Invalid replication slot name '" + slot
-                        + "': use 1 to 63 lowercase letters, digits and underscores, e.g. orders_slot");
-            }
-            this.slot = slot;
+            this.slot = OptionChecks.slotName(slot);
             return this;
         }
 
@@ -516,12 +437,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
 
         public Builder publications(List<String> publications) {
-            for (String publication : publications) {
-                if (publication == null || publication.isBlank()) {
-                    throw new IllegalArgumentException("A publication name must not be empty");
-                }
-            }
-            this.publications = List.copyOf(publications);
+            this.publications = OptionChecks.names(publications, "publication");
             return this;
         }
 
@@ -557,21 +473,13 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** Tables of a created publication ({@code schema.table} or {@code table}); empty means all tables. */
         public Builder publicationTables(List<String> tables) {
-            for (String table : tables) {
-                if (table == null || table.isBlank()) {
-                    throw new IllegalArgumentException("A publication table name must not be empty");
-                }
-            }
-            this.publicationTables = List.copyOf(tables);
+            this.publicationTables = OptionChecks.names(tables, "publication table");
             return this;
         }
 
         /** Highest pgoutput protocol version to ask for (1 to 4); by default the highest the server has. */
         public Builder protocolVersion(int protocolVersion) {
-            if (protocolVersion < PgOutputDecoder.MIN_PROTOCOL_VERSION || protocolVersion > PgOutputDecoder.MAX_PROTOCOL_VERSION) {
-                throw new IllegalArgumentException("pgoutput protocol version must be 1 to 4, was " + protocolVersion);
-            }
-            this.protocolVersion = protocolVersion;
+            this.protocolVersion = OptionChecks.protocolVersion(protocolVersion);
             return this;
         }
 
@@ -601,9 +509,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** Queue bounds: the connection pauses when either is reached (defaults 10 000 events, 64 MiB). */
         public Builder queueCapacity(int events, long bytes) {
-            if (events < 2 || bytes < 1024) {
-                throw new IllegalArgumentException("queue capacity must be at least 2 events and 1024 bytes");
-            }
+            OptionChecks.queueCapacity(events, bytes);
             this.queueCapacity = events;
             this.queueMaxBytes = bytes;
             return this;
@@ -611,10 +517,7 @@ public final class PgOutputHandler implements ReplicationHandler {
 
         /** How often to send status updates; by default min(wal_sender_timeout / 3, 10 s). */
         public Builder statusInterval(Duration statusInterval) {
-            if (statusInterval == null || statusInterval.isNegative() || statusInterval.isZero()) {
-                throw new IllegalArgumentException("statusInterval must be positive, was " + statusInterval);
-            }
-            this.statusInterval = statusInterval;
+            this.statusInterval = OptionChecks.positive(statusInterval, "statusInterval");
             return this;
         }
 
@@ -623,15 +526,16 @@ public final class PgOutputHandler implements ReplicationHandler {
          * stop the connection (default 3 attempts, 1 s).
          */
         public Builder retry(int maxAttempts, Duration backoff) {
-            if (maxAttempts < 1 || backoff == null || backoff.isNegative()) {
-                throw new IllegalArgumentException("retry needs at least 1 attempt and a non-negative backoff");
-            }
+            OptionChecks.retry(maxAttempts, backoff);
             this.maxAttempts = maxAttempts;
             this.retryBackoff = backoff;
             return this;
         }
 
-        /** How long close waits for the listener to finish the event in hand (default 10 s). */
+        /**
+         * How long close waits for the listener to finish the event in hand and the queued rest of its transaction,
+         * which is then confirmed (default 10 s); after it, the listener is interrupted.
+         */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
             return this;
@@ -642,10 +546,7 @@ public final class PgOutputHandler implements ReplicationHandler {
          * default {@value Action#DEFAULT_MAX_MESSAGES}).
          */
         public Builder maxMessages(int maxMessages) {
-            if (maxMessages < 1) {
-                throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
-            }
-            this.maxMessages = maxMessages;
+            this.maxMessages = OptionChecks.atLeastOne(maxMessages, "maxMessages");
             return this;
         }
 
@@ -665,21 +566,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         }
 
         public PgOutputHandler build() {
-            if (slot == null) {
-                throw new IllegalArgumentException("slot is required");
-            }
-            if (snapshot.mode() != SnapshotMode.NEVER && twoPhase && !temporarySlot) {
-                throw new IllegalArgumentException("An initial snapshot cannot create a two-phase slot: it creates the slot"
-                        + " temporary and copies it once read, and PostgreSQL copies slots without two_phase. Turn twoPhase off,"
-                        + " or create the slot with two_phase yourself and take an incremental snapshot");
-            }
-            if (publications.isEmpty()) {
-                throw new IllegalArgumentException("at least one publication is required");
-            }
-            if (failover && temporarySlot) {
-                throw new IllegalArgumentException("a temporary slot cannot be a failover slot: it ends with its session,"
-                        + " so no standby can take it over; turn temporarySlot or failover off");
-            }
+            OptionChecks.complete(this);
             try {
                 return new PgOutputHandler((Builder) clone()); // the options as of now: later changes to this builder do not count
             } catch (CloneNotSupportedException e) {

@@ -2,6 +2,7 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Action;
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.QueryOutcome;
 import io.github.pgrepl.QueryResult;
@@ -165,7 +166,7 @@ final class ServerSetup {
 
     private Action checkServer(QueryResult result) {
         if (result.rows().isEmpty()) {
-            return fail("cannot read the current role from pg_roles");
+            return retry("cannot read the current role from pg_roles");
         }
         List<String> row = result.rows().get(0);
         String walLevel = row.get(0);
@@ -296,7 +297,7 @@ final class ServerSetup {
         }
         if (inRecovery && found.isSynced()) {
             // Not for this consumer to fix: the standby may be promoted any moment, or the host list has the primary.
-            return fail(FailoverSlots.syncedOnStandby(slot, where.get()));
+            return retry(FailoverSlots.syncedOnStandby(slot, where.get()));
         }
         if (found.activePid() != null) {
             // PostgreSQL's slot ownership decides who streams: wait, and take over when it is free.
@@ -328,7 +329,7 @@ final class ServerSetup {
             return outcome.stop(new ReplicationSlotException(slot, FailoverSlots.lost(slot, where.get(), outcome.delivered())));
         }
         if (inRecovery && options.failover) {
-            return fail(FailoverSlots.missingOnStandby(slot, where.get()));
+            return retry(FailoverSlots.missingOnStandby(slot, where.get()));
         }
         if (!options.createSlot && !options.temporarySlot) {
             return fail("replication slot \"" + slot + "\" does not exist: create it (SELECT"
@@ -391,11 +392,23 @@ final class ServerSetup {
         if (slotKnown && FailoverSlots.isMissingSlotError(error)) {
             return slotMissing();
         }
-        return fail("setting up replication failed at " + step + ": " + error.getMessage());
+        // Else retrying helps or not as the server's SQLSTATE says (NonTransientReplicationException.isNonTransient).
+        String problem = "setting up replication failed at " + step + ": " + error.getMessage();
+        log.error("[{}] {}", name, problem);
+        return Action.disconnect(new ReplicationException(problem, error));
     }
 
-    /** Disconnects; with auto-reconnect the connection tries again (the problem may pass, or another host serve). */
+    /**
+     * A problem only a person can fix (a setting, a grant, an option): with auto-reconnect the connection retries at
+     * its longest backoff, and its status says that retrying alone will not end it.
+     */
     private Action fail(String problem) {
+        log.error("[{}] {}", name, problem);
+        return Action.disconnect(new NonTransientReplicationException(problem));
+    }
+
+    /** A problem that may pass (a standby promoted, another host of the list answering): retried as usual. */
+    private Action retry(String problem) {
         log.error("[{}] {}", name, problem);
         return Action.disconnect(problem);
     }

@@ -11,21 +11,15 @@ import java.time.Instant;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
 /** The listener's thread comes from the thread factory the handler was given, named after the connection. */
 class ListenerWorkerThreadTest {
 
-    private static final ListenerWorker.Signals NO_SIGNALS = new ListenerWorker.Signals() {
-        @Override
-        public void resumeWanted() {
-        }
-
-        @Override
-        public void listenerFailed(ChangeEvent event, Exception error, int attempts) {
-        }
-    };
+    /** The handler's mailbox: these tests need none of its signals. */
+    private static final Consumer<Object> NO_SIGNALS = signal -> { };
 
     @Test
     void theListenerRunsOnAThreadOfTheFactoryNamedAfterTheConnection() {

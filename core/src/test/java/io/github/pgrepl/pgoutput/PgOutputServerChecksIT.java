@@ -5,11 +5,20 @@ import static io.github.pgrepl.pgoutput.PgOutputFixtures.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
+import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,6 +36,42 @@ class PgOutputServerChecksIT {
 
         assertThat(failure).hasMessageContaining("publication \"no_such_pub\" does not exist")
                 .hasMessageContaining("CREATE PUBLICATION");
+    }
+
+    @Test
+    void aMissingPublicationIsNonTransientAndTheConnectionRecoversOnceItIsCreated() {
+        String publication = unique("pub");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(unique("slot")).publications(publication)
+                .createSlot(true).build();
+        ConnectionConfig config = config(pg.server()).syncConnect(false).autoReconnect(true)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().lastErrorNonTransient());
+            assertThat(connection.status().lastError()).isInstanceOf(NonTransientReplicationException.class)
+                    .hasMessageContaining("publication \"" + publication + "\" does not exist");
+
+            pg.server().execute("CREATE PUBLICATION " + publication + " FOR ALL TABLES");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+            assertThat(connection.status().lastError()).isNull();
+            assertThat(connection.status().lastErrorNonTransient()).isFalse();
+        }
+    }
+
+    @Test
+    void aSlotOfAnotherPluginIsNonTransient() {
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE PUBLICATION " + publication + " FOR ALL TABLES",
+                "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(slot).publications(publication).build();
+        ConnectionConfig config = config(pg.server()).syncConnect(false).autoReconnect(true).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().lastErrorNonTransient());
+            assertThat(connection.status().lastError()).hasMessageContaining("uses the output plugin test_decoding");
+        } finally {
+            pg.server().execute("SELECT pg_drop_replication_slot('" + slot + "')");
+        }
     }
 
     @Test
@@ -81,6 +126,43 @@ class PgOutputServerChecksIT {
             assertThat(pg.server().queryValue("SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
                     .isEqualTo("pgoutput");
             assertThat(handler.walSenderTimeout()).isPositive();
+        }
+    }
+
+    @Test
+    void slotCreationWaitsForAnOpenTransactionPastTheQueryTimeoutAndSaysWhichSessionItWaitsFor() throws SQLException {
+        String table = unique("t");
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + table);
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(slot).publications(publication).createSlot(true)
+                .build();
+        ConnectionConfig config = config(pg.server()).queryTimeout(Duration.ofSeconds(2)).syncConnect(false)
+                .autoReconnect(true).build();
+        try (Connection blocker = pg.server().jdbc(); Statement statement = blocker.createStatement()) {
+            blocker.setAutoCommit(false);
+            statement.execute("INSERT INTO " + table + " VALUES (1)"); // holds an xid until it commits
+            String blockerPid = pg.server().queryValue("SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+                    + " AND application_name = 'pgrepl-test-support'");
+            try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().waitingFor() != null
+                        && connection.status().waitingFor().contains("PID " + blockerPid));
+                assertThat(connection.status().waitingFor()).contains("CREATE_REPLICATION_SLOT " + slot)
+                        .contains("transactions that hold an xid");
+
+                // Past the query timeout, the command still waits on the same session.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+                        .until(() -> connection.status().lastError() == null && connection.status().waitingFor() != null);
+                blocker.commit();
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+                assertThat(pg.server().queryValue("SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))
+                        .isEqualTo("pgoutput");
+                assertThat(connection.status().reconnectAttempts()).isZero();
+                assertThat(connection.status().reconnects()).isZero();
+                assertThat(connection.status().waitingFor()).isNull();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import static io.github.pgrepl.pgoutput.PgOutputFixtures.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.PgExtension;
 
@@ -23,5 +24,6 @@ class PgOutputWalLevelIT {
 
         assertThat(failure).hasMessageContaining("wal_level is 'replica' but must be 'logical'")
                 .hasMessageContaining("postgresql.conf");
+        assertThat(NonTransientReplicationException.isNonTransient(failure)).as("retrying cannot fix it").isTrue();
     }
 }

@@ -21,8 +21,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * Health of one replication connection. UP while connected or streaming, paused or not, and as a standby (another
  * consumer holds the slot); DOWN while a listener fails on a change (retried, or stopped by its error handler), after
  * a fatal error (a listener that kept failing, a slot invalidated or lost: with the cause and the fix as the reason),
- * when it has been reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing,
- * not even a keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
+ * at once after an error that retrying cannot fix (a wrong password, a missing publication), when it has been
+ * reconnecting (or setting up) for longer than the grace period, and when the server has sent nothing, not even a
+ * keepalive, for twice its {@code wal_sender_timeout}: a half-open socket must not stay green.
  */
 public class ReplicationHealthIndicator implements HealthIndicator {
 
@@ -80,6 +81,9 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (status.lastMessageAt() != null) {
             health.withDetail("lastMessageAt", status.lastMessageAt().toString());
         }
+        if (status.waitingFor() != null) {
+            health.withDetail("waitingFor", status.waitingFor());
+        }
         connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress).filter(SnapshotProgress::running)
                 .ifPresent(snapshot -> health.withDetail("snapshot", snapshot(snapshot)));
         connection.pgOutputHandler().map(PgOutputHandler::failoverWarnings).filter(warnings -> !warnings.isEmpty())
@@ -112,6 +116,12 @@ public class ReplicationHealthIndicator implements HealthIndicator {
             return down("the ChangeListener failed and the connection stopped; restart the application once it is fixed");
         }
         ConnectionState state = status.state();
+        if (status.lastErrorNonTransient() && (state == ConnectionState.CONNECTING || state == ConnectionState.RECONNECTING
+                || state == ConnectionState.CONNECTED && connection.pgOutputHandler().isPresent())) {
+            // No grace period: waiting cannot help. The connection retries at its longest backoff meanwhile.
+            return down("retrying cannot fix the last error (lastError); fix its cause and the connection recovers by"
+                    + " itself: it retries every " + connection.settings().config().reconnectBackoffMax());
+        }
         switch (state) {
             case CLOSED:
                 return down("the connection is closed");
@@ -129,7 +139,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                         .filter(SnapshotProgress::running).isPresent()) {
                     return Health.up(); // the initial snapshot: the stream starts once it is read, however long it takes
                 }
-                return withinGracePeriod(now, "setting up the stream");
+                return withinGracePeriod(now, status.waitingFor() == null ? "setting up the stream"
+                        : "setting up the stream, where " + status.waitingFor() + ",");
             default:
                 return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
         }

@@ -14,6 +14,9 @@ import io.github.pgrepl.spring.connection.ListenerSettings;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.PgOutputSettings;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.testsupport.BackendMessages;
+import io.github.pgrepl.testsupport.BackendScript;
+import io.github.pgrepl.testsupport.FakeBackend;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,8 +32,9 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * A connection that cannot reach its server: UP within the grace period, DOWN past it, DOWN once closed; and DOWN with
- * the change and the error while a listener fails, whatever the connection's state.
+ * A connection that cannot reach its server: UP within the grace period, DOWN past it, DOWN once closed; DOWN at once
+ * after an error that retrying cannot fix; and DOWN with the change and the error while a listener fails, whatever the
+ * connection's state.
  */
 class ReplicationHealthIndicatorTest {
 
@@ -66,6 +70,26 @@ class ReplicationHealthIndicatorTest {
         assertThat(late.getStatus()).isEqualTo(Status.DOWN);
         assertThat((String) late.getDetails().get("reason")).contains("longer than the grace period of PT30S");
         assertThat(late.getDetails().toString()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void anErrorRetryingCannotFixIsDownAtOnceWithTheFixAndTheError() {
+        BackendScript wrongPassword = BackendScript.builder()
+                .send(BackendMessages.errorResponse("FATAL", "28P01", "password authentication failed for user \"app\""))
+                .close().build();
+        try (FakeBackend backend = FakeBackend.start(wrongPassword)) {
+            ManagedReplicationConnection connection = connection(backend.port(), null);
+            ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
+            registry.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().lastError() != null);
+
+            Health health = indicator.health(); // well within the grace period
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat((String) health.getDetails().get("reason")).contains("retrying cannot fix the last error")
+                    .contains("recovers by itself").contains("every PT0.2S");
+            assertThat((String) health.getDetails().get("lastError")).contains("28P01 password authentication failed");
+            assertThat(health.getDetails().toString()).doesNotContain(SECRET);
+        }
     }
 
     @Test
@@ -114,13 +138,17 @@ class ReplicationHealthIndicatorTest {
         return unreachableConnection(null);
     }
 
-    /** With {@code listeners}, the connection runs listener methods; without, a handler of its own. */
     private ManagedReplicationConnection unreachableConnection(ListenerControl listeners) throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        ConnectionConfig config = ConnectionConfig.builder().name("orders").host("127.0.0.1").port(closedPort).user("app")
+        return connection(closedPort, listeners);
+    }
+
+    /** With {@code listeners}, the connection runs listener methods; without, a handler of its own. */
+    private ManagedReplicationConnection connection(int port, ListenerControl listeners) {
+        ConnectionConfig config = ConnectionConfig.builder().name("orders").host("127.0.0.1").port(port).user("app")
                 .password(SECRET).sslMode(SslMode.DISABLE).syncConnect(false).autoReconnect(true)
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(200)).build();
         PgOutputSettings pgOutput = new PgOutputSettings("orders_slot", List.of("orders_pub"), false, false, false, List.of(),

@@ -1,6 +1,7 @@
 package io.github.pgrepl.internal.auth;
 
 import io.github.pgrepl.ChannelBinding;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationException;
 
 import java.security.cert.X509Certificate;
@@ -61,11 +62,11 @@ public final class AuthenticationExchange {
         boolean sasl = code == RequireAuth.SASL || code == RequireAuth.SASL_CONTINUE || code == RequireAuth.SASL_FINAL;
         if (scram != null && !scram.finished()) {
             if (code == 0) {
-                throw new ReplicationException("The server sent AuthenticationOk before the SCRAM exchange finished: it has not"
+                throw new NonTransientReplicationException("The server sent AuthenticationOk before the SCRAM exchange finished: it has not"
                         + " proved that it knows the password, so it may not be the server you meant; refusing");
             }
             if (!sasl || code == RequireAuth.SASL) {
-                throw new ReplicationException("The server switched to another authentication request (code " + code
+                throw new NonTransientReplicationException("The server switched to another authentication request (code " + code
                         + ") in the middle of the SCRAM exchange; refusing without sending anything");
             }
         }
@@ -79,18 +80,18 @@ public final class AuthenticationExchange {
                 reason = RequireAuth.describe(code);
             }
             if (reason != null) {
-                throw new ReplicationException("authentication method requirement \"" + requireAuth.text() + "\" failed: "
+                throw new NonTransientReplicationException("authentication method requirement \"" + requireAuth.text() + "\" failed: "
                         + reason + "; nothing was sent. Change require_auth, or the method pg_hba.conf gives user \"" + user + "\"");
             }
         }
         if (channelBinding == ChannelBinding.REQUIRE) {
             if (code == 0 && (scram == null || !scram.channelBound())) {
-                throw new ReplicationException("channel binding is required, but the server authenticated the session with "
+                throw new NonTransientReplicationException("channel binding is required, but the server authenticated the session with "
                         + method + ", without channel binding: use scram-sha-256 in pg_hba.conf over TLS, or set channel binding"
                         + " to prefer");
             }
             if (code != 0 && !sasl) {
-                throw new ReplicationException("channel binding is required, but the server asks for " + unboundMethod(code)
+                throw new NonTransientReplicationException("channel binding is required, but the server asks for " + unboundMethod(code)
                         + ", which cannot bind the channel; nothing was sent. Use scram-sha-256 in pg_hba.conf over TLS, or set"
                         + " channel binding to prefer");
             }
@@ -137,18 +138,18 @@ public final class AuthenticationExchange {
             throw new ReplicationException("Protocol error: the server started a second SASL exchange");
         }
         if (requireAuth != null && !requireAuth.allowsScram()) {
-            throw new ReplicationException("authentication method requirement \"" + requireAuth.text() + "\" failed: "
+            throw new NonTransientReplicationException("authentication method requirement \"" + requireAuth.text() + "\" failed: "
                     + RequireAuth.describe(RequireAuth.SASL) + "; nothing was sent");
         }
         String secret = requirePassword("SCRAM-SHA-256");
         boolean bind = tls && channelBinding != ChannelBinding.DISABLE && mechanisms.contains(ScramSha256Client.MECHANISM_PLUS);
         if (channelBinding == ChannelBinding.REQUIRE && !bind) {
-            throw new ReplicationException("channel binding is required, but the server offers only " + mechanisms
+            throw new NonTransientReplicationException("channel binding is required, but the server offers only " + mechanisms
                     + (tls ? "" : " and the connection is not TLS") + ": connect with sslmode=require or stricter, or set"
                     + " channel binding to prefer");
         }
         if (!bind && !mechanisms.contains(ScramSha256Client.MECHANISM)) {
-            throw new ReplicationException("The server offers SASL mechanisms " + mechanisms + ", none of which pgrepl supports");
+            throw new NonTransientReplicationException("The server offers SASL mechanisms " + mechanisms + ", none of which pgrepl supports");
         }
         method = bind ? ScramSha256Client.MECHANISM_PLUS : ScramSha256Client.MECHANISM;
         scram = new ScramSha256Client(secret, bind ? peerCertificate.get() : null,
@@ -176,7 +177,7 @@ public final class AuthenticationExchange {
 
     private String requirePassword(String requested) {
         if (password == null) {
-            throw new ReplicationException("The server asks user \"" + user + "\" for a password (" + requested
+            throw new NonTransientReplicationException("The server asks user \"" + user + "\" for a password (" + requested
                     + " authentication) but none is configured: set the password");
         }
         return password;

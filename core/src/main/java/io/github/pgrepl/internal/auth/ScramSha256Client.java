@@ -1,5 +1,6 @@
 package io.github.pgrepl.internal.auth;
 
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -94,14 +95,14 @@ public final class ScramSha256Client {
         }
         String serverFirst = new String(serverFirstBytes, StandardCharsets.UTF_8);
         if (serverFirst.startsWith("m=")) {
-            throw new ReplicationException("SCRAM: the server asks for an extension (m=) that neither PostgreSQL nor pgrepl"
+            throw new NonTransientReplicationException("SCRAM: the server asks for an extension (m=) that neither PostgreSQL nor pgrepl"
                     + " defines; refusing");
         }
         String nonce = attribute(serverFirst, 'r');
         byte[] salt = base64(attribute(serverFirst, 's'), "salt");
         int iterations = iterations(attribute(serverFirst, 'i'));
         if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
-            throw new ReplicationException("SCRAM: the server's nonce does not extend the client's; authentication aborted");
+            throw new NonTransientReplicationException("SCRAM: the server's nonce does not extend the client's; authentication aborted");
         }
         state = State.DERIVING;
         byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
@@ -138,7 +139,7 @@ public final class ScramSha256Client {
             throw new ReplicationException("SCRAM: the server sent an invalid iteration count " + iterations);
         }
         if (iterations > MAX_ITERATIONS) {
-            throw new ReplicationException("SCRAM: the server asks for iteration count " + iterations + ", above pgrepl's bound of "
+            throw new NonTransientReplicationException("SCRAM: the server asks for iteration count " + iterations + ", above pgrepl's bound of "
                     + MAX_ITERATIONS + " (PostgreSQL's default is 4096). A hostile server could pin the client's CPU this"
                     + " way; if the count is yours, lower scram_iterations in postgresql.conf and set the role's password again");
         }
@@ -163,11 +164,11 @@ public final class ScramSha256Client {
         }
         String serverFinal = new String(serverFinalBytes, StandardCharsets.UTF_8);
         if (serverFinal.startsWith("e=")) {
-            throw new ReplicationException("SCRAM: the server rejected the authentication: " + abbreviate(serverFinal.substring(2)));
+            throw new NonTransientReplicationException("SCRAM: the server rejected the authentication: " + abbreviate(serverFinal.substring(2)));
         }
         byte[] signature = base64(attribute(serverFinal, 'v'), "server signature");
         if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
-            throw new ReplicationException("SCRAM: the server's signature is wrong; it may not be the server you meant");
+            throw new NonTransientReplicationException("SCRAM: the server's signature is wrong; it may not be the server you meant");
         }
         state = State.FINISHED;
     }

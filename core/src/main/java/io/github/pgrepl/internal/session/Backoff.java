@@ -17,6 +17,10 @@ final class Backoff {
         this.maxNanos = max.toNanos();
     }
 
+    long maxDelayNanos() {
+        return maxNanos;
+    }
+
     long delayNanos(int attempt) {
         int doublings = Math.min(Math.max(attempt - 1, 0), 30);
         long ceiling = minNanos > (maxNanos >> doublings) ? maxNanos : Math.min(maxNanos, minNanos << doublings);

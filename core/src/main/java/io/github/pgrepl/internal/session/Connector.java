@@ -3,6 +3,7 @@ package io.github.pgrepl.internal.session;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.Endpoint;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.SslMode;
@@ -81,6 +82,11 @@ public final class Connector {
         return backoff.delayNanos(attempt);
     }
 
+    /** The longest reconnect delay: how often an error that retrying cannot fix is retried. */
+    public long longestRetryDelayNanos() {
+        return backoff.maxDelayNanos();
+    }
+
     /** The hosts in the order one walk tries them: as listed, or shuffled with {@code load_balance_hosts=random}. */
     static List<Endpoint> order(List<Endpoint> endpoints, boolean shuffle, Random random) {
         if (!shuffle || endpoints.size() < 2) {
@@ -104,6 +110,8 @@ public final class Connector {
         /** Why each host was passed over, for the error when none is taken. */
         private final List<String> passedOver = new ArrayList<>();
         private Throwable firstError;
+        /** Whether every host failed with an error that retrying cannot fix (a wrong password on each). */
+        private boolean onlyNonTransient = true;
         private boolean wrongKindSeen;
         private int next;
         private boolean anyKind = config.targetSessionAttrs() == TargetSessionAttrs.ANY;
@@ -158,6 +166,7 @@ public final class Connector {
                 firstError = cause;
             }
             passedOver.add(cause.getMessage());
+            onlyNonTransient &= NonTransientReplicationException.isNonTransient(cause);
             next();
         }
 
@@ -167,8 +176,10 @@ public final class Connector {
             }
             String wanted = config.targetSessionAttrs() == TargetSessionAttrs.ANY ? "No server"
                     : "No server of the kind target_session_attrs=" + config.targetSessionAttrs().value();
-            return new ConnectionLostException(wanted + " answered among " + hosts.size() + " host(s): "
-                    + String.join("; ", passedOver));
+            String problem = wanted + " answered among " + hosts.size() + " host(s): " + String.join("; ", passedOver);
+            // When each host refused for a reason only a person can fix, so does the list as a whole.
+            return onlyNonTransient && !wrongKindSeen ? new NonTransientReplicationException(problem, firstError)
+                    : new ConnectionLostException(problem);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.github.pgrepl.internal.session;
 
+import io.github.pgrepl.internal.protocol.CopyDataLayout;
+import io.github.pgrepl.internal.protocol.FrameInbox;
+
 /**
  * What the sessions of one connection received, for its status: CopyData messages and bytes, the highest
  * WAL position seen and the server's WAL end, and when the last message arrived. It outlives its sessions
@@ -30,6 +33,20 @@ public final class ReceiveStats {
             receivedLsn = lsn;
         }
         walEnd = serverWalEnd;
+    }
+
+    /** Keeps the positions current from the header of the XLogData or keepalive the inbox holds ({@code length} bytes). */
+    void trackPositions(FrameInbox inbox, int length) {
+        if (length == 0) {
+            return;
+        }
+        byte kind = inbox.bodyByte(0);
+        if (kind == CopyDataLayout.XLOG_DATA && length >= CopyDataLayout.XLOG_DATA_HEADER_LENGTH) {
+            position(inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_START), inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_END));
+        } else if (kind == CopyDataLayout.PRIMARY_KEEPALIVE && length >= CopyDataLayout.KEEPALIVE_LENGTH) {
+            long end = inbox.bodyLong(CopyDataLayout.KEEPALIVE_WAL_END);
+            position(end, end);
+        }
     }
 
     void messageArrived(long nowMillis) {

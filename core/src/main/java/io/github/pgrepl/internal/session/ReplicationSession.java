@@ -5,7 +5,6 @@ import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionLostException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
-import io.github.pgrepl.internal.protocol.CopyDataLayout;
 import io.github.pgrepl.internal.protocol.ErrorResponses;
 import io.github.pgrepl.internal.protocol.FrameInbox;
 import io.github.pgrepl.internal.protocol.FrontendMessages;
@@ -99,7 +98,7 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
 
     /**
      * Sends one simple-protocol query; its outcome comes to {@link SessionListener#onResult}. Without an answer
-     * within {@code timeout} the session is lost.
+     * within {@code timeout} ({@code null}: none, the query ends with the socket) the session is lost.
      *
      * @throws ReplicationException when a stream is in progress (the stream goes on), or when the session is
      *     not ready for a query
@@ -131,7 +130,9 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
         RunningQuery op = new RunningQuery(sql, batch);
         operation = op;
         phase = SessionPhase.QUERY;
-        op.timeout = channel.eventLoop().schedule(() -> onQueryTimeout(op, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (timeout != null) {
+            op.timeout = channel.eventLoop().schedule(() -> onQueryTimeout(op, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         channel.writeAndFlush(FrontendMessages.query(channel.alloc(), sql)).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
@@ -151,6 +152,9 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
         }
         for (byte[] ack : acks) {
             channel.write(FrontendMessages.copyData(channel.alloc(), ack)).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            if (silence != null) {
+                silence.sent(ack);
+            }
         }
         channel.flush();
         return true;
@@ -192,8 +196,10 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
     public void watchForSilence(Duration configured, Duration walSenderTimeout) {
         Duration allowed = SilenceWatch.allowedSilence(configured, walSenderTimeout);
         if (allowed != null && phase != SessionPhase.CLOSED) {
-            silence = new SilenceWatch(where, allowed, stats);
-            silence.start(channel.eventLoop(), this::readingStream, this::lose);
+            // The probe, a status update the watch asks for a reply with, is one more ack of the running stream.
+            silence = new SilenceWatch(where, allowed, stats, System::currentTimeMillis, this::readingStream,
+                    probe -> send(List.of(probe)), this::lose);
+            silence.start(channel.eventLoop());
         }
     }
 
@@ -417,23 +423,12 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
         }
         int length = inbox.bodyLength();
         stats.copyData(length);
-        if (copyBoth && length > 0) {
-            trackPositions(length);
+        if (copyBoth) {
+            stats.trackPositions(inbox, length);
         }
         // The view goes straight on as a parameter, through no lambda and no field: once per message, the JIT
         // then keeps it off the heap when it inlines the handler here (benchmarks/README.md).
         listener.onCopyData(inbox.bodyView());
-    }
-
-    /** Keeps the positions of the connection's status current from XLogData and keepalive headers. */
-    private void trackPositions(int length) {
-        byte kind = inbox.bodyByte(0);
-        if (kind == CopyDataLayout.XLOG_DATA && length >= CopyDataLayout.XLOG_DATA_HEADER_LENGTH) {
-            stats.position(inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_START), inbox.bodyLong(CopyDataLayout.XLOG_DATA_WAL_END));
-        } else if (kind == CopyDataLayout.PRIMARY_KEEPALIVE && length >= CopyDataLayout.KEEPALIVE_LENGTH) {
-            long end = inbox.bodyLong(CopyDataLayout.KEEPALIVE_WAL_END);
-            stats.position(end, end);
-        }
     }
 
     private void onCopyStart(boolean both) {

@@ -1,5 +1,6 @@
 package io.github.pgrepl.internal.session;
 
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationException;
 
 import java.util.Collections;
@@ -59,7 +60,7 @@ public final class SessionSettings {
             default -> null;
         };
         if (expected != null) {
-            throw new ReplicationException("The server set " + name + " to '" + value + "', but pgrepl reads values as "
+            throw new NonTransientReplicationException("The server set " + name + " to '" + value + "', but pgrepl reads values as "
                     + name + "=" + expected + " prints them (it sets that at startup): every later value would be misread."
                     + " Do not SET " + name + " on a replication connection, nor pass it in the options parameter");
         }

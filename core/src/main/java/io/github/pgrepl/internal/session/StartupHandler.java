@@ -3,6 +3,7 @@ package io.github.pgrepl.internal.session;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.ConnectionLostException;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.PgException;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.TargetSessionAttrs;
@@ -21,6 +22,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -129,14 +132,15 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
                 if (done.isSuccess()) {
                     sendStartup(ctx);
                 } else {
-                    fail(ctx, new ReplicationException("TLS handshake with " + endpoint
-                            + " failed (sslmode=" + config.sslMode().value() + "): " + rootMessage(done.cause())
-                            + hostHint(), done.cause()));
+                    String problem = "TLS handshake with " + endpoint + " failed (sslmode=" + config.sslMode().value()
+                            + "): " + rootMessage(done.cause()) + hostHint();
+                    fail(ctx, certificateRefused(done.cause()) ? new NonTransientReplicationException(problem, done.cause())
+                            : new ReplicationException(problem, done.cause()));
                 }
             });
         } else if (answer == 'N') {
             if (config.sslMode().requiresTls()) {
-                throw new ReplicationException("The server at " + endpoint
+                throw new NonTransientReplicationException("The server at " + endpoint
                         + " does not accept TLS, but sslmode=" + config.sslMode().value()
                         + " requires it: turn ssl on in postgresql.conf, or lower sslmode");
             }
@@ -145,6 +149,17 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             throw new ReplicationException("Unexpected answer 0x" + Integer.toHexString(answer & 0xFF)
                     + " to SSLRequest: is " + endpoint + " a PostgreSQL server?");
         }
+    }
+
+    /** A certificate the checks refused (its chain, its host name) stays refused however often one retries. */
+    private static boolean certificateRefused(Throwable failure) {
+        for (Throwable each = failure; each != null; each = each.getCause() == each ? null : each.getCause()) {
+            if (each instanceof CertificateException || each instanceof CertPathValidatorException
+                    || each instanceof SSLPeerUnverifiedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String hostHint() {
@@ -232,7 +247,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             }
             case 11 -> continueSasl(ctx, ByteBufUtil.getBytes(body));
             case 12 -> auth.finishSasl(ByteBufUtil.getBytes(body));
-            default -> throw new ReplicationException("The server asks for an authentication method pgrepl does not support (code "
+            default -> throw new NonTransientReplicationException("The server asks for an authentication method pgrepl does not support (code "
                     + code + ", e.g. GSSAPI or SSPI): use scram-sha-256, md5, password or trust in pg_hba.conf");
         }
     }
@@ -264,7 +279,7 @@ final class StartupHandler extends ChannelInboundHandlerAdapter {
             Certificate[] chain = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
             return (X509Certificate) chain[0];
         } catch (SSLPeerUnverifiedException e) {
-            throw new ReplicationException("SCRAM channel binding needs the server certificate, but TLS did not provide one", e);
+            throw new NonTransientReplicationException("SCRAM channel binding needs the server certificate, but TLS did not provide one", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.pgrepl.internal.tls;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.SslMode;
 import io.netty.handler.ssl.SslContext;
@@ -53,7 +54,7 @@ public final class SslContexts {
             Path rootCert = config.sslRootCert() != null ? config.sslRootCert() : home.resolve(".postgresql").resolve("root.crt");
             boolean verifying = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
             if (verifying && !Files.exists(rootCert)) {
-                throw new ReplicationException("sslmode=" + mode.value() + ": the root certificate file \"" + rootCert
+                throw new NonTransientReplicationException("sslmode=" + mode.value() + ": the root certificate file \"" + rootCert
                         + "\" does not exist. Either provide the file (the PEM of the CA that signed the server's certificate,"
                         + " as sslrootcert or at ~/.postgresql/root.crt), use the JVM's trusted roots with sslrootcert=system,"
                         + " or change sslmode to one that does not verify the server certificate");
@@ -61,7 +62,7 @@ public final class SslContexts {
             boolean checkChain = verifying || (mode == SslMode.REQUIRE && (config.sslRootCert() != null || Files.exists(rootCert)));
             if (checkChain) {
                 if (!Files.isReadable(rootCert) || Files.isDirectory(rootCert)) {
-                    throw new ReplicationException("sslmode=" + mode.value() + ": the root certificate " + rootCert
+                    throw new NonTransientReplicationException("sslmode=" + mode.value() + ": the root certificate " + rootCert
                             + " cannot be read; set sslrootcert to the PEM file of the CA that signed the server's certificate");
                 }
                 builder.trustManager(rootCert.toFile());
@@ -74,14 +75,14 @@ public final class SslContexts {
             builder.keyManager(config.sslKeyManagerFactory());
         } else if (config.sslCert() != null) {
             if (config.sslKey() == null) {
-                throw new ReplicationException("sslcert is set but sslkey is not: give the PEM (PKCS#8) key of the client certificate");
+                throw new NonTransientReplicationException("sslcert is set but sslkey is not: give the PEM (PKCS#8) key of the client certificate");
             }
             builder.keyManager(config.sslCert().toFile(), config.sslKey().toFile());
         }
         try {
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new ReplicationException("Cannot set up TLS for sslmode=" + mode.value() + ": " + e.getMessage(), e);
+            throw new NonTransientReplicationException("Cannot set up TLS for sslmode=" + mode.value() + ": " + e.getMessage(), e);
         }
     }
 }
