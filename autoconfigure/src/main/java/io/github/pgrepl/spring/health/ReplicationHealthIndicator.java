@@ -135,11 +135,14 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 if (connection.pgOutputHandler().isEmpty()) {
                     return Health.up(); // a handler of its own may well stay connected without a stream
                 }
-                if (connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress)
-                        .filter(SnapshotProgress::running).isPresent()) {
+                Optional<SnapshotProgress> snapshot = connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress);
+                if (snapshot.filter(SnapshotProgress::running).isPresent()) {
                     return Health.up(); // the initial snapshot: the stream starts once it is read, however long it takes
                 }
-                return withinGracePeriod(now, status.waitingFor() == null ? "setting up the stream"
+                // After an initial snapshot the stream is set up only then: its grace period starts at the snapshot's end.
+                Instant snapshotEnd = snapshot.filter(done -> done.kind() == SnapshotProgress.Kind.INITIAL
+                        && done.state() == SnapshotProgress.State.COMPLETED).map(SnapshotProgress::completedAt).orElse(null);
+                return withinGracePeriod(now, snapshotEnd, status.waitingFor() == null ? "setting up the stream"
                         : "setting up the stream, where " + status.waitingFor() + ",");
             default:
                 return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
@@ -163,7 +166,15 @@ public class ReplicationHealthIndicator implements HealthIndicator {
     }
 
     private Health.Builder withinGracePeriod(Instant now, String doing) {
+        return withinGracePeriod(now, null, doing);
+    }
+
+    /** Up until the grace period passed since the connection became unavailable, or since {@code notBefore}. */
+    private Health.Builder withinGracePeriod(Instant now, Instant notBefore, String doing) {
         Instant since = connection.unavailableSince();
+        if (since != null && notBefore != null && notBefore.isAfter(since)) {
+            since = notBefore;
+        }
         if (since == null || !now.isAfter(since.plus(reconnectGracePeriod))) {
             return Health.up();
         }
