@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
 /**
  * Where and how a {@link ReplicationConnection} connects. Immutable; build it with {@link #builder()}
  * or {@link #fromUrl(String)}. {@link #toString()} never shows the password.
@@ -147,6 +150,21 @@ public final class ConnectionConfig {
         return values.sslKey;
     }
 
+    /**
+     * The certificates trusted to sign the server's, instead of {@link #sslRootCert()}: checked for verify-ca and
+     * verify-full (which also checks the host name) and, since they are given, for require, as libpq does with a root
+     * certificate; or {@code null}. Consulted at each handshake, so a factory whose managers change (a reloaded
+     * certificate) takes effect at the next connect.
+     */
+    public TrustManagerFactory sslTrustManagerFactory() {
+        return values.sslTrustManagerFactory;
+    }
+
+    /** The client certificate and its key, instead of {@link #sslCert()} and {@link #sslKey()}; or {@code null}. */
+    public KeyManagerFactory sslKeyManagerFactory() {
+        return values.sslKeyManagerFactory;
+    }
+
     public ChannelBinding channelBinding() {
         return values.channelBinding;
     }
@@ -259,6 +277,8 @@ public final class ConnectionConfig {
         private Path sslRootCert;
         private Path sslCert;
         private Path sslKey;
+        private TrustManagerFactory sslTrustManagerFactory;
+        private KeyManagerFactory sslKeyManagerFactory;
         private ChannelBinding channelBinding = ChannelBinding.PREFER;
         private String requireAuth;
         private String applicationName = "pgrepl";
@@ -405,6 +425,18 @@ public final class ConnectionConfig {
             return this;
         }
 
+        /** See {@link ConnectionConfig#sslTrustManagerFactory()}; not with {@link #sslRootCert(Path)}. */
+        public Builder sslTrustManagerFactory(TrustManagerFactory trustManagerFactory) {
+            this.sslTrustManagerFactory = trustManagerFactory;
+            return this;
+        }
+
+        /** See {@link ConnectionConfig#sslKeyManagerFactory()}; not with {@link #sslCert(Path)} and {@link #sslKey(Path)}. */
+        public Builder sslKeyManagerFactory(KeyManagerFactory keyManagerFactory) {
+            this.sslKeyManagerFactory = keyManagerFactory;
+            return this;
+        }
+
         public Builder channelBinding(ChannelBinding channelBinding) {
             this.channelBinding = Objects.requireNonNull(channelBinding, "channelBinding");
             return this;
@@ -531,6 +563,14 @@ public final class ConnectionConfig {
                 throw new IllegalArgumentException("weak sslmode \"" + sslMode.value() + "\" may not be used with"
                         + " sslrootcert=system (use \"verify-full\"): the JVM's public CAs vouch for any domain, so the host name"
                         + " must be checked");
+            }
+            if (sslTrustManagerFactory != null && sslRootCert != null) {
+                throw new IllegalArgumentException("sslrootcert and a trust manager factory are both set: the trusted"
+                        + " certificates come from one of them; remove the other");
+            }
+            if (sslKeyManagerFactory != null && (sslCert != null || sslKey != null)) {
+                throw new IllegalArgumentException("sslcert/sslkey and a key manager factory are both set: the client"
+                        + " certificate comes from one of them; remove the other");
             }
             RequireAuth allowed = RequireAuth.parse(requireAuth);
             if (channelBinding == ChannelBinding.REQUIRE && allowed != null && !allowed.allowsScram()) {

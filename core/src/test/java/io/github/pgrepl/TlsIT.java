@@ -10,9 +10,14 @@ import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.Map;
+
+import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,6 +83,55 @@ class TlsIT {
         assertThat(byName).isNull();
         assertThat(byAddress).hasMessageContaining("TLS handshake").hasMessageContaining("must name the host");
         assertThat(publicCasOnly).hasMessageContaining("TLS handshake").hasMessageContaining("verify-full");
+    }
+
+    /** A trust manager factory (e.g. from a Spring Boot SSL bundle) stands for the root certificate, host name check included. */
+    @Test
+    void aTrustManagerFactoryStandsForTheRootCertificate() throws Exception {
+        TrustManagerFactory trusted = trustManagers(pg.server().caTrustStore(), PgServer.CA_TRUST_STORE_PASSWORD);
+        TrustManagerFactory other;
+        try (FakeBackend otherCa = FakeBackend.startWithTls(BackendScript.builder().build())) {
+            other = trustManagers(otherCa.caCertificate());
+        }
+
+        Throwable byName = connect(config(pg.server()).host("localhost").sslMode(SslMode.VERIFY_FULL)
+                .sslTrustManagerFactory(trusted).user(PgServer.TRUST_USER));
+        Throwable byAddress = connect(config(pg.server()).host("127.0.0.1").sslMode(SslMode.VERIFY_FULL)
+                .sslTrustManagerFactory(trusted).user(PgServer.TRUST_USER));
+        Throwable verifyCaByAddress = connect(config(pg.server()).host("127.0.0.1").sslMode(SslMode.VERIFY_CA)
+                .sslTrustManagerFactory(trusted).user(PgServer.TRUST_USER));
+        Throwable requireOtherCa = connect(config(pg.server()).sslMode(SslMode.REQUIRE).sslTrustManagerFactory(other)
+                .user(PgServer.TRUST_USER));
+        Throwable preferOtherCa = connect(config(pg.server()).sslMode(SslMode.PREFER).sslTrustManagerFactory(other)
+                .user(PgServer.TRUST_USER));
+
+        assertThat(byName).isNull();
+        assertThat(byAddress).hasMessageContaining("TLS handshake").hasMessageContaining("must name the host");
+        assertThat(verifyCaByAddress).isNull();
+        assertThat(requireOtherCa).as("require checks the chain of given certificates, as libpq")
+                .hasMessageContaining("TLS handshake").hasMessageContaining("sslmode=require");
+        assertThat(preferOtherCa).as("prefer never checks").isNull();
+    }
+
+    private static TrustManagerFactory trustManagers(Path pkcs12, String password) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(pkcs12)) {
+            store.load(in, password.toCharArray());
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        return factory;
+    }
+
+    private static TrustManagerFactory trustManagers(Path pem) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (InputStream in = Files.newInputStream(pem)) {
+            store.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        return factory;
     }
 
     private void installDefaultRootCertificate(Path ca) throws IOException {

@@ -3,13 +3,13 @@ package io.github.pgrepl.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
-import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.endpoint.ReplicationEndpoint;
-import io.github.pgrepl.spring.endpoint.ReplicationEndpointAutoConfiguration;
-import io.github.pgrepl.spring.health.ReplicationHealthContributorAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.endpoint.ReplicationEndpointAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.health.ReplicationHealthContributorAutoConfiguration;
 import io.github.pgrepl.spring.metrics.ReplicationMetrics;
-import io.github.pgrepl.spring.metrics.ReplicationMetricsAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.metrics.ReplicationMetricsAutoConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -86,12 +86,16 @@ class OptionalPartsAutoConfigurationTest {
         runner.withBean(SimpleMeterRegistry.class).run(context -> {
             MeterRegistry meters = context.getBean(MeterRegistry.class);
             context.getBean(ReplicationMetrics.class).bindTo(meters);
-            for (String name : new String[] { "pgrepl.messages.received", "pgrepl.bytes.received", "pgrepl.lag",
-                    "pgrepl.paused", "pgrepl.paused.duration", "pgrepl.reconnects", "pgrepl.listener",
-                    "pgrepl.listener.queue", "pgrepl.listener.errors", "pgrepl.listener.skipped",
-                    "pgrepl.listener.recovered" }) {
+            for (String name : new String[] { "pgrepl.messages.received", "pgrepl.bytes.received", "pgrepl.lag.time",
+                    "pgrepl.paused", "pgrepl.paused.duration", "pgrepl.reconnects", "pgrepl.listener.queue",
+                    "pgrepl.listener.errors", "pgrepl.listener.skipped", "pgrepl.listener.recovered" }) {
                 assertThat(meters.find(name).tag("connection", "orders").meter()).as(name).isNotNull();
             }
+            assertThat(meters.get("pgrepl.lag").tags("connection", "orders", "position", "flushed").gauge().value()).isZero();
+            assertThat(meters.get("pgrepl.lag").tags("connection", "orders", "position", "received").gauge().value()).isZero();
+            assertThat(meters.get("pgrepl.lag.time").tag("connection", "orders").timeGauge().value()).isZero();
+            assertThat(meters.find("pgrepl.listener").meter()).as("the listeners' timer comes from their observations")
+                    .isNull();
             assertThat(meters.get("pgrepl.paused").tag("connection", "orders").gauge().value()).isZero();
         });
     }

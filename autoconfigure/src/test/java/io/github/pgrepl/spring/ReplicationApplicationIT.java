@@ -37,7 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "management.endpoints.web.exposure.include=health,pgrepl",
         "management.endpoint.pgrepl.access=unrestricted",
         "management.endpoint.health.show-details=always",
-        "management.health.replication.reconnect-grace-period=3s",
+        "pgrepl.health.reconnect-grace-period=3s",
         "pgrepl.connections.orders.publications=orders_pub",
         "pgrepl.connections.orders.create-slot=true",
         "pgrepl.connections.orders.reconnect.min-backoff=200ms",

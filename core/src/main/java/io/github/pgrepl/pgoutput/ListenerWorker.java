@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,15 +75,28 @@ final class ListenerWorker {
     /** Offered, not yet handed over; confined to the connection's thread. */
     private List<Item> unflushed = new ArrayList<>();
 
-    ListenerWorker(String name, ChangeListener listener, int capacity, long maxBytes, int maxAttempts, Duration retryBackoff,
-                   Consumer<Object> mailbox) {
+    /**
+     * @param threadFactory makes the listener's thread, or {@code null} for a platform thread
+     */
+    ListenerWorker(String name, ThreadFactory threadFactory, ChangeListener listener, int capacity, long maxBytes,
+                   int maxAttempts, Duration retryBackoff, Consumer<Object> mailbox) {
         this.listener = listener;
         this.capacity = capacity;
         this.maxBytes = maxBytes;
         this.maxAttempts = maxAttempts;
         this.retryBackoff = retryBackoff;
         this.mailbox = mailbox;
-        this.thread = new Thread(this::run, "pgrepl-" + name + "-listener");
+        String threadName = "pgrepl-" + name + "-listener";
+        if (threadFactory == null) {
+            this.thread = new Thread(this::run, threadName);
+        } else {
+            this.thread = threadFactory.newThread(this::run);
+            if (thread == null) {
+                throw new IllegalStateException("The thread factory " + threadFactory + " made no thread for the listener of"
+                        + " connection '" + name + "'");
+            }
+            thread.setName(threadName);
+        }
     }
 
     void start() {

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -206,8 +207,8 @@ public final class PgOutputHandler implements ReplicationHandler {
                 return positions.delivered();
             }
         }, snapshots.initial());
-        this.worker = new ListenerWorker(connection.config().name(), options.listener, options.queueCapacity,
-                options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
+        this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
+                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
         support.attach(worker, setup);
         worker.start();
     }
@@ -418,6 +419,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         Duration retryBackoff = Duration.ofSeconds(1);
         Duration closeTimeout = Duration.ofSeconds(10);
         int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+        ThreadFactory threadFactory;
         SnapshotOptions snapshot = SnapshotOptions.defaults();
 
         private Builder(ChangeListener listener) {
@@ -545,6 +547,15 @@ public final class PgOutputHandler implements ReplicationHandler {
          */
         public Builder maxMessages(int maxMessages) {
             this.maxMessages = OptionChecks.atLeastOne(maxMessages, "maxMessages");
+            return this;
+        }
+
+        /**
+         * Where the listener's thread comes from, e.g. one that makes virtual threads; the handler names the thread
+         * {@code pgrepl-<connection name>-listener}. By default a platform thread.
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
             return this;
         }
 

@@ -20,7 +20,7 @@ import org.springframework.util.StringUtils;
 
 /**
  * Gives the sample a server when it is told of none: if neither {@value #CONNECTION_URL} nor {@value #DATASOURCE_URL}
- * is set, starts an embedded PostgreSQL (zonky's binaries, {@code wal_level=logical}, a free port) and points
+ * is set, and Docker Compose is off ({@value #DOCKER_COMPOSE}, off in application.yml), starts an embedded PostgreSQL (zonky's binaries, {@code wal_level=logical}, a free port) and points
  * {@code spring.datasource.*} at it, which connection {@code orders} falls back on.
  *
  * <p>An {@link EnvironmentPostProcessor} (registered in META-INF/spring.factories) rather than a bean, because the data
@@ -31,6 +31,8 @@ public class EmbeddedPostgresEnvironment implements EnvironmentPostProcessor {
 
     static final String CONNECTION_URL = "pgrepl.connections.orders.url";
     static final String DATASOURCE_URL = "spring.datasource.url";
+    /** On: spring-boot-docker-compose starts compose.yaml's postgres and is where the data source connects. */
+    static final String DOCKER_COMPOSE = "spring.docker.compose.enabled";
 
     /** zonky's superuser; the embedded server trusts local connections, so there is no password. */
     private static final String USER = "postgres";
@@ -45,7 +47,8 @@ public class EmbeddedPostgresEnvironment implements EnvironmentPostProcessor {
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         if (StringUtils.hasText(environment.getProperty(CONNECTION_URL))
-                || StringUtils.hasText(environment.getProperty(DATASOURCE_URL))) {
+                || StringUtils.hasText(environment.getProperty(DATASOURCE_URL))
+                || environment.getProperty(DOCKER_COMPOSE, Boolean.class, false)) {
             return;
         }
         if (Boolean.getBoolean(AbstractAotProcessor.AOT_PROCESSING)) {

@@ -1,6 +1,9 @@
 package io.github.pgrepl.spring.autoconfigure;
 
+import io.github.pgrepl.ChannelBinding;
+import io.github.pgrepl.SslMode;
 import io.github.pgrepl.pgoutput.SnapshotMode;
+import io.github.pgrepl.spring.connection.ConnectionAvailability;
 import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
 import io.github.pgrepl.spring.listener.error.DeadLetterRecoverer;
 
@@ -11,31 +14,52 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesSource;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * Replication connections, one per entry under pgrepl.connections; the entry's name names the
  * connection, its bean (<name>ReplicationConnection) and the @ReplicationListener that consumes it.
  *
+ * <p>Checked by the binder once bound (it is a {@link Validator}): a value that cannot work fails startup with the
+ * property, where it was set, and the fix, never with a password.
+ *
  * @param connections The replication connections, by name.
  */
 @ConfigurationProperties("pgrepl")
-public record PgReplProperties(Map<String, Connection> connections) {
+public record PgReplProperties(Map<String, Connection> connections) implements Validator {
 
     public PgReplProperties {
         // Insertion order, so that connections start, report and stop in the order they were configured.
         connections = connections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(connections));
     }
 
+    @Override
+    public boolean supports(Class<?> type) {
+        return PgReplProperties.class.isAssignableFrom(type);
+    }
+
+    /** Rejects the values that cannot work, each with the fix (see {@link PropertiesValidation}). */
+    @Override
+    public void validate(Object target, Errors errors) {
+        PropertiesValidation.validate((PgReplProperties) target, errors);
+    }
+
     /**
-     * One replication connection. Values left out come from the URL, then from spring.datasource.*.
+     * One replication connection. Where it connects: a ReplicationConnectionDetails bean qualified with its name, else
+     * these properties, else the one unqualified ReplicationConnectionDetails bean (a Testcontainers @ServiceConnection,
+     * a Docker Compose service), else Spring Boot's JdbcConnectionDetails (spring.datasource.*).
      *
-     * @param url Server to connect to: postgresql://host:5432/db or jdbc:postgresql://host:5432/db;
-     *     by default a @ServiceConnection's, else spring.datasource.url.
-     * @param username Login role, which needs the REPLICATION attribute; by default the URL's user, else
-     *     spring.datasource.username.
-     * @param password Password of the role; by default the URL's, else spring.datasource.password.
+     * @param url Server to connect to: postgresql://host:5432/db or jdbc:postgresql://host:5432/db, or a host list
+     *     postgresql://db1:5432,db2:5432/db; by default a service connection's (Testcontainers, Docker Compose), else
+     *     the application's database (JdbcConnectionDetails, e.g. spring.datasource.url).
+     * @param username Login role, which needs the REPLICATION attribute; by default the URL's user, else the service
+     *     connection's or the application database's (also when url is set).
+     * @param password Password of the role; by default the URL's, else the service connection's or the application
+     *     database's when the role is theirs.
      * @param slot Logical replication slot to stream: 1 to 63 lowercase letters, digits and underscores; by default
      *     pgrepl_<name>.
      * @param publications Publications to stream; required when the listener is a ChangeListener.
@@ -64,6 +88,9 @@ public record PgReplProperties(Map<String, Connection> connections) {
      * @param maxMessages Stream messages handled in one turn before timers and calls get theirs.
      * @param autoStartup Whether the connection starts with the application context; when false, start it with
      *     ReplicationConnectionRegistry.start(name).
+     * @param availability What a connection that stopped for good (the stop recoverer, or a fatal error) does to the
+     *     application's availability: readiness (refuse traffic until it is restarted), liveness (broken: the
+     *     platform restarts the application) or none.
      * @param ssl TLS settings.
      * @param reconnect Reconnection after the connection is lost.
      * @param listener How changes are handed to the listeners, and what becomes of a change a listener fails on.
@@ -72,6 +99,7 @@ public record PgReplProperties(Map<String, Connection> connections) {
      *     The primary's synchronized_standby_slots is checked at start; refused before PostgreSQL 17.
      * @param snapshot Snapshots: the initial one (when pgrepl creates the slot) and how incremental ones read.
      */
+    @ConfigurationPropertiesSource // descriptions and defaults of every key of a connection, in the generated metadata
     public record Connection(String url, String username, String password, String slot, List<String> publications,
                              @DefaultValue("false") boolean createSlot, @DefaultValue("false") boolean temporarySlot,
                              @DefaultValue("false") boolean createPublication, List<String> publicationTables,
@@ -79,7 +107,8 @@ public record PgReplProperties(Map<String, Connection> connections) {
                              Boolean streaming, String applicationName, Duration connectTimeout,
                              Duration statusInterval, Duration silenceTimeout, @DefaultValue("1ms") Duration minReadInterval,
                              @DefaultValue("500") int maxMessages,
-                             @DefaultValue("true") boolean autoStartup, @DefaultValue Ssl ssl,
+                             @DefaultValue("true") boolean autoStartup,
+                             @DefaultValue("none") ConnectionAvailability availability, @DefaultValue Ssl ssl,
                              @DefaultValue Reconnect reconnect, @DefaultValue Listener listener,
                              @DefaultValue("false") boolean failover, @DefaultValue Snapshot snapshot) {
 
@@ -122,20 +151,25 @@ public record PgReplProperties(Map<String, Connection> connections) {
     /**
      * TLS, with libpq's meanings.
      *
-     * @param mode One of disable, allow, prefer, require, verify-ca or
-     *     verify-full; by default the URL's sslmode, else prefer.
+     * @param mode One of disable, allow, prefer, require, verify-ca or verify-full; by default the URL's sslmode, else
+     *     prefer.
      * @param rootCert PEM file of the certificates trusted for verify-ca and verify-full, or "system" for the JVM's
      *     trust store (then the mode must be verify-full, its default); by default the URL's sslrootcert, else
      *     ~/.postgresql/root.crt as libpq does.
      * @param cert PEM client certificate, for certificate authentication.
      * @param key PEM (PKCS#8) private key of cert.
-     * @param channelBinding SCRAM channel binding: disable, prefer or require; by default
-     *     the URL's channel_binding, else prefer.
+     * @param bundle Name of a Spring Boot SSL bundle (spring.ssl.bundle.pem.* or jks.*) whose trust material checks
+     *     the server (for verify-ca and verify-full, and require) and whose key material, if any, is the client
+     *     certificate; instead of root-cert, cert and key. Rotated certificates are taken at the next connect when the
+     *     bundle reloads on update.
+     * @param channelBinding SCRAM channel binding: disable, prefer or require; by default the URL's channel_binding,
+     *     else prefer.
      * @param requireAuth Authentication methods the server may ask for (password, md5, scram-sha-256, none),
      *     comma-separated, or those it may not, each after a "!"; a method not allowed is refused before any secret is
      *     sent. By default the URL's require_auth, else any.
      */
-    public record Ssl(String mode, String rootCert, String cert, String key, String channelBinding, String requireAuth) {
+    public record Ssl(SslMode mode, String rootCert, String cert, String key, String bundle, ChannelBinding channelBinding,
+                      String requireAuth) {
     }
 
     /**

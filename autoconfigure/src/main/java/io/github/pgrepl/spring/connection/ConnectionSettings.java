@@ -10,7 +10,14 @@ import io.github.pgrepl.ConnectionConfig;
  * @param pgOutput the settings of the handler a {@code ChangeListener} gets
  * @param listener how {@code @ReplicationListener} methods are run
  * @param autoStartup whether the connection starts with the application context
+ * @param availability what the connection's stopping for good does to the application's availability
  */
 public record ConnectionSettings(String name, ConnectionConfig config, PgOutputSettings pgOutput, ListenerSettings listener,
-                                 boolean autoStartup) {
+                                 boolean autoStartup, ConnectionAvailability availability) {
+
+    /** Settings whose stopping for good leaves the application's availability alone. */
+    public ConnectionSettings(String name, ConnectionConfig config, PgOutputSettings pgOutput, ListenerSettings listener,
+                              boolean autoStartup) {
+        this(name, config, pgOutput, listener, autoStartup, ConnectionAvailability.NONE);
+    }
 }

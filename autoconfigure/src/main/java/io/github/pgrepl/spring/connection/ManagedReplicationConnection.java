@@ -6,14 +6,16 @@ import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationHandler;
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
+import io.github.pgrepl.spring.connection.internal.ObservedChangeListener;
 import io.github.pgrepl.spring.connection.internal.TrackingHandler;
-import io.github.pgrepl.spring.listener.ListenerTimings;
-import io.github.pgrepl.spring.listener.internal.TimedChangeListener;
+import io.micrometer.observation.ObservationRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -33,16 +35,18 @@ public final class ManagedReplicationConnection {
     private final ConnectionSettings settings;
     private final TrackingHandler handler;
     private final ReplicationConnection connection;
-    private final ListenerTimings listenerTimings = new ListenerTimings();
+    private final ListenerActivity listenerActivity;
     private volatile PgOutputHandler pgOutputHandler;
     private volatile ListenerControl listenerControl;
     private volatile String listenerBeanName;
     private volatile boolean started;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<ConnectionStateListener> stateListeners = new CopyOnWriteArrayList<>();
 
-    ManagedReplicationConnection(ConnectionSettings settings, Clock clock) {
+    ManagedReplicationConnection(ConnectionSettings settings, Clock clock, ObservationRegistry observations) {
         this.settings = settings;
-        this.handler = new TrackingHandler(clock);
+        this.listenerActivity = new ListenerActivity(settings.name(), observations);
+        this.handler = new TrackingHandler(clock, this::closedByItself);
         this.connection = ReplicationConnection.create(settings.config(), handler);
     }
 
@@ -73,9 +77,9 @@ public final class ManagedReplicationConnection {
         return pgOutput == null ? null : pgOutput.slot();
     }
 
-    /** Time spent in a {@code ChangeListener}; stays empty for a handler of its own. */
-    public ListenerTimings listenerTimings() {
-        return listenerTimings;
+    /** What the listeners are doing: the transaction in hand, its observation, the time lag. */
+    public ListenerActivity listenerActivity() {
+        return listenerActivity;
     }
 
     /** The listener's bean name, or the ids of the listener methods. */
@@ -141,7 +145,7 @@ public final class ManagedReplicationConnection {
     public void bindChangeListener(ChangeListener listener, String listenerName) {
         bound(listenerName);
         requirePublications("the listener, bean '" + listenerName + "', is a ChangeListener");
-        bindPgOutput(settings.pgOutput().newHandler(new TimedChangeListener(listener, listenerTimings)));
+        bindPgOutput(settings.pgOutput().newHandler(new ObservedChangeListener(listener, listenerActivity, listenerName)));
     }
 
     /**
@@ -166,7 +170,7 @@ public final class ManagedReplicationConnection {
                     + " listeners), or take raw ChangeEvents, which see the stream events, in every listener method.");
         }
         bound(listenerNames);
-        bindPgOutput(settings.pgOutput().newHandlerWithoutRetries(new TimedChangeListener(dispatcher, listenerTimings),
+        bindPgOutput(settings.pgOutput().newHandlerWithoutRetries(new ObservedChangeListener(dispatcher, listenerActivity, null),
                 streaming != null ? streaming : onlyRawEvents));
         listenerControl = control;
     }
@@ -217,11 +221,28 @@ public final class ManagedReplicationConnection {
         log.error("Replication connection '{}' stops streaming: {}. Restart it once fixed: POST /actuator/pgrepl/{}"
                 + " {\"action\":\"restart\"}", name(), reason, name());
         connection.send(new TrackingHandler.StopStreaming(reason));
+        stateListeners.forEach(listener -> listener.stopped(this, reason));
     }
 
     /** Sets the stream up again after {@link #stopStreaming}. */
     public void resumeStreaming() {
         connection.send(TrackingHandler.RESUME_STREAMING);
+        stateListeners.forEach(listener -> listener.resumed(this));
+    }
+
+    /** Tells {@code listener} when this connection stops for good, and when it streams again. */
+    public void addStateListener(ConnectionStateListener listener) {
+        stateListeners.add(listener);
+    }
+
+    /** The connection closed, and not at shutdown: a fatal error (a bean-level listener that kept failing). */
+    private void closedByItself() {
+        if (closed.get()) {
+            return;
+        }
+        Throwable failure = pgOutputHandler != null ? pgOutputHandler.failure() : null;
+        String reason = failure != null ? failure.getMessage() : "the connection closed";
+        stateListeners.forEach(listener -> listener.stopped(this, reason));
     }
 
     /**
@@ -278,6 +299,7 @@ public final class ManagedReplicationConnection {
             control.close(); // before the listener thread is interrupted, so that it does not retry on
         }
         connection.close();
+        listenerActivity.abandon(); // the listener thread has stopped: a transaction still in hand is not finished
         if (started) {
             log.info("Replication connection '{}' closed; last flushed LSN {}", name(), connection.status().lastFlushedLsn());
         }

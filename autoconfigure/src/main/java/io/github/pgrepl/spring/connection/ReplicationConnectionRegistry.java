@@ -1,5 +1,7 @@
 package io.github.pgrepl.spring.connection;
 
+import io.micrometer.observation.ObservationRegistry;
+
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Collections;
@@ -30,10 +32,17 @@ public class ReplicationConnectionRegistry implements SmartLifecycle, Disposable
     }
 
     public ReplicationConnectionRegistry(List<ConnectionSettings> settings, Clock clock) {
+        this(settings, clock, ObservationRegistry.NOOP);
+    }
+
+    /**
+     * @param observations where the listeners' calls and transactions are observed
+     */
+    public ReplicationConnectionRegistry(List<ConnectionSettings> settings, Clock clock, ObservationRegistry observations) {
         Map<String, ManagedReplicationConnection> byName = new LinkedHashMap<>();
         try {
             for (ConnectionSettings each : settings) {
-                byName.put(each.name(), new ManagedReplicationConnection(each, clock));
+                byName.put(each.name(), new ManagedReplicationConnection(each, clock, observations));
             }
         } catch (RuntimeException e) {
             byName.values().forEach(ManagedReplicationConnection::close); // release the threads already created

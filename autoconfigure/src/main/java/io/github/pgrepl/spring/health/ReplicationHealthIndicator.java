@@ -28,14 +28,21 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 public class ReplicationHealthIndicator implements HealthIndicator {
 
     private final ManagedReplicationConnection connection;
-    private final ReplicationHealthProperties properties;
+    private final Duration reconnectGracePeriod;
+    private final Duration assumedWalSenderTimeout;
     private final Clock clock;
     /** The last time this indicator saw the stream paused: a paused socket is not read, so silence then is expected. */
     private volatile Instant lastSeenPaused;
 
-    public ReplicationHealthIndicator(ManagedReplicationConnection connection, ReplicationHealthProperties properties, Clock clock) {
+    /**
+     * @param reconnectGracePeriod how long the connection may be starting, reconnecting or setting up and still be UP
+     * @param assumedWalSenderTimeout the server's {@code wal_sender_timeout} assumed until the server told its own
+     */
+    public ReplicationHealthIndicator(ManagedReplicationConnection connection, Duration reconnectGracePeriod,
+                                      Duration assumedWalSenderTimeout, Clock clock) {
         this.connection = connection;
-        this.properties = properties;
+        this.reconnectGracePeriod = reconnectGracePeriod;
+        this.assumedWalSenderTimeout = assumedWalSenderTimeout;
         this.clock = clock;
     }
 
@@ -128,11 +135,14 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 if (connection.pgOutputHandler().isEmpty()) {
                     return Health.up(); // a handler of its own may well stay connected without a stream
                 }
-                if (connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress)
-                        .filter(SnapshotProgress::running).isPresent()) {
+                Optional<SnapshotProgress> snapshot = connection.pgOutputHandler().flatMap(PgOutputHandler::snapshotProgress);
+                if (snapshot.filter(SnapshotProgress::running).isPresent()) {
                     return Health.up(); // the initial snapshot: the stream starts once it is read, however long it takes
                 }
-                return withinGracePeriod(now, status.waitingFor() == null ? "setting up the stream"
+                // After an initial snapshot the stream is set up only then: its grace period starts at the snapshot's end.
+                Instant snapshotEnd = snapshot.filter(done -> done.kind() == SnapshotProgress.Kind.INITIAL
+                        && done.state() == SnapshotProgress.State.COMPLETED).map(SnapshotProgress::completedAt).orElse(null);
+                return withinGracePeriod(now, snapshotEnd, status.waitingFor() == null ? "setting up the stream"
                         : "setting up the stream, where " + status.waitingFor() + ",");
             default:
                 return withinGracePeriod(now, state == ConnectionState.CONNECTING ? "connecting" : "reconnecting");
@@ -156,11 +166,19 @@ public class ReplicationHealthIndicator implements HealthIndicator {
     }
 
     private Health.Builder withinGracePeriod(Instant now, String doing) {
+        return withinGracePeriod(now, null, doing);
+    }
+
+    /** Up until the grace period passed since the connection became unavailable, or since {@code notBefore}. */
+    private Health.Builder withinGracePeriod(Instant now, Instant notBefore, String doing) {
         Instant since = connection.unavailableSince();
-        if (since == null || !now.isAfter(since.plus(properties.reconnectGracePeriod()))) {
+        if (since != null && notBefore != null && notBefore.isAfter(since)) {
+            since = notBefore;
+        }
+        if (since == null || !now.isAfter(since.plus(reconnectGracePeriod))) {
             return Health.up();
         }
-        return down(doing + " since " + since + ", longer than the grace period of " + properties.reconnectGracePeriod())
+        return down(doing + " since " + since + ", longer than the grace period of " + reconnectGracePeriod)
                 .withDetail("unavailableSince", since.toString());
     }
 
@@ -186,7 +204,7 @@ public class ReplicationHealthIndicator implements HealthIndicator {
             return status.walSenderTimeout();
         }
         Duration known = connection.pgOutputHandler().map(PgOutputHandler::walSenderTimeout).orElse(null);
-        return known != null ? known : properties.walSenderTimeout();
+        return known != null ? known : assumedWalSenderTimeout;
     }
 
     private Optional<Throwable> failure() {

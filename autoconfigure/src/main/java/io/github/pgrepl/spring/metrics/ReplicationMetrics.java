@@ -8,7 +8,6 @@ import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
@@ -28,7 +27,9 @@ import java.util.stream.Stream;
 
 /**
  * Meters under {@code pgrepl.*} for every connection, tagged {@code connection=<name>}. Each reads the connection's
- * status when it is published, so nothing is counted twice and nothing runs on the connection's thread.
+ * status when it is published, so nothing is counted twice and nothing runs on the connection's thread. The timer of
+ * the listeners, {@code pgrepl.listener}, comes from their observations (see
+ * {@link io.github.pgrepl.spring.observation.ReplicationObservation}).
  */
 public class ReplicationMetrics implements MeterBinder {
 
@@ -58,16 +59,20 @@ public class ReplicationMetrics implements MeterBinder {
                 connection, status -> status.bytesReceived());
         counter(meters, "pgrepl.reconnects", "Successful reconnections", null, tags, connection, status -> status.reconnects());
         Gauge.builder("pgrepl.lag", connection, each -> each.status().lagBytes())
-                .description("WAL the server has that the connection has not confirmed").baseUnit(BaseUnits.BYTES)
-                .tags(tags).register(meters);
+                .description("WAL the server has that the connection has not confirmed (flushed): what the slot holds")
+                .baseUnit(BaseUnits.BYTES).tags(tags.and("position", "flushed")).register(meters);
+        Gauge.builder("pgrepl.lag", connection, each -> receivedLag(each.status()))
+                .description("WAL the server has that the connection has not received yet: grows while it cannot keep up")
+                .baseUnit(BaseUnits.BYTES).tags(tags.and("position", "received")).register(meters);
+        TimeGauge.builder("pgrepl.lag.time", connection, TimeUnit.MILLISECONDS,
+                        each -> each.listenerActivity().lag(clock.instant()).toMillis())
+                .description("How far behind the server's commits the listeners are: now minus the commit time of the"
+                        + " transaction they are on; 0 while they wait for the next one").tags(tags).register(meters);
         Gauge.builder("pgrepl.paused", connection, each -> each.status().paused() ? 1 : 0)
                 .description("Whether the connection has stopped reading the stream (1) or not (0)").tags(tags)
                 .register(meters);
         TimeGauge.builder("pgrepl.paused.duration", connection, TimeUnit.MILLISECONDS, this::pausedMillis)
                 .description("How long the current pause has lasted; 0 when not paused").tags(tags).register(meters);
-        FunctionTimer.builder("pgrepl.listener", connection.listenerTimings(), timings -> timings.count(),
-                        timings -> timings.totalTime(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
-                .description("Time the listeners took per event").tags(tags).register(meters);
         listenerCounter(meters, "pgrepl.listener.errors", "Failed calls of @ReplicationListener methods, retries included",
                 tags, connection, ListenerControl::failedAttempts);
         listenerCounter(meters, "pgrepl.listener.skipped", "Changes the error handler skipped: not processed, and lost",
@@ -116,6 +121,14 @@ public class ReplicationMetrics implements MeterBinder {
                                         ManagedReplicationConnection connection, ToLongFunction<ListenerControl> value) {
         FunctionCounter.builder(name, connection, each -> each.listenerControl().map(value::applyAsLong).orElse(0L))
                 .description(description).tags(tags).register(meters);
+    }
+
+    /** Bytes between the server's end of WAL and what the connection received; 0 when unknown. */
+    private static long receivedLag(ConnectionStatus status) {
+        if (status.serverWalEnd().isZero() || status.lastReceivedLsn().isZero()) {
+            return 0L;
+        }
+        return Math.max(0L, status.serverWalEnd().minus(status.lastReceivedLsn()));
     }
 
     private double pausedMillis(ManagedReplicationConnection connection) {

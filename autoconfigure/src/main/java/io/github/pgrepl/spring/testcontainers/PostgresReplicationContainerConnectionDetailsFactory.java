@@ -7,8 +7,8 @@ import org.springframework.boot.testcontainers.service.connection.ContainerConne
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * Lets {@code @ServiceConnection} on a {@link PostgreSQLContainer} point every replication connection at the
- * container. The container must run with {@code wal_level=logical}, e.g.
+ * Lets {@code @ServiceConnection} on a {@link PostgreSQLContainer} point every replication connection without a URL of
+ * its own at the container. The container must run with {@code wal_level=logical}, e.g.
  * {@code .withCommand("postgres", "-c", "wal_level=logical")}; its user is a superuser, so it may replicate.
  */
 class PostgresReplicationContainerConnectionDetailsFactory

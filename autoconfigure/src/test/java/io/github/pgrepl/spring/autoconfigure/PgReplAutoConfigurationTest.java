@@ -11,20 +11,30 @@ import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.pgoutput.SnapshotMode;
 import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.env.MockEnvironment;
 
 /** Conditions and defaults of the core auto-configuration; nothing here connects (auto-startup is off). */
 class PgReplAutoConfigurationTest {
@@ -41,6 +51,17 @@ class PgReplAutoConfigurationTest {
                     .doesNotHaveBean(ReplicationConnection.class);
             assertThat(context.getBean(ReplicationConnectionRegistry.class).connections()).isEmpty();
         });
+    }
+
+    @Test
+    void closingFitsInBootsShutdownPhase() {
+        runner.withConfiguration(AutoConfigurations.of(LifecycleAutoConfiguration.class))
+                .withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "auto-startup=false", "spring.lifecycle.timeout-per-shutdown-phase=4s")
+                .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                        .settings().pgOutput().closeTimeout()).as("half the phase, below the 10s default")
+                        .isEqualTo(Duration.ofSeconds(2)));
     }
 
     @Test
@@ -87,16 +108,6 @@ class PgReplAutoConfigurationTest {
     }
 
     @Test
-    void aFailoverSlotCannotBeTemporary() {
-        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
-                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
-                        ORDERS + "failover=true", ORDERS + "temporary-slot=true")
-                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("pgrepl.connections.orders.failover")
-                        .hasMessageContaining("a temporary slot ends with its session"));
-    }
-
-    @Test
     void snapshotPropertiesReachTheHandler() {
         runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
                 .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
@@ -107,25 +118,6 @@ class PgReplAutoConfigurationTest {
                         .settings().pgOutput().snapshot()).isEqualTo(SnapshotOptions.defaults()
                         .mode(SnapshotMode.INITIAL_ONLY).tables(List.of("public.orders", "lines")).parallelism(4)
                         .chunkSize(1000).newTablesInterval(Duration.ofMinutes(1))));
-    }
-
-    @Test
-    void badSnapshotPropertiesNameThePropertyAndTheFix() {
-        String[] base = { ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub" };
-        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class).withPropertyValues(base)
-                .withPropertyValues(ORDERS + "snapshot.mode=initial")
-                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("pgrepl.connections.orders.snapshot.mode")
-                        .hasMessageContaining("create-slot is false"));
-        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class).withPropertyValues(base)
-                .withPropertyValues(ORDERS + "snapshot.chunk-size=0")
-                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("pgrepl.connections.orders.snapshot.chunk-size")
-                        .hasMessageContaining("1 to 1000000"));
-        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class).withPropertyValues(base)
-                .withPropertyValues(ORDERS + "snapshot.new-tables=10ms")
-                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("pgrepl.connections.orders.snapshot.new-tables"));
     }
 
     @Test
@@ -193,33 +185,79 @@ class PgReplAutoConfigurationTest {
     }
 
     @Test
-    void aConnectionWithoutUrlTakesSpringDatasource() {
-        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
-                .withPropertyValues("spring.datasource.url=jdbc:postgresql://ds-host:6543/app",
-                        "spring.datasource.username=ds_user", "spring.datasource.password=ds-secret",
-                        ORDERS + "auto-startup=false")
+    void customizersReachWhatThePropertiesDoNotAndCannotUnsetWhatTheRegistryNeeds() {
+        List<String> called = new ArrayList<>();
+        runner.withUserConfiguration(TestListeners.OrdersListenerConfiguration.class)
+                .withBean("first", ReplicationConnectionCustomizer.class, () -> (name, connection) -> {
+                    called.add("connection " + name);
+                    connection.maxMessageSize(256 * 1024 * 1024).queryTimeout(Duration.ofMinutes(2)).syncConnect(true);
+                })
+                .withBean(PgOutputHandlerCustomizer.class, () -> (name, handler) -> {
+                    called.add("handler " + name);
+                    handler.slot("customized_slot");
+                })
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                        ORDERS + "slot=from_properties", ORDERS + "auto-startup=false")
                 .run(context -> {
-                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
-                            .settings().config();
-                    assertThat(config.host()).isEqualTo("ds-host");
-                    assertThat(config.port()).isEqualTo(6543);
-                    assertThat(config.database()).isEqualTo("app");
-                    assertThat(config.user()).isEqualTo("ds_user");
-                    assertThat(config.password()).isEqualTo("ds-secret");
+                    ManagedReplicationConnection orders = context.getBean(ReplicationConnectionRegistry.class).connection("orders");
+                    ConnectionConfig config = orders.settings().config();
+                    assertThat(config.maxMessageSize()).isEqualTo(256 * 1024 * 1024);
+                    assertThat(config.queryTimeout()).isEqualTo(Duration.ofMinutes(2));
+                    assertThat(config.syncConnect()).as("the registry's").isFalse();
+                    assertThat(orders.slot()).as("after the properties").isEqualTo("customized_slot");
+                    assertThat(called).containsExactly("connection orders", "handler orders");
                 });
     }
 
     @Test
-    void aServiceConnectionWinsOverProperties() {
-        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class, ServiceConnectionConfiguration.class)
+    void connectionsRunOnTheirOwnEventLoopUnlessTheGroupIsShared() {
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
                 .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
                 .run(context -> {
-                    ConnectionConfig config = context.getBean(ReplicationConnectionRegistry.class).connection("orders")
-                            .settings().config();
-                    assertThat(config.host()).isEqualTo("container");
-                    assertThat(config.port()).isEqualTo(32768);
-                    assertThat(config.user()).isEqualTo("test");
+                    assertThat(context).doesNotHaveBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN);
+                    assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders").settings().config()
+                            .eventLoopGroup()).isNull();
                 });
+        runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false",
+                        "pgrepl.event-loop.shared=true", "pgrepl.event-loop.threads=2")
+                .run(context -> {
+                    EventLoopGroup group = context.getBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN, EventLoopGroup.class);
+                    assertThat(group).isInstanceOf(MultiThreadIoEventLoopGroup.class);
+                    assertThat(((MultiThreadIoEventLoopGroup) group).executorCount()).isEqualTo(2);
+                    assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders").settings().config()
+                            .eventLoopGroup()).isSameAs(group);
+                });
+    }
+
+    @Test
+    void anApplicationsEventLoopGroupOfThatNameIsUsed() {
+        EventLoopGroup mine = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            runner.withUserConfiguration(TestListeners.OrdersHandlerConfiguration.class)
+                    .withBean(PgReplAutoConfiguration.EVENT_LOOP_GROUP_BEAN, EventLoopGroup.class, () -> mine,
+                            definition -> definition.setDestroyMethodName(""))
+                    .withBean("anotherGroup", EventLoopGroup.class, () -> mine, definition -> definition.setDestroyMethodName(""))
+                    .withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "auto-startup=false")
+                    .run(context -> assertThat(context.getBean(ReplicationConnectionRegistry.class).connection("orders")
+                            .settings().config().eventLoopGroup()).isSameAs(mine));
+        } finally {
+            mine.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void listenerThreadsArePlatformThreadsOfTheCoreUnlessVirtualThreadsAreOn() throws Exception {
+        MockEnvironment platform = new MockEnvironment();
+        assertThat(PgReplAutoConfiguration.listenerThreads(platform).apply("orders")).isNull();
+        MockEnvironment virtual = new MockEnvironment().withProperty("spring.threads.virtual.enabled", "true");
+        ThreadFactory threads = PgReplAutoConfiguration.listenerThreads(virtual).apply("orders");
+        if (Runtime.version().feature() < 21) {
+            assertThat(threads).as("Spring Boot turns virtual threads on from Java 21").isNull();
+        } else {
+            Thread thread = threads.newThread(() -> { });
+            assertThat(Thread.class.getMethod("isVirtual").invoke(thread)).isEqualTo(true); // Java 21 API, built for 17
+        }
     }
 
     @Test
@@ -279,29 +317,6 @@ class PgReplAutoConfigurationTest {
                     assertThat(definition.getConstructorArgumentValues().getIndexedArgumentValue(0, String.class).getValue())
                             .isEqualTo("orders");
                 });
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class ServiceConnectionConfiguration {
-        @Bean
-        ReplicationConnectionDetails testcontainerDetails() {
-            return new ReplicationConnectionDetails() {
-                @Override
-                public String getUrl() {
-                    return "postgresql://container:32768/test";
-                }
-
-                @Override
-                public String getUsername() {
-                    return "test";
-                }
-
-                @Override
-                public String getPassword() {
-                    return "test";
-                }
-            };
-        }
     }
 
     @Configuration(proxyBeanMethods = false)

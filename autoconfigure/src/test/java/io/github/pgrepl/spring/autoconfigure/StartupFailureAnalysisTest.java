@@ -3,6 +3,7 @@ package io.github.pgrepl.spring.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -44,11 +45,85 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
-    void unknownSslMode() {
+    void unknownSslModeIsTheBindersError() {
         assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.mode=verify-everything"), analysis -> {
-            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.mode'").contains("verify-everything");
-            assertThat(analysis.getAction()).contains("disable, allow, prefer, require, verify-ca, verify-full");
+            assertThat(analysis.getDescription()).contains("pgrepl.connections.orders.ssl.mode").contains("verify-everything");
+            assertThat(analysis.getAction()).contains("VERIFY_CA").contains("VERIFY_FULL");
         });
+    }
+
+    @Test
+    void unknownRecovererAndAvailabilityAreTheBindersErrors() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "listener.recoverer=ignore"), analysis -> {
+            assertThat(analysis.getDescription()).contains("pgrepl.connections.orders.listener.recoverer").contains("ignore");
+            assertThat(analysis.getAction()).contains("DEAD_LETTER");
+        });
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "availability=startup"),
+                analysis -> assertThat(analysis.getAction()).contains("READINESS").contains("LIVENESS"));
+    }
+
+    @Test
+    void everyBadValueAtOnceWithWhereItWasSet() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "slot=Bad-Slot",
+                ORDERS + "listener.queue-capacity=1", ORDERS + "reconnect.min-backoff=0s"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.slot' is invalid")
+                    .contains("'pgrepl.connections.orders.listener.queue-capacity' is invalid")
+                    .contains("'pgrepl.connections.orders.reconnect.min-backoff' is invalid: is zero")
+                    .contains("(set in \"pgrepl.connections.orders.slot\" from property source");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.slot: Set pgrepl.connections.orders.slot to")
+                    .contains("pgrepl.connections.orders.listener.queue-capacity: Set it to 2 or more.");
+        });
+    }
+
+    @Test
+    void aFailoverSlotCannotBeTemporary() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "failover=true", ORDERS + "temporary-slot=true"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.failover' is invalid")
+                    .contains("a temporary slot ends with its session");
+            assertThat(analysis.getAction()).isEqualTo("Set pgrepl.connections.orders.failover or"
+                    + " pgrepl.connections.orders.temporary-slot to false.");
+        });
+    }
+
+    @Test
+    void anInitialSnapshotNeedsASlotPgreplCreates() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "snapshot.mode=initial"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.snapshot.mode' is invalid")
+                    .contains("create-slot is false");
+            assertThat(analysis.getAction()).contains("Set pgrepl.connections.orders.create-slot to true");
+        });
+    }
+
+    @Test
+    void snapshotReadingOutOfRange() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "snapshot.chunk-size=0", ORDERS + "snapshot.parallelism=65", ORDERS + "snapshot.new-tables=10ms",
+                ORDERS + "snapshot.tables=orders,"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.snapshot.chunk-size' is invalid")
+                    .contains("1 to 1000000")
+                    .contains("'pgrepl.connections.orders.snapshot.parallelism' is invalid")
+                    .contains("'pgrepl.connections.orders.snapshot.new-tables' is invalid")
+                    .contains("'pgrepl.connections.orders.snapshot.tables' is invalid");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.snapshot.parallelism: Set it to 1 to 64.")
+                    .contains("at least 100ms");
+        });
+    }
+
+    @Test
+    void aClientCertificateWithoutKey() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.cert=pom.xml"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.cert' is invalid: is set, but"
+                    + " ssl.key is not");
+            assertThat(analysis.getAction()).contains("pgrepl.connections.orders.ssl.key");
+        });
+    }
+
+    @Test
+    void anSslBundleAndPemFiles() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "ssl.bundle=db", ORDERS + "ssl.root-cert=pom.xml"),
+                analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.ssl.bundle'"));
     }
 
     @Test
@@ -129,13 +204,6 @@ class StartupFailureAnalysisTest {
                     .contains("no spring.datasource.url");
             assertThat(analysis.getAction()).contains("Set pgrepl.connections.orders.url");
         });
-    }
-
-    @Test
-    void datasourceThatIsNotPostgres() {
-        assertFailure(List.of("spring.datasource.url=jdbc:h2:mem:test", "spring.datasource.password=" + SECRET,
-                ORDERS + "slot=orders_slot"), analysis -> assertThat(analysis.getDescription())
-                .contains("spring.datasource.url (the default of pgrepl.connections.orders.url)"));
     }
 
     @Test

@@ -41,8 +41,8 @@ class ReplicationHealthIndicatorTest {
     private static final String SECRET = "n0t-for-health";
 
     private final MutableClock clock = new MutableClock();
-    private final ReplicationHealthProperties properties = new ReplicationHealthProperties(Duration.ofSeconds(30),
-            Duration.ofSeconds(60));
+    private final Duration gracePeriod = Duration.ofSeconds(30);
+    private final Duration walSenderTimeout = Duration.ofSeconds(60);
     private ReplicationConnectionRegistry registry;
 
     @AfterEach
@@ -54,7 +54,7 @@ class ReplicationHealthIndicatorTest {
     @Test
     void reconnectingIsUpWithinTheGracePeriodAndDownPastIt() throws IOException {
         ManagedReplicationConnection connection = unreachableConnection();
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         assertThat(indicator.health().getStatus()).isEqualTo(Status.UNKNOWN);
 
         registry.start();
@@ -79,7 +79,7 @@ class ReplicationHealthIndicatorTest {
                 .close().build();
         try (FakeBackend backend = FakeBackend.start(wrongPassword)) {
             ManagedReplicationConnection connection = connection(backend.port(), null);
-            ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+            ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
             registry.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().lastError() != null);
 
@@ -95,7 +95,7 @@ class ReplicationHealthIndicatorTest {
     @Test
     void aClosedConnectionIsDown() throws IOException {
         ManagedReplicationConnection connection = unreachableConnection();
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         registry.start();
 
         registry.stop();
@@ -109,7 +109,7 @@ class ReplicationHealthIndicatorTest {
     void aFailingListenerIsDownWithTheChangeAndTheErrorAndUpOnceItRecovers() throws IOException {
         FakeListenerControl listeners = new FakeListenerControl();
         ManagedReplicationConnection connection = unreachableConnection(listeners);
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, properties, clock);
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, gracePeriod, walSenderTimeout, clock);
         registry.start();
         assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 

@@ -51,8 +51,8 @@ class SlotHealthIT {
             return "lost".equals(server.queryValue("SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'orders_slot'"));
         });
         ManagedReplicationConnection connection = connection(server);
-        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection,
-                new ReplicationHealthProperties(Duration.ofMinutes(5), Duration.ofSeconds(60)), Clock.systemUTC());
+        ReplicationHealthIndicator indicator = new ReplicationHealthIndicator(connection, Duration.ofMinutes(5),
+                Duration.ofSeconds(60), Clock.systemUTC());
 
         registry.start();
 

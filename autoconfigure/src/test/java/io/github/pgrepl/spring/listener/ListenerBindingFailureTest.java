@@ -7,7 +7,7 @@ import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.spring.TestListeners;
 import io.github.pgrepl.spring.autoconfigure.FailureAnalyses;
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
-import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 
 import java.util.function.Consumer;
 

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -156,6 +158,7 @@ class ListenerErrorsIT {
                     prefix + "listener.retry-backoff=50ms", prefix + "listener.max-backoff=300ms"));
         }
         properties.addAll(List.of("pgrepl.connections.stop.listener.recoverer=stop",
+                "pgrepl.connections.stop.availability=readiness", "management.endpoint.health.probes.enabled=true",
                 "pgrepl.connections.skip.listener.recoverer=skip", "pgrepl.connections.dead.listener.recoverer=dead-letter"));
         return new SpringApplicationBuilder(App.class).properties(properties.toArray(String[]::new)).run();
     }
@@ -203,7 +206,9 @@ class ListenerErrorsIT {
     void stopHoldsTheConnectionDownUntilARestartThroughTheEndpointContinuesFromThatChange() {
         insertItems("stop", 1, 2, 3);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(health("stop").read("$.details.stopped")));
+        // details.stopped appears with the listener's failure: until then the details have no such key.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(
+                health("stop").read("$.details", Map.class).get("stopped")));
         DocumentContext down = health("stop");
         assertThat(down.read("$.status", String.class)).isEqualTo("DOWN");
         assertThat(down.read("$.details.listener", String.class)).isEqualTo("items.stop");
@@ -213,6 +218,8 @@ class ListenerErrorsIT {
         assertThat(down.read("$.details.reason", String.class)).contains("{\"action\":\"restart\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> !slotActive("stop")); // stopped: the slot is let go
         assertThat(http.getJson("/actuator/pgrepl/stop").read("$.stopped", Boolean.class)).isTrue();
+        assertThat(http.getJson("/actuator/health/readiness").read("$.status", String.class))
+                .as("availability=readiness: the probe says the application refuses traffic").isEqualTo("OUT_OF_SERVICE");
         insertItems("stop", 4);
         assertThat(items().processed.get("stop")).containsExactly(1L);
 
@@ -223,6 +230,7 @@ class ListenerErrorsIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> items().processed.get("stop").size() == 4);
         assertThat(items().processed.get("stop")).containsExactly(1L, 2L, 3L, 4L);
         await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(health("stop").read("$.status")) && slotActive("stop"));
+        assertThat(context.getBean(ApplicationAvailability.class).getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
     }
 
     @Test

@@ -25,6 +25,8 @@ import javax.net.ssl.SSLException;
  *       always checks the host name: {@link ConnectionConfig} allows it with verify-full only.</li>
  *   <li>require checks the chain when a root certificate file exists (libpq's compatibility rule), else
  *       encrypts without checking; prefer and allow never check.</li>
+ *   <li>A trust manager factory ({@link ConnectionConfig#sslTrustManagerFactory()}) stands for the root certificate,
+ *       a key manager factory for the client certificate and key.</li>
  * </ul>
  */
 public final class SslContexts {
@@ -43,6 +45,11 @@ public final class SslContexts {
         boolean system = ConnectionConfig.SSL_ROOT_CERT_SYSTEM.equals(config.sslRootCert());
         if (system) {
             builder.endpointIdentificationAlgorithm("HTTPS"); // the JVM's trust store: the trust manager by default
+        } else if (config.sslTrustManagerFactory() != null) {
+            // Trusted certificates given: as a root certificate file, they are checked by require too (libpq's rule).
+            boolean checkChain = mode == SslMode.REQUIRE || mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+            builder.trustManager(checkChain ? config.sslTrustManagerFactory() : InsecureTrustManagerFactory.INSTANCE);
+            builder.endpointIdentificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : null);
         } else {
             Path rootCert = config.sslRootCert() != null ? config.sslRootCert() : home.resolve(".postgresql").resolve("root.crt");
             boolean verifying = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
@@ -64,7 +71,9 @@ public final class SslContexts {
             }
             builder.endpointIdentificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : null);
         }
-        if (config.sslCert() != null) {
+        if (config.sslKeyManagerFactory() != null) {
+            builder.keyManager(config.sslKeyManagerFactory());
+        } else if (config.sslCert() != null) {
             if (config.sslKey() == null) {
                 throw new NonTransientReplicationException("sslcert is set but sslkey is not: give the PEM (PKCS#8) key of the client certificate");
             }

@@ -9,6 +9,9 @@ import io.github.pgrepl.SslMode;
 
 import java.nio.file.Path;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,5 +65,28 @@ class SslContextsTest {
                     .hasMessageContaining("weak sslmode \"" + weak.value() + "\" may not be used with sslrootcert=system"
                             + " (use \"verify-full\")");
         }
+    }
+
+    @Test
+    void managerFactoriesDoNotMixWithTheFilesTheyStandFor() throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+
+        assertThatThrownBy(() -> ConnectionConfig.builder().user("app").sslRootCert(home.resolve("ca.pem"))
+                .sslTrustManagerFactory(trust).build()).hasMessageContaining("sslrootcert and a trust manager factory");
+        assertThatThrownBy(() -> ConnectionConfig.builder().user("app").sslRootCert(ConnectionConfig.SSL_ROOT_CERT_SYSTEM)
+                .sslTrustManagerFactory(trust).build()).hasMessageContaining("sslrootcert and a trust manager factory");
+        assertThatThrownBy(() -> ConnectionConfig.builder().user("app").sslCert(home.resolve("c.pem"))
+                .sslKeyManagerFactory(keys).build()).hasMessageContaining("sslcert/sslkey and a key manager factory");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SslMode.class, names = {"VERIFY_CA", "VERIFY_FULL"})
+    void verifyingWithATrustManagerFactoryNeedsNoRootCertificateFile(SslMode mode) throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init((java.security.KeyStore) null);
+        ConnectionConfig config = ConnectionConfig.builder().user("app").sslMode(mode).sslTrustManagerFactory(trust).build();
+
+        assertThat(SslContexts.forConfig(config, home)).isNotNull();
     }
 }

@@ -4,7 +4,7 @@ import io.github.pgrepl.kafka.ChangeRecordMapper;
 import io.github.pgrepl.kafka.JsonChangeRecordMapper;
 import io.github.pgrepl.kafka.KafkaRelay;
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
-import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

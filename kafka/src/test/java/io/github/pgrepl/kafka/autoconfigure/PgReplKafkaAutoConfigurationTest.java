@@ -7,7 +7,7 @@ import io.github.pgrepl.kafka.JsonChangeRecordMapper;
 import io.github.pgrepl.kafka.KafkaRelay;
 import io.github.pgrepl.kafka.health.KafkaRelayHealthContributorAutoConfiguration;
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
-import io.github.pgrepl.spring.autoconfigure.ReplicationListenerAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
 import io.github.pgrepl.spring.listener.ReplicationListener;

@@ -38,6 +38,7 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
     };
 
     private final Clock clock;
+    private final Runnable onClose;
     private volatile ReplicationHandler delegate;
     /** Whether only a delivering stream counts as available (the handler streams), or any session. */
     private volatile boolean availableOnlyWhenStreaming;
@@ -48,8 +49,12 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
     /** Connected, and idle because stopped: the delegate has not been told of this session. Connection's thread. */
     private boolean idle;
 
-    public TrackingHandler(Clock clock) {
+    /**
+     * @param onClose called once the connection closed (for good: at shutdown, or after a fatal error)
+     */
+    public TrackingHandler(Clock clock, Runnable onClose) {
         this.clock = clock;
+        this.onClose = onClose;
     }
 
     /** Sets the handler every callback goes to; before the connection starts. */
@@ -144,6 +149,13 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
             unavailableSince = null; // the stream delivers: set up and working
         }
         return delegate.handleData(copyData);
+    }
+
+    @Override
+    public Action handleClose() {
+        Action action = delegate != null ? delegate.handleClose() : Action.noReply();
+        onClose.run();
+        return action;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
 import io.github.pgrepl.pgoutput.ChangeListener;
 import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.spring.connection.ListenerActivity;
 import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.listener.Change;
@@ -103,6 +104,11 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     /** How the stop decision stops the connection's stream; set once, before the connection starts. */
     public void setStreamControl(StreamControl streamControl) {
         invoker.setStreamControl(streamControl);
+    }
+
+    /** Where each call of a listener is observed, as a child of its transaction's observation; set before the start. */
+    public void setActivity(ListenerActivity activity) {
+        invoker.setActivity(activity);
     }
 
     public String connection() {

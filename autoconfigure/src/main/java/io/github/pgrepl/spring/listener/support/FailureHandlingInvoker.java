@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.listener.support;
 
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.spring.connection.ListenerActivity;
 import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ListenerFailureStatus;
 import io.github.pgrepl.spring.listener.Change;
@@ -9,6 +10,10 @@ import io.github.pgrepl.spring.listener.ChangeTransaction;
 import io.github.pgrepl.spring.listener.error.ErrorDecision;
 import io.github.pgrepl.spring.listener.error.FailedChange;
 import io.github.pgrepl.spring.listener.error.ReplicationErrorHandler;
+import io.github.pgrepl.spring.observation.DefaultListenerObservationConvention;
+import io.github.pgrepl.spring.observation.ListenerObservationContext;
+import io.github.pgrepl.spring.observation.ReplicationObservation;
+import io.micrometer.observation.Observation;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +41,7 @@ final class FailureHandlingInvoker implements ListenerControl {
     private final ReplicationErrorHandler errorHandler;
     private final Clock clock;
     private volatile ChangeDispatcher.StreamControl streamControl = ChangeDispatcher.StreamControl.NONE;
+    private volatile ListenerActivity activity = ListenerActivity.NONE;
 
     private final Object monitor = new Object();
     /** Incremented by each {@link #restart()}; guarded by {@link #monitor}. */
@@ -54,6 +60,10 @@ final class FailureHandlingInvoker implements ListenerControl {
 
     void setStreamControl(ChangeDispatcher.StreamControl streamControl) {
         this.streamControl = Objects.requireNonNull(streamControl, "streamControl");
+    }
+
+    void setActivity(ListenerActivity activity) {
+        this.activity = Objects.requireNonNull(activity, "activity");
     }
 
     ReplicationErrorHandler errorHandler() {
@@ -80,7 +90,7 @@ final class FailureHandlingInvoker implements ListenerControl {
         while (true) {
             Throwable error;
             try {
-                listener.invoke(argument.get());
+                observation(listener, event, change, whole).observeChecked(() -> listener.invoke(argument.get()));
                 if (failedAttemptsHere > 0) {
                     log.info("[{}] Listener '{}' processed {} after {} failed attempt(s)", connection, listener.id(),
                             describe(event, change, whole), failedAttemptsHere);
@@ -134,6 +144,23 @@ final class FailureHandlingInvoker implements ListenerControl {
                 since = null;
             }
         }
+    }
+
+    /** One call of one listener: a child of the transaction's observation. */
+    private Observation observation(ListenerMethod listener, ChangeEvent event, Change<Row> change, ChangeTransaction whole) {
+        ListenerActivity current = activity;
+        Observation transaction = current.transaction();
+        ListenerObservationContext context;
+        if (change != null) {
+            context = ListenerObservationContext.of(connection, listener.id(), change);
+        } else if (whole != null) {
+            context = ListenerObservationContext.of(connection, listener.id(), whole);
+        } else {
+            context = ListenerObservationContext.of(connection, listener.id(), event, current.transactionXid(),
+                    current.transactionLsn());
+        }
+        return ReplicationObservation.LISTENER.observation(null, DefaultListenerObservationConvention.INSTANCE,
+                () -> context, current.observationRegistry()).parentObservation(transaction);
     }
 
     private ErrorDecision decide(FailedChange failed) {

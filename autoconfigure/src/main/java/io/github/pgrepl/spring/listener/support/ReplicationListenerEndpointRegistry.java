@@ -160,6 +160,7 @@ public class ReplicationListenerEndpointRegistry implements ReplicationListenerR
         ConnectionSettings settings = connection.settings();
         ChangeDispatcher dispatcher = new ChangeDispatcher(connection.name(), methods, binder, errorHandlers.apply(settings),
                 settings.listener().transactionMaxBytes(), clock);
+        dispatcher.setActivity(connection.listenerActivity());
         dispatcher.setStreamControl(new ChangeDispatcher.StreamControl() {
             @Override
             public void stop(String reason) {

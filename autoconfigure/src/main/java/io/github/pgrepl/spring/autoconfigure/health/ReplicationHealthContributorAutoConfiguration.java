@@ -1,8 +1,9 @@
-package io.github.pgrepl.spring.health;
+package io.github.pgrepl.spring.autoconfigure.health;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.health.ReplicationHealthIndicator;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -35,7 +36,8 @@ public class ReplicationHealthContributorAutoConfiguration {
                                                           ReplicationHealthProperties properties) {
         Map<String, ReplicationHealthIndicator> indicators = new LinkedHashMap<>();
         for (ManagedReplicationConnection connection : registry.connections()) {
-            indicators.put(connection.name(), new ReplicationHealthIndicator(connection, properties, Clock.systemUTC()));
+            indicators.put(connection.name(), new ReplicationHealthIndicator(connection, properties.reconnectGracePeriod(),
+                    properties.walSenderTimeout(), Clock.systemUTC()));
         }
         return CompositeHealthContributor.fromMap(indicators);
     }

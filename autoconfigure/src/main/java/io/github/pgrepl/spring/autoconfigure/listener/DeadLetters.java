@@ -1,4 +1,4 @@
-package io.github.pgrepl.spring.autoconfigure.internal;
+package io.github.pgrepl.spring.autoconfigure.listener;
 
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
 import io.github.pgrepl.spring.listener.error.ChangeRecoverer;

@@ -1,6 +1,6 @@
-package io.github.pgrepl.spring.autoconfigure;
+package io.github.pgrepl.spring.autoconfigure.listener;
 
-import io.github.pgrepl.spring.autoconfigure.internal.ReplicationErrorHandlers;
+import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
 import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.listener.support.ReplicationListenerBeanPostProcessor;

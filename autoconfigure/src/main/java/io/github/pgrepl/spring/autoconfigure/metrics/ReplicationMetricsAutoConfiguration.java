@@ -1,7 +1,8 @@
-package io.github.pgrepl.spring.metrics;
+package io.github.pgrepl.spring.autoconfigure.metrics;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.metrics.ReplicationMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 

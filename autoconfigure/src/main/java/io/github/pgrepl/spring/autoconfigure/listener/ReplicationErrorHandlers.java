@@ -1,4 +1,4 @@
-package io.github.pgrepl.spring.autoconfigure.internal;
+package io.github.pgrepl.spring.autoconfigure.listener;
 
 import io.github.pgrepl.spring.connection.ConnectionSettings;
 import io.github.pgrepl.spring.connection.InvalidReplicationPropertyException;
@@ -23,7 +23,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * {@code <name>ReplicationErrorHandler}, else the one other bean of that type, else one built from
  * {@code pgrepl.connections.<name>.listener.*}. Beans are looked up when listeners are bound, once they all exist.
  */
-public final class ReplicationErrorHandlers {
+final class ReplicationErrorHandlers {
 
     static final String BEAN_NAME_SUFFIX = "ReplicationErrorHandler";
     private static final String DEAD_LETTER_CLASSES_MISSING = "needs spring-jdbc and Jackson (tools.jackson.core:"
@@ -36,12 +36,12 @@ public final class ReplicationErrorHandlers {
      * @param connectionNames every configured connection, whose {@code <name>ReplicationErrorHandler} beans are theirs
      *     alone
      */
-    public ReplicationErrorHandlers(ListableBeanFactory beanFactory, Collection<String> connectionNames) {
+    ReplicationErrorHandlers(ListableBeanFactory beanFactory, Collection<String> connectionNames) {
         this.beanFactory = beanFactory;
         this.connectionNames = List.copyOf(connectionNames);
     }
 
-    public ReplicationErrorHandler forConnection(ConnectionSettings settings) {
+    ReplicationErrorHandler forConnection(ConnectionSettings settings) {
         Map<String, ReplicationErrorHandler> beans = beanFactory.getBeansOfType(ReplicationErrorHandler.class);
         ReplicationErrorHandler own = beans.get(settings.name() + BEAN_NAME_SUFFIX);
         if (own != null) {

@@ -1,7 +1,8 @@
-package io.github.pgrepl.spring.endpoint;
+package io.github.pgrepl.spring.autoconfigure.endpoint;
 
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.endpoint.ReplicationEndpoint;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

@@ -1,10 +1,12 @@
-package io.github.pgrepl.spring.autoconfigure;
+package io.github.pgrepl.spring.autoconfigure.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.spring.TestListeners;
+import io.github.pgrepl.spring.autoconfigure.FailureAnalyses;
+import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ReplicationListener;
