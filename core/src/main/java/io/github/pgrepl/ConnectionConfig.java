@@ -19,6 +19,10 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Where and how a {@link ReplicationConnection} connects. Immutable; build it with {@link #builder()}
  * or {@link #fromUrl(String)}. {@link #toString()} never shows the password.
+ *
+ * <p>Past 500 lines for one reason: it is the list of libpq's connection options pgrepl takes (hosts, TLS,
+ * authentication, timeouts, backoff), each a field, a documented builder method and a line of {@code toString()};
+ * parsing URLs and building TLS contexts live elsewhere ({@code ConnectionUrl}, {@code SslContexts}).
  */
 public final class ConnectionConfig {
 
