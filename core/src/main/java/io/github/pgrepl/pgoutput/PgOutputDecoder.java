@@ -40,6 +40,8 @@ public final class PgOutputDecoder {
     private final int protocolVersion;
     private final TypeResolver types;
     private final Map<Integer, RowSchema> relations = new HashMap<>();
+    /** Reads every message in turn: confined to the decoding thread, as the decoder is. */
+    private final WireReader reader = new WireReader();
     private boolean inStream;
 
     /**
@@ -95,45 +97,54 @@ public final class PgOutputDecoder {
             throw new DecodeException("Malformed pgoutput message at byte 0: the payload is empty, expected a message type");
         }
         byte type = message.get(message.position());
+        try {
+            return decode(type, message);
+        } finally {
+            reader.finish();
+        }
+    }
+
+    private ChangeEvent decode(byte type, ByteBuffer message) {
+        WireReader reader = this.reader;
         switch (type) {
             case 'B':
-                return begin(new WireReader(message, "Begin ('B')"));
+                return begin(reader.start(message, "Begin ('B')"));
             case 'C':
-                return commit(new WireReader(message, "Commit ('C')"));
+                return commit(reader.start(message, "Commit ('C')"));
             case 'O':
-                return origin(new WireReader(message, "Origin ('O')"));
+                return origin(reader.start(message, "Origin ('O')"));
             case 'R':
-                return relation(new WireReader(message, "Relation ('R')"));
+                return relation(reader.start(message, "Relation ('R')"));
             case 'Y':
-                return type(new WireReader(message, "Type ('Y')"));
+                return type(reader.start(message, "Type ('Y')"));
             case 'I':
-                return insert(new WireReader(message, "Insert ('I')"), "Insert ('I')");
+                return insert(reader.start(message, "Insert ('I')"), "Insert ('I')");
             case 'U':
-                return update(new WireReader(message, "Update ('U')"), "Update ('U')");
+                return update(reader.start(message, "Update ('U')"), "Update ('U')");
             case 'D':
-                return delete(new WireReader(message, "Delete ('D')"), "Delete ('D')");
+                return delete(reader.start(message, "Delete ('D')"), "Delete ('D')");
             case 'T':
-                return truncate(new WireReader(message, "Truncate ('T')"));
+                return truncate(reader.start(message, "Truncate ('T')"));
             case 'M':
-                return logicalMessage(new WireReader(message, "Message ('M')"));
+                return logicalMessage(reader.start(message, "Message ('M')"));
             case 'S':
-                return streamStart(new WireReader(message, "Stream Start ('S')"));
+                return streamStart(reader.start(message, "Stream Start ('S')"));
             case 'E':
-                return streamStop(new WireReader(message, "Stream Stop ('E')"));
+                return streamStop(reader.start(message, "Stream Stop ('E')"));
             case 'c':
-                return streamCommit(new WireReader(message, "Stream Commit ('c')"));
+                return streamCommit(reader.start(message, "Stream Commit ('c')"));
             case 'A':
-                return streamAbort(new WireReader(message, "Stream Abort ('A')"));
+                return streamAbort(reader.start(message, "Stream Abort ('A')"));
             case 'b':
-                return beginPrepare(new WireReader(message, "Begin Prepare ('b')"));
+                return beginPrepare(reader.start(message, "Begin Prepare ('b')"));
             case 'P':
-                return prepare(new WireReader(message, "Prepare ('P')"));
+                return prepare(reader.start(message, "Prepare ('P')"));
             case 'K':
-                return commitPrepared(new WireReader(message, "Commit Prepared ('K')"));
+                return commitPrepared(reader.start(message, "Commit Prepared ('K')"));
             case 'r':
-                return rollbackPrepared(new WireReader(message, "Rollback Prepared ('r')"));
+                return rollbackPrepared(reader.start(message, "Rollback Prepared ('r')"));
             case 'p':
-                return streamPrepare(new WireReader(message, "Stream Prepare ('p')"));
+                return streamPrepare(reader.start(message, "Stream Prepare ('p')"));
             default:
                 throw new DecodeException("Malformed pgoutput message at byte 0: unknown message type "
                         + describeByte(type) + "; is the slot's output plugin pgoutput?");
