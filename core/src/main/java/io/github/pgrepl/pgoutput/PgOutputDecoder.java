@@ -2,15 +2,14 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
+import io.github.pgrepl.pgoutput.internal.OidMap;
 import io.github.pgrepl.pgoutput.internal.PgDateTime;
 import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import io.github.pgrepl.pgoutput.internal.WireReader;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -39,7 +38,7 @@ public final class PgOutputDecoder {
 
     private final int protocolVersion;
     private final TypeResolver types;
-    private final Map<Integer, RowSchema> relations = new HashMap<>();
+    private final OidMap<RowSchema> relations = new OidMap<>();
     /** Reads every message in turn: confined to the decoding thread, as the decoder is. */
     private final WireReader reader = new WireReader();
     private boolean inStream;
