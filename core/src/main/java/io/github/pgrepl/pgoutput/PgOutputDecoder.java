@@ -42,6 +42,9 @@ public final class PgOutputDecoder {
     /** Reads every message in turn: confined to the decoding thread, as the decoder is. */
     private final WireReader reader = new WireReader();
     private boolean inStream;
+    /** The open transaction's Begin and its commit time as sent, whose values its Commit repeats; or {@code null}. */
+    private ChangeEvent.Begin lastBegin;
+    private long lastBeginMicros;
 
     /**
      * @param protocolVersion the {@code proto_version} sent in START_REPLICATION, 1 to 4
@@ -82,6 +85,7 @@ public final class PgOutputDecoder {
     public void reset() {
         relations.clear();
         inStream = false;
+        lastBegin = null;
     }
 
     /**
@@ -150,21 +154,28 @@ public final class PgOutputDecoder {
         }
     }
 
-    private static ChangeEvent begin(WireReader in) {
+    private ChangeEvent begin(WireReader in) {
         Lsn finalLsn = lsn(in, "final LSN");
-        Instant commitTime = time(in, "commit time");
+        long commitMicros = in.readLong("commit time");
         long xid = xid(in, "xid");
         in.expectEnd();
-        return new ChangeEvent.Begin(finalLsn, commitTime, xid);
+        lastBegin = new ChangeEvent.Begin(finalLsn, PgDateTime.instant(commitMicros), xid);
+        lastBeginMicros = commitMicros;
+        return lastBegin;
     }
 
-    private static ChangeEvent commit(WireReader in) {
+    private ChangeEvent commit(WireReader in) {
         int flags = in.readByte("flags") & 0xFF;
-        Lsn commitLsn = lsn(in, "commit LSN");
+        long commitLsn = in.readLong("commit LSN");
         Lsn endLsn = lsn(in, "end LSN");
-        Instant commitTime = time(in, "commit time");
+        long commitTime = in.readLong("commit time");
         in.expectEnd();
-        return new ChangeEvent.Commit(flags, commitLsn, endLsn, commitTime);
+        // The Begin said the same commit LSN and time: its values serve again (they are immutable), two objects less.
+        Lsn lsn = lastBegin != null && lastBegin.finalLsn().value() == commitLsn ? lastBegin.finalLsn() : Lsn.of(commitLsn);
+        Instant time = lastBegin != null && lastBeginMicros == commitTime ? lastBegin.commitTime()
+                : PgDateTime.instant(commitTime);
+        lastBegin = null;
+        return new ChangeEvent.Commit(flags, lsn, endLsn, time);
     }
 
     private static ChangeEvent origin(WireReader in) {
