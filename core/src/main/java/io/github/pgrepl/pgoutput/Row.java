@@ -55,6 +55,9 @@ import java.util.function.Supplier;
  * cannot print from binary.
  *
  * <p>Not thread-safe while values are first converted; safe to share once read.
+ *
+ * <p>Past 500 lines for one reason: its public getters, a documented pair (by index, by name) per Java type. The
+ * conversions themselves live in {@code internal} ({@code TextValues}, {@code BinaryValues}, the array readers).
  */
 public final class Row {
 
