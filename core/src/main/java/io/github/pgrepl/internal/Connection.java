@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * <p>The {@link Reconnector} makes each session; the {@link ReplicationSession} runs it and reports here, as its
  * {@link SessionListener}. While a query runs (and while connecting), calls and infos wait in a postponed queue,
  * as they would behind the synchronous query of Postgrex's ReplicationConnection.
+ *
+ * <p>Just past 500 lines on purpose: it is Postgrex's state machine (every callback and the action it returns, in
+ * one place, so each transition can be read whole); the mailbox, pauses, status, backoff and sessions it drives are
+ * classes of their own.
  */
 public final class Connection implements SessionListener {
 

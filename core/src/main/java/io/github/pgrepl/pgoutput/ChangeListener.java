@@ -8,9 +8,11 @@ import io.github.pgrepl.Lsn;
  * queue fills and the connection pauses reading, with status updates still flowing.
  *
  * <p>A transaction is confirmed to the server (its WAL released) only after {@code onChange} returned
- * for its {@link ChangeEvent.Commit}. Delivery is at-least-once across restarts; if the connection
- * drops inside a transaction, the events already seen are followed by a new {@link ChangeEvent.Begin}
- * of the same transaction, so keep per-transaction state from {@code Begin} to {@code Commit}.
+ * for its {@link ChangeEvent.Commit}. Delivery is at-least-once across restarts; within a run every
+ * event comes once: if the connection drops inside a transaction, the server sends it again and the
+ * listener gets the rest of it, as if nothing had happened. Only a streamed transaction cut before its
+ * end comes again from its first segment ({@link ChangeEvent.StreamStart#firstSegment()}): discard what
+ * was held of it, as PostgreSQL's own apply worker does.
  */
 @FunctionalInterface
 public interface ChangeListener {

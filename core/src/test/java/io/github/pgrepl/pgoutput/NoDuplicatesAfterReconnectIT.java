@@ -14,6 +14,7 @@ import io.github.pgrepl.testsupport.PgServer;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Within one run a transaction reaches the listener once, whatever its kind: a reconnect while a streamed or a
- * two-phase transaction was handed over, unconfirmed, must not make the server send it again. The listener holds the
+ * two-phase transaction was handed over, unconfirmed, must not make the server send it again, and a transaction cut in
+ * the middle goes on where the listener was. The listener holds the
  * transaction's last message ({@code StreamCommit}, {@code Prepare}) until the test lets go: the proxy cuts the
  * connection while it is in hand, so nothing of it is confirmed.
  */
@@ -66,14 +68,21 @@ class NoDuplicatesAfterReconnectIT {
 
     /** A slow listener: it takes each event, and waits for the test before it returns from one of type {@code holdAt}. */
     private void start(boolean twoPhase, Class<? extends ChangeEvent> holdAt) {
-        ChangeListener slow = event -> {
+        start(PgOutputHandler.builder(slowAt(holdAt::isInstance)).twoPhase(twoPhase));
+    }
+
+    private ChangeListener slowAt(Predicate<ChangeEvent> holdAt) {
+        return event -> {
             collected.onChange(event);
-            if (holdAt.isInstance(event)) {
+            if (holdAt.test(event)) {
                 release.await();
             }
         };
-        PgOutputHandler built = PgOutputHandler.builder(slow).slot(unique("slot")).publications(publication)
-                .createSlot(true).statusInterval(Duration.ofMillis(200)).twoPhase(twoPhase).build();
+    }
+
+    private void start(PgOutputHandler.Builder builder) {
+        PgOutputHandler built = builder.slot(unique("slot")).publications(publication)
+                .createSlot(true).statusInterval(Duration.ofMillis(200)).build();
         connection = ReplicationConnection.start(config(server()).port(proxy.port()).autoReconnect(true)
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build(), built);
     }
@@ -118,6 +127,34 @@ class NoDuplicatesAfterReconnectIT {
                 .isEqualTo(gid);
         assertThat(collected.ofType(ChangeEvent.CommitPrepared.class)).hasSize(1);
         assertThat(collected.insertedIds()).containsExactly(1L, 0L);
+    }
+
+    /**
+     * A session that ends in the middle of a transaction (the listener busy, the queue full, the socket paused, the
+     * walsender blocked on it before the {@code Commit}): the server sends the transaction again whole, and the listener
+     * gets what it had not had yet, as one transaction.
+     */
+    @Test
+    void aTransactionCutInTheMiddleArrivesOnceAsOneTransaction() {
+        int rows = 50_000;
+        start(PgOutputHandler.builder(slowAt(event -> event instanceof ChangeEvent.Insert insert
+                && insert.newRow().getLong("id") == 1_000)).streaming(false).queueCapacity(100, 1024 * 1024));
+        await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+        server().execute("INSERT INTO " + table + " SELECT g, repeat('x', 200) FROM generate_series(1, " + rows + ") g");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> collected.insertedIds().contains(1_000L));
+        assertThat(collected.ofType(ChangeEvent.Commit.class)).as("the listener is in the middle of it").isEmpty();
+        proxy.cutAll();
+        await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().reconnects() >= 1
+                && connection.status().state() == ConnectionState.STREAMING);
+        writeMarker();
+        release.countDown();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> collected.insertedIds().contains(0L));
+        assertThat(collected.ofType(ChangeEvent.Begin.class)).as("the big one's and the marker's").hasSize(2);
+        assertThat(collected.ofType(ChangeEvent.Commit.class)).hasSize(2);
+        assertThat(collected.insertedIds()).containsExactlyElementsOf(
+                LongStream.concat(LongStream.rangeClosed(1, rows), LongStream.of(0)).boxed().toList());
     }
 
     /** Waits until the listener holds the transaction's last message, cuts the connection, and waits for the reconnect. */

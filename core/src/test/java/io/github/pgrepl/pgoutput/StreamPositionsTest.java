@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.pgrepl.Lsn;
 
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +77,77 @@ class StreamPositionsTest {
     @Test
     void beforeAnyStreamNothingIsConfirmed() {
         assertThat(positions.flushed(Lsn.ZERO, null)).isEqualTo(Lsn.ZERO);
+    }
+
+    @Test
+    void aTransactionInterruptedInTheMiddleGoesOnWhereTheListenerWas() {
+        ChangeEvent.Begin begin = new ChangeEvent.Begin(Lsn.of(100), NOW, 7);
+        queue(begin, RELATION, insert(), insert());
+        positions.sessionEnded();
+        assertThat(positions.start(Lsn.ZERO)).as("it comes again").isEqualTo(Lsn.ZERO);
+
+        assertThat(positions.alreadyQueued(begin)).as("the listener has its Begin").isTrue();
+        assertThat(positions.alreadyQueued(RELATION)).as("a new session describes the table again").isFalse();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        queue(insert(), new ChangeEvent.Commit(0, Lsn.of(100), Lsn.of(110), NOW));
+        assertThat(positions.start(Lsn.ZERO)).isEqualTo(Lsn.of(110));
+    }
+
+    @Test
+    void aTransactionInterruptedTwiceCountsWhatTheListenerHadInBoth() {
+        ChangeEvent.Begin begin = new ChangeEvent.Begin(Lsn.of(100), NOW, 7);
+        queue(begin, insert(), insert());
+        positions.sessionEnded();
+        assertThat(positions.alreadyQueued(begin)).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        positions.sessionEnded(); // cut again before the server got past what the listener had
+        assertThat(positions.alreadyQueued(begin)).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        queue(insert());
+        positions.sessionEnded(); // and once more, after one more change
+        assertThat(positions.alreadyQueued(begin)).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        assertThat(positions.alreadyQueued(insert())).isTrue();
+        queue(insert(), new ChangeEvent.Commit(0, Lsn.of(100), Lsn.of(110), NOW));
+    }
+
+    @Test
+    void anInterruptedTransactionThatComesBackInAnotherShapeIsDeliveredWhole() {
+        queue(new ChangeEvent.Begin(Lsn.of(100), NOW, 7), insert());
+        positions.sessionEnded();
+
+        // Streamed this time (the server's memory use differs from one session to the next): it is not skipped.
+        queue(new ChangeEvent.StreamStart(7, true), insert(), new ChangeEvent.StreamStop(),
+                new ChangeEvent.StreamCommit(7, 0, Lsn.of(100), Lsn.of(110), NOW));
+        queue(new ChangeEvent.Begin(Lsn.of(200), NOW, 8), insert(), new ChangeEvent.Commit(0, Lsn.of(200), Lsn.of(210), NOW));
+    }
+
+    @Test
+    void anotherTransactionAtTheSamePositionIsNotTakenForTheInterruptedOne() {
+        queue(new ChangeEvent.Begin(Lsn.of(100), NOW, 7), insert());
+        positions.sessionEnded();
+
+        // A promoted standby that never had transaction 7 wrote its own there.
+        queue(new ChangeEvent.Begin(Lsn.of(100), NOW, 9), insert(), new ChangeEvent.Commit(0, Lsn.of(100), Lsn.of(110), NOW));
+    }
+
+    @Test
+    void changesOfAnInterruptedTransactionCountAsDeliveredUpToItsCommit() {
+        queue(new ChangeEvent.Begin(Lsn.of(100), NOW, 1), new ChangeEvent.Commit(0, Lsn.of(100), Lsn.of(110), NOW));
+        queue(new ChangeEvent.Begin(Lsn.of(300), NOW, 2), insert());
+        assertThat(positions.delivered()).isEqualTo(Lsn.of(301));
+        positions.sessionEnded();
+        // A timeline that branched off at 300 or before has not got its commit: its changes are lost.
+        assertThat(positions.delivered()).isEqualTo(Lsn.of(301));
+    }
+
+    private static final ChangeEvent.Relation RELATION = new ChangeEvent.Relation(0, 1, "public", "t", 'd', List.of());
+
+    private static ChangeEvent.Insert insert() {
+        return new ChangeEvent.Insert(RELATION, null, 0);
     }
 
     private void queue(ChangeEvent... events) {

@@ -162,8 +162,8 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         pendingRecords = null;
         Transaction current = transaction;
         if (current != null && current.commitLsn.equals(begin.finalLsn()) && current.xid == begin.xid()) {
-            // The same transaction again, after a reconnect: its changes come again, numbered from 0 again, so the
-            // records already sent are exact duplicates (same lsn and seq).
+            // The same transaction again: the handler goes on after a reconnect without one, but should another
+            // listener chain replay it, its changes come again numbered from 0, as exact duplicates (same lsn and seq).
             current.nextSeq = 0;
             current.buffered.clear();
             current.bufferedBytes = 0;

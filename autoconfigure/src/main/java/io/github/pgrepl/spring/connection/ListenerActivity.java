@@ -62,9 +62,9 @@ public final class ListenerActivity {
     }
 
     /**
-     * The listeners got {@code begin}: its transaction is in hand. The same transaction again (its events delivered
-     * again after a reconnect, or a retried {@code Begin}) goes on in the same observation; another one abandons the
-     * transaction that was in hand.
+     * The listeners got {@code begin}: its transaction is in hand. The same transaction again (a retried
+     * {@code Begin}) goes on in the same observation; another one abandons the transaction that was in hand (cut off,
+     * it does not come again).
      */
     public void began(ChangeEvent.Begin begin) {
         TransactionObservationContext current = inHand;

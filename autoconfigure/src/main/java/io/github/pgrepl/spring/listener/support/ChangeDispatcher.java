@@ -149,7 +149,8 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     @Override
     public void onChange(ChangeEvent event) throws InterruptedException {
         if (event instanceof ChangeEvent.Begin begin) {
-            // A Begin of the same transaction again (after a reconnect) starts the collection over.
+            // A Begin while another transaction is open: that one was cut off and does not come again (a transaction
+            // cut by a reconnect goes on without a second Begin), so the collection starts over.
             transaction = new Transaction(begin.xid(), begin.finalLsn(), begin.commitTime(), transactionListeners.size());
         }
         List<Change<Row>> changes = needsChanges ? changesOf(event) : List.of();

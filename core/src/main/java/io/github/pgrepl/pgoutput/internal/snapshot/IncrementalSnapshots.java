@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * processed ({@link #confirmable}). A restarted consumer receives that watermark again first, and resumes after the
  * last chunk the listener processed; the slot holds back at most the WAL of one chunk's window. Nothing else is
  * written anywhere.
+ *
+ * <p>Past 500 lines on purpose: requests, the chunk loop, the watermarks and the held position are one state machine
+ * driven by the stream's order; the parts that stand alone (the window, the chunk session, the watermark format,
+ * progress) are classes of their own.
  */
 final class IncrementalSnapshots {
 
@@ -323,6 +327,9 @@ final class IncrementalSnapshots {
         if (watermark != null) {
             return onWatermark(watermark);
         }
+        if (event instanceof ChangeEvent.Begin || event instanceof ChangeEvent.BeginPrepare) {
+            markerInTransaction = null; // a watermark's transaction cut off and never sent again (lost with a server)
+        }
         if (event instanceof ChangeEvent.Commit commit && markerInTransaction != null) {
             Marker marker = markerInTransaction;
             markers.add(new Marker(marker.snapshot(), commit.commitLsn(), commit.endLsn(), marker.last()));
@@ -542,11 +549,6 @@ final class IncrementalSnapshots {
     }
 
     // ---------------------------------------------------------------- lifecycle
-
-    /** The stream's session was lost: the stream resumes after what was queued; chunks go on. */
-    void disconnected() {
-        markerInTransaction = null;
-    }
 
     void close() {
         if (session != null) {

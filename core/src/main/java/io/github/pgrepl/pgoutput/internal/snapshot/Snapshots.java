@@ -196,7 +196,8 @@ public final class Snapshots {
                     host.connection().config().name());
             initial.abort("the session was lost; the snapshot starts over");
         }
-        incremental.disconnected();
+        // An incremental snapshot goes on: the stream resumes after what was queued, and a watermark's transaction
+        // cut before its commit keeps its marker (the server sends the rest of it; its commit places the marker).
     }
 
     /** The handler closes: snapshot sessions go. An incremental snapshot resumes at the next start. */
