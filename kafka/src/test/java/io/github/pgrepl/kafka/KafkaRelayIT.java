@@ -354,4 +354,32 @@ class KafkaRelayIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().isHealthy());
         }
     }
+
+    @Test
+    void unacknowledgedRowsHoldTheInitialSnapshotUntilTheBrokerHasThemAll() {
+        String name = "unacked";
+        table(name, 200);
+        String prefix = "pgrepl.connections." + name + ".";
+        // The producer holds the records 4 s before it sends them: acknowledgements that come late, as from a slow broker.
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", prefix + "snapshot.mode=initial",
+                prefix + "kafka.ack-timeout=1s", "spring.kafka.producer.properties.linger.ms=4000");
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "unacked\\..*", false)) {
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
+            await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().inFlightRecords() == 200);
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(2)).until(() ->
+                    relay.status().inFlightRecords() == 0
+                            || connections.connection(name).status().state() != ConnectionState.STREAMING
+                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                            + name + "_slot'").equals("0"));
+            assertThat(relay.status().inFlightRecords()).as("still in flight: the hold was tested").isEqualTo(200);
+            assertThat(relay.status().problem()).contains("No acknowledgement");
+
+            awaitStreaming(name);
+            assertThat(relay.status().inFlightRecords()).isZero();
+            List<Relayed> records = poll(consumer, 200, Duration.ofSeconds(30));
+            assertThat(records.stream().map(Relayed::id).distinct().count()).isEqualTo(200);
+            assertThat(relay.status().isHealthy()).isTrue();
+        }
+    }
 }
