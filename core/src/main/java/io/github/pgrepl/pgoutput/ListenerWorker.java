@@ -3,8 +3,8 @@ package io.github.pgrepl.pgoutput;
 import io.github.pgrepl.Lsn;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * last commit the listener returned from: the only position the handler confirms.
  *
  * <p>Offered events are handed over in batches ({@link #flush}, at the latest every {@value #MAX_BATCH}
- * events): waking the worker for every event cost more CPU than decoding it.
+ * events): waking the worker for every event cost more CPU than decoding it. A batch's arrays go back to the
+ * connection's thread for reuse once the worker is done with them (at most {@value #SPARE_BATCHES} kept): a wrapper per
+ * event and a growing list per batch cost about 50 bytes per change. Only these internal arrays are reused, never
+ * an event: the listener may keep what it was given.
  *
  * <p>{@link #stop} is graceful: the listener finishes the event in hand, and the rest of its transaction when that
  * is queued already, so that the transaction can be confirmed; it is interrupted only when that takes longer than
@@ -45,10 +48,49 @@ final class ListenerWorker {
     record Failed(ChangeEvent event, Exception error, int attempts) {
     }
 
-    private record Item(ChangeEvent event, int size, long confirmLsn) {
+    /**
+     * Events handed over together, with their sizes and the positions their return confirms (0: none). Filled by the
+     * connection's thread, then read and cleared by the worker's; the queues between them order the two.
+     */
+    private static final class Batch {
+
+        /** What {@link #stop} puts in the queue to wake the worker: no events, never filled nor reused. */
+        static final Batch WAKE_UP = new Batch(0);
+
+        ChangeEvent[] events;
+        int[] sizes;
+        long[] confirmLsns;
+        int count;
+
+        Batch(int capacity) {
+            events = new ChangeEvent[capacity];
+            sizes = new int[capacity];
+            confirmLsns = new long[capacity];
+        }
+
+        void add(ChangeEvent event, int size, long confirmLsn) {
+            if (count == events.length) {
+                int grown = Math.min(MAX_BATCH, Math.max(8, count * 2));
+                events = Arrays.copyOf(events, grown);
+                sizes = Arrays.copyOf(sizes, grown);
+                confirmLsns = Arrays.copyOf(confirmLsns, grown);
+            }
+            events[count] = event;
+            sizes[count] = size;
+            confirmLsns[count] = confirmLsn;
+            count++;
+        }
+
+        /** Forgets the events, so that a spare batch keeps none of them alive. */
+        void clear() {
+            Arrays.fill(events, 0, count, null);
+            count = 0;
+        }
     }
 
     static final int MAX_BATCH = 256;
+    /** Batches kept for reuse: enough for a busy stream's batches in flight, little memory when idle. */
+    static final int SPARE_BATCHES = 8;
 
     private final ChangeListener listener;
     private final int capacity;
@@ -57,7 +99,9 @@ final class ListenerWorker {
     private final Duration retryBackoff;
     /** The connection's mailbox ({@code ReplicationConnection::send}), for {@link #DRAINED} and {@link Failed}. */
     private final Consumer<Object> mailbox;
-    private final LinkedBlockingQueue<List<Item>> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+    /** Batches the worker is done with, for the connection's thread to fill again. */
+    private final ArrayBlockingQueue<Batch> spare = new ArrayBlockingQueue<>(SPARE_BATCHES);
     private final AtomicLong bytes = new AtomicLong();
     /** Events offered and not yet handled. */
     private final AtomicInteger pending = new AtomicInteger();
@@ -72,8 +116,8 @@ final class ListenerWorker {
     private volatile boolean stopping;
     /** Whether the last event handed to the listener left a transaction (or a streamed chunk) open; worker's thread. */
     private boolean inTransaction;
-    /** Offered, not yet handed over; confined to the connection's thread. */
-    private List<Item> unflushed = new ArrayList<>();
+    /** Offered, not yet handed over, or {@code null}; confined to the connection's thread. */
+    private Batch unflushed;
 
     /**
      * @param threadFactory makes the listener's thread, or {@code null} for a platform thread
@@ -112,9 +156,13 @@ final class ListenerWorker {
         pending.incrementAndGet();
         waiting.incrementAndGet();
         bytes.addAndGet(size);
-        unflushed.add(new Item(event, size, confirmAfter == null ? 0L : confirmAfter.value()));
+        if (unflushed == null) {
+            Batch reused = spare.poll();
+            unflushed = reused != null ? reused : new Batch(8);
+        }
+        unflushed.add(event, size, confirmAfter == null ? 0L : confirmAfter.value());
         boolean full = waiting.get() >= capacity || bytes.get() >= maxBytes;
-        if (full || unflushed.size() >= MAX_BATCH) {
+        if (full || unflushed.count >= MAX_BATCH) {
             flush();
         }
         if (!full) {
@@ -127,14 +175,14 @@ final class ListenerWorker {
 
     /** True when offered events wait for {@link #flush}. */
     boolean hasUnflushed() {
-        return !unflushed.isEmpty();
+        return unflushed != null && unflushed.count > 0;
     }
 
     /** Hands the offered events to the worker (from the connection's thread). */
     void flush() {
-        if (!unflushed.isEmpty()) {
+        if (hasUnflushed()) {
             queue.add(unflushed);
-            unflushed = new ArrayList<>();
+            unflushed = null;
         }
     }
 
@@ -168,7 +216,7 @@ final class ListenerWorker {
     void stop(Duration wait) {
         flush(); // the rest of the transaction in hand may wait here
         stopping = true;
-        queue.add(List.of()); // wakes a worker waiting for events: there are no more
+        queue.add(Batch.WAKE_UP); // wakes a worker waiting for events: there are no more
         if (Thread.currentThread() != thread) {
             try {
                 thread.join(Math.max(1, wait.toMillis()));
@@ -183,37 +231,45 @@ final class ListenerWorker {
         running = false;
         thread.interrupt();
         queue.clear();
-        unflushed = new ArrayList<>();
+        spare.clear();
+        unflushed = null;
     }
 
     private void run() {
         while (running) {
-            List<Item> batch;
+            Batch batch;
             try {
                 batch = queue.take();
             } catch (InterruptedException e) {
                 continue; // running was cleared, or a spurious interrupt
             }
-            if (stopping && (batch.isEmpty() || !inTransaction)) {
+            if (stopping && (batch.count == 0 || !inTransaction)) {
                 return; // the transaction in hand is done, or nothing more of it will come
             }
-            for (Item item : batch) {
+            for (int i = 0; i < batch.count; i++) {
                 if (!running || stopping && !inTransaction) {
                     return;
                 }
+                ChangeEvent event = batch.events[i];
+                batch.events[i] = null; // the batch does not keep what the listener is done with
                 waiting.decrementAndGet();
-                if (!deliver(item.event())) {
+                if (!deliver(event)) {
                     return;
                 }
-                inTransaction = opensOrContinues(item.event(), inTransaction);
-                if (item.confirmLsn() != 0L) {
-                    processedLsn.accumulateAndGet(item.confirmLsn(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+                inTransaction = opensOrContinues(event, inTransaction);
+                long confirmLsn = batch.confirmLsns[i];
+                if (confirmLsn != 0L) {
+                    processedLsn.accumulateAndGet(confirmLsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
                 }
-                bytes.addAndGet(-item.size());
+                bytes.addAndGet(-batch.sizes[i]);
                 pending.decrementAndGet();
                 if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
                     mailbox.accept(DRAINED);
                 }
+            }
+            if (batch != Batch.WAKE_UP) {
+                batch.clear();
+                spare.offer(batch); // dropped when enough are spare
             }
         }
     }

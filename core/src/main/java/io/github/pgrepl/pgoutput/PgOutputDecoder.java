@@ -2,15 +2,14 @@ package io.github.pgrepl.pgoutput;
 
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
+import io.github.pgrepl.pgoutput.internal.OidMap;
 import io.github.pgrepl.pgoutput.internal.PgDateTime;
 import io.github.pgrepl.pgoutput.internal.TypeResolver;
 import io.github.pgrepl.pgoutput.internal.WireReader;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -39,8 +38,13 @@ public final class PgOutputDecoder {
 
     private final int protocolVersion;
     private final TypeResolver types;
-    private final Map<Integer, RowSchema> relations = new HashMap<>();
+    private final OidMap<RowSchema> relations = new OidMap<>();
+    /** Reads every message in turn: confined to the decoding thread, as the decoder is. */
+    private final WireReader reader = new WireReader();
     private boolean inStream;
+    /** The open transaction's Begin and its commit time as sent, whose values its Commit repeats; or {@code null}. */
+    private ChangeEvent.Begin lastBegin;
+    private long lastBeginMicros;
 
     /**
      * @param protocolVersion the {@code proto_version} sent in START_REPLICATION, 1 to 4
@@ -81,6 +85,7 @@ public final class PgOutputDecoder {
     public void reset() {
         relations.clear();
         inStream = false;
+        lastBegin = null;
     }
 
     /**
@@ -95,66 +100,82 @@ public final class PgOutputDecoder {
             throw new DecodeException("Malformed pgoutput message at byte 0: the payload is empty, expected a message type");
         }
         byte type = message.get(message.position());
+        try {
+            return decode(type, message);
+        } finally {
+            reader.finish();
+        }
+    }
+
+    private ChangeEvent decode(byte type, ByteBuffer message) {
+        WireReader reader = this.reader;
         switch (type) {
             case 'B':
-                return begin(new WireReader(message, "Begin ('B')"));
+                return begin(reader.start(message, "Begin ('B')"));
             case 'C':
-                return commit(new WireReader(message, "Commit ('C')"));
+                return commit(reader.start(message, "Commit ('C')"));
             case 'O':
-                return origin(new WireReader(message, "Origin ('O')"));
+                return origin(reader.start(message, "Origin ('O')"));
             case 'R':
-                return relation(new WireReader(message, "Relation ('R')"));
+                return relation(reader.start(message, "Relation ('R')"));
             case 'Y':
-                return type(new WireReader(message, "Type ('Y')"));
+                return type(reader.start(message, "Type ('Y')"));
             case 'I':
-                return insert(new WireReader(message, "Insert ('I')"), "Insert ('I')");
+                return insert(reader.start(message, "Insert ('I')"), "Insert ('I')");
             case 'U':
-                return update(new WireReader(message, "Update ('U')"), "Update ('U')");
+                return update(reader.start(message, "Update ('U')"), "Update ('U')");
             case 'D':
-                return delete(new WireReader(message, "Delete ('D')"), "Delete ('D')");
+                return delete(reader.start(message, "Delete ('D')"), "Delete ('D')");
             case 'T':
-                return truncate(new WireReader(message, "Truncate ('T')"));
+                return truncate(reader.start(message, "Truncate ('T')"));
             case 'M':
-                return logicalMessage(new WireReader(message, "Message ('M')"));
+                return logicalMessage(reader.start(message, "Message ('M')"));
             case 'S':
-                return streamStart(new WireReader(message, "Stream Start ('S')"));
+                return streamStart(reader.start(message, "Stream Start ('S')"));
             case 'E':
-                return streamStop(new WireReader(message, "Stream Stop ('E')"));
+                return streamStop(reader.start(message, "Stream Stop ('E')"));
             case 'c':
-                return streamCommit(new WireReader(message, "Stream Commit ('c')"));
+                return streamCommit(reader.start(message, "Stream Commit ('c')"));
             case 'A':
-                return streamAbort(new WireReader(message, "Stream Abort ('A')"));
+                return streamAbort(reader.start(message, "Stream Abort ('A')"));
             case 'b':
-                return beginPrepare(new WireReader(message, "Begin Prepare ('b')"));
+                return beginPrepare(reader.start(message, "Begin Prepare ('b')"));
             case 'P':
-                return prepare(new WireReader(message, "Prepare ('P')"));
+                return prepare(reader.start(message, "Prepare ('P')"));
             case 'K':
-                return commitPrepared(new WireReader(message, "Commit Prepared ('K')"));
+                return commitPrepared(reader.start(message, "Commit Prepared ('K')"));
             case 'r':
-                return rollbackPrepared(new WireReader(message, "Rollback Prepared ('r')"));
+                return rollbackPrepared(reader.start(message, "Rollback Prepared ('r')"));
             case 'p':
-                return streamPrepare(new WireReader(message, "Stream Prepare ('p')"));
+                return streamPrepare(reader.start(message, "Stream Prepare ('p')"));
             default:
                 throw new DecodeException("Malformed pgoutput message at byte 0: unknown message type "
                         + describeByte(type) + "; is the slot's output plugin pgoutput?");
         }
     }
 
-    private static ChangeEvent begin(WireReader in) {
+    private ChangeEvent begin(WireReader in) {
         Lsn finalLsn = lsn(in, "final LSN");
-        Instant commitTime = time(in, "commit time");
+        long commitMicros = in.readLong("commit time");
         long xid = xid(in, "xid");
         in.expectEnd();
-        return new ChangeEvent.Begin(finalLsn, commitTime, xid);
+        lastBegin = new ChangeEvent.Begin(finalLsn, PgDateTime.instant(commitMicros), xid);
+        lastBeginMicros = commitMicros;
+        return lastBegin;
     }
 
-    private static ChangeEvent commit(WireReader in) {
+    private ChangeEvent commit(WireReader in) {
         int flags = in.readByte("flags") & 0xFF;
-        Lsn commitLsn = lsn(in, "commit LSN");
+        long commitLsn = in.readLong("commit LSN");
         Lsn endLsn = lsn(in, "end LSN");
-        Instant commitTime = time(in, "commit time");
+        long commitTime = in.readLong("commit time");
         in.expectEnd();
-        return new ChangeEvent.Commit(flags, commitLsn, endLsn, commitTime);
+        // The Begin said the same commit LSN and time: its values serve again (they are immutable), two objects less.
+        Lsn lsn = lastBegin != null && lastBegin.finalLsn().value() == commitLsn ? lastBegin.finalLsn() : Lsn.of(commitLsn);
+        Instant time = lastBegin != null && lastBeginMicros == commitTime ? lastBegin.commitTime()
+                : PgDateTime.instant(commitTime);
+        lastBegin = null;
+        return new ChangeEvent.Commit(flags, lsn, endLsn, time);
     }
 
     private static ChangeEvent origin(WireReader in) {

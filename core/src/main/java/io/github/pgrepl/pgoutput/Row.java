@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * The column values of one tuple of an Insert, Update or Delete, in the relation's column order.
  *
  * <p>The tuple's bytes were copied once when the message was decoded; a value is converted only
- * when a getter asks for it, then cached. Text ({@code t}) and binary ({@code b}) values of the
+ * when a getter asks for it, then cached. Nothing in a row changes once the listener has it: a row is
+ * never reused for another tuple, so a listener may keep it. Text ({@code t}) and binary ({@code b}) values of the
  * same data give the same Java values.
  *
  * <p>Getters return {@code null} for SQL NULL. For a column whose TOASTed value did not change in
@@ -54,6 +55,9 @@ import java.util.function.Supplier;
  * cannot print from binary.
  *
  * <p>Not thread-safe while values are first converted; safe to share once read.
+ *
+ * <p>Past 500 lines for one reason: its public getters, a documented pair (by index, by name) per Java type. The
+ * conversions themselves live in {@code internal} ({@code TextValues}, {@code BinaryValues}, the array readers).
  */
 public final class Row {
 
@@ -86,19 +90,69 @@ public final class Row {
     private final RowSchema schema;
     /** The tuple as sent, from the first column's kind byte on. */
     private final byte[] data;
-    /** Where each column's kind byte is in {@link #data}. */
-    private final int[] starts;
     private final String messageName;
     /** Offset of {@code data[0]} in the message, for error messages. */
     private final int messageOffset;
-    private Object[] values;
+    /**
+     * Where each column starts, and the values converted so far: made when the row is first read, so that a row nobody
+     * reads costs only itself and its tuple's bytes.
+     */
+    private Columns columns;
 
+    /**
+     * @param starts where each column's kind byte is in {@code data}, or {@code null} for a tuple whose columns follow
+     *     one another from {@code data[0]} (as {@link TupleReader} checked them), found when first needed
+     */
     Row(RowSchema schema, byte[] data, int[] starts, String messageName, int messageOffset) {
         this.schema = schema;
         this.data = data;
-        this.starts = starts;
         this.messageName = messageName;
         this.messageOffset = messageOffset;
+        if (starts != null) {
+            if (starts.length != schema.size()) {
+                throw new IllegalArgumentException(starts.length + " column starts for the " + schema.size()
+                        + " columns of " + schema.relation().qualifiedName());
+            }
+            this.columns = new Columns(starts);
+        }
+    }
+
+    /**
+     * Final fields, so that a thread that sees a {@code Columns} another one made sees its starts too: a row read
+     * first by two threads at once makes two, both right. The values cache is not thread-safe (see the class).
+     */
+    private static final class Columns {
+
+        final int[] starts;
+        Object[] values;
+
+        Columns(int[] starts) {
+            this.starts = starts;
+        }
+    }
+
+    private Columns columns() {
+        Columns found = columns;
+        if (found == null) {
+            found = new Columns(starts(data, schema.size()));
+            columns = found;
+        }
+        return found;
+    }
+
+    /** Where each column starts in a tuple whose structure was checked when it was decoded. */
+    private static int[] starts(byte[] data, int count) {
+        int[] starts = new int[count];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            starts[i] = at;
+            byte kind = data[at++];
+            if (kind == 't' || kind == 'b') {
+                at += 4 + ((data[at] & 0xFF) << 24 | (data[at + 1] & 0xFF) << 16 | (data[at + 2] & 0xFF) << 8
+                        | data[at + 3] & 0xFF);
+            }
+        }
+        return starts;
     }
 
     /** The relation this row belongs to, as its last Relation message described it. */
@@ -107,7 +161,7 @@ public final class Row {
     }
 
     public int size() {
-        return starts.length;
+        return schema.size();
     }
 
     public List<String> columnNames() {
@@ -434,6 +488,8 @@ public final class Row {
 
     /** The converted value, cached. */
     private Object value(int index) {
+        Columns columns = columns();
+        Object[] values = columns.values;
         if (values != null && values[index] != null) {
             return values[index];
         }
@@ -449,6 +505,7 @@ public final class Row {
         }
         if (values == null) {
             values = new Object[size()];
+            columns.values = values;
         }
         values[index] = value;
         return value;
@@ -483,15 +540,16 @@ public final class Row {
     }
 
     private byte kind(int index) {
+        int[] starts = columns().starts;
         return data[starts[Objects.checkIndex(index, starts.length)]];
     }
 
     private int valueStart(int index) {
-        return starts[index] + 5;
+        return columns().starts[index] + 5;
     }
 
     private int valueLength(int index) {
-        int at = starts[index] + 1;
+        int at = columns().starts[index] + 1;
         return (data[at] & 0xFF) << 24 | (data[at + 1] & 0xFF) << 16 | (data[at + 2] & 0xFF) << 8 | data[at + 3] & 0xFF;
     }
 

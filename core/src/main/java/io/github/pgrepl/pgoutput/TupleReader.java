@@ -6,7 +6,7 @@ import io.github.pgrepl.pgoutput.internal.WireReader;
  * Reads a {@code TupleData}: an int16 column count, then per column a kind byte ({@code n} null,
  * {@code u} unchanged TOAST, {@code t} text, {@code b} binary) and, for {@code t} and {@code b},
  * an int32 length and the value. The structure is checked in one pass, then the tuple's bytes are
- * copied once into the {@link Row}, which converts values only when asked.
+ * copied once, in one array of their exact size, into the {@link Row}, which converts values only when asked.
  */
 final class TupleReader {
 
@@ -26,10 +26,9 @@ final class TupleReader {
                     + in.remaining() + " remain");
         }
         int from = in.offset();
-        int[] starts = new int[count];
-        // Field names below are constants: building them per column would cost more than the read.
+        // Field names below are constants: building them per column would cost more than the read. Where each
+        // column starts is not kept: the Row finds it again if it is read (many rows never are).
         for (int i = 0; i < count; i++) {
-            starts[i] = in.offset() - from;
             byte kind = in.readByte("a column's kind");
             switch (kind) {
                 case 'n':
@@ -45,6 +44,6 @@ final class TupleReader {
                             + "; expected n, u, t or b");
             }
         }
-        return new Row(schema, in.copy(from, in.offset()), starts, messageName, from);
+        return new Row(schema, in.copy(from, in.offset()), null, messageName, from);
     }
 }

@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +70,29 @@ class FailoverSlotIT {
         }
     }
 
+    /** The slot an initial snapshot makes is a copy of the snapshot's temporary one: it too becomes a failover slot. */
+    @Test
+    void theSlotOfAnInitialSnapshotIsAFailoverSlotAndStreamsAfterTheRows() {
+        assumeThat(server().majorVersion()).isGreaterThanOrEqualTo(17);
+        String table = unique("rows");
+        server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)",
+                "INSERT INTO " + table + " SELECT generate_series(1, 100)");
+        CollectingListener collected = new CollectingListener();
+        PgOutputHandler handler = PgOutputHandler.builder(collected).slot(slot).publications(publication).failover(true)
+                .createSlot(true).snapshot(SnapshotOptions.defaults().mode(SnapshotMode.INITIAL)).build();
+
+        try (ReplicationConnection connection = ReplicationConnection.start(config(server()).build(), handler)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> reads(collected, table).size() == 100);
+            server().execute("INSERT INTO " + table + " VALUES (101)");
+            await().atMost(Duration.ofSeconds(20)).until(() -> collected.insertedIds().contains(101L));
+
+            assertThat(slotColumn("failover")).isEqualTo("t");
+            assertThat(slotColumn("temporary")).isEqualTo("f");
+            assertThat(collected.insertedIds()).containsExactly(101L);
+            assertThat(reads(collected, table)).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 100).boxed().toList());
+        }
+    }
+
     @Test
     void isRefusedBefore17WithoutReconnecting() {
         assumeThat(server().majorVersion()).isLessThan(17);
@@ -85,6 +113,11 @@ class FailoverSlotIT {
         assertThatThrownBy(() -> handler().temporarySlot(true).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("a temporary slot cannot be a failover slot");
+    }
+
+    private static List<Long> reads(CollectingListener collected, String table) {
+        return collected.ofType(ChangeEvent.Read.class).stream().filter(read -> read.relation().name().equals(table))
+                .map(read -> read.row().getLong("id")).toList();
     }
 
     private PgOutputHandler.Builder handler() {

@@ -71,6 +71,23 @@ class PgOutputDecoderTest {
     }
 
     @Test
+    void givesACommitItsBeginsLsnAndTimeObjectsOnlyWhenTheyAreTheSame() {
+        PgOutputDecoder decoder = new PgOutputDecoder(1);
+        Begin begin = (Begin) decode(decoder, Wire.message('B').int64(0x100).int64(PG_TIME).int32(7));
+        Commit same = (Commit) decode(decoder, Wire.message('C').int8(0).int64(0x100).int64(0x180).int64(PG_TIME));
+        // Two objects fewer per transaction; values are immutable, so sharing them changes nothing a listener sees.
+        assertThat(same.commitLsn()).isSameAs(begin.finalLsn());
+        assertThat(same.commitTime()).isSameAs(begin.commitTime());
+
+        decode(decoder, Wire.message('B').int64(0x200).int64(PG_TIME).int32(8));
+        Commit other = (Commit) decode(decoder, Wire.message('C').int8(0).int64(0x208).int64(0x280).int64(PG_TIME + 1));
+        assertThat(other).isEqualTo(new Commit(0, Lsn.of(0x208), Lsn.of(0x280), TIME.plusNanos(1_000)));
+
+        Commit alone = (Commit) decode(decoder, Wire.message('C').int8(0).int64(0x300).int64(0x380).int64(PG_TIME));
+        assertThat(alone).isEqualTo(new Commit(0, Lsn.of(0x300), Lsn.of(0x380), TIME));
+    }
+
+    @Test
     void convertsTimestampsBeforeThePostgresEpoch() {
         ChangeEvent begin = decode(new PgOutputDecoder(1), Wire.message('B').int64(1).int64(-1).int32(1));
 

@@ -12,6 +12,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,31 @@ class RowTest {
         assertThat(row.getString("name")).isEqualTo(row.getString(1)).isEqualTo("Ada");
         assertThat(row.relation().name()).isEqualTo("users");
         assertThat(row).hasToString("{id=7, name=Ada, bio=null}");
+    }
+
+    @Test
+    void findsEveryColumnOfADecodedTupleWhenFirstReadOnOtherThreadsAtOnce() throws Exception {
+        // The decoder keeps no column positions: the row finds them when first read, here by several
+        // threads at once, as listeners that hand a row on may do. Each must see the same, right, values.
+        for (int round = 0; round < 50; round++) {
+            Row row = users("7", Wire.NULL, "a bio of some length");
+            CountDownLatch start = new CountDownLatch(1);
+            List<CompletableFuture<String>> reads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                reads.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return row.getInt("id") + "|" + row.isNull(1) + "|" + row.getString(2) + "|" + row.size();
+                }));
+            }
+            start.countDown();
+            for (CompletableFuture<String> read : reads) {
+                assertThat(read.get()).isEqualTo("7|true|a bio of some length|3");
+            }
+        }
     }
 
     @Test

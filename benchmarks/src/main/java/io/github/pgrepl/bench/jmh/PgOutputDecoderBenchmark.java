@@ -24,8 +24,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The pgoutput decoder, per message: an Insert decoded (values left unread, as PgOutputHandler hands
- * them on), an Insert decoded with every value read, Begin and Commit, and the two ways of getting
- * from a CopyData to its pgoutput message. Run with {@code -prof gc} for bytes per message (gc.alloc.rate.norm).
+ * them on), an Insert decoded with every value read, Begin and Commit alone, a one-row transaction
+ * (Begin, Insert, Commit), and the two ways of getting from a CopyData to its pgoutput message. Run
+ * with {@code -prof gc} for bytes per message (gc.alloc.rate.norm).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -80,6 +81,14 @@ public class PgOutputDecoderBenchmark {
     @Benchmark
     public ChangeEvent commit() {
         return decoder.decode(commit);
+    }
+
+    /** A one-row transaction as the small-transactions workload streams it: Begin, Insert, Commit (B/op per change). */
+    @Benchmark
+    public void oneRowTransaction(Blackhole blackhole) {
+        blackhole.consume(decoder.decode(begin));
+        blackhole.consume(decoder.decode(insert));
+        blackhole.consume(decoder.decode(commit));
     }
 
     /** What PgOutputHandler.handleData did with each CopyData at first: parse the header into objects, then decode. */

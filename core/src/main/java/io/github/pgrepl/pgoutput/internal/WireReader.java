@@ -12,27 +12,48 @@ import java.nio.charset.StandardCharsets;
  * holds.
  *
  * <p>Offsets in errors count from the message's first byte (its type tag), as in a hex dump of the
- * XLogData payload. The caller's buffer position is not moved.
+ * XLogData payload. The caller's buffer position is not moved: every read is an absolute one.
+ *
+ * <p>One reader serves a decoder for every message ({@link #start}, then {@link #finish}): a reader and a
+ * buffer duplicate per message were half of what decoding a row allocated. Confined to one thread.
  */
 public final class WireReader {
 
-    private final ByteBuffer buffer;
-    private final int start;
-    private final int end;
-    private final String messageName;
+    private ByteBuffer buffer;
+    private int start;
+    private int end;
+    private String messageName;
     private int position;
 
+    /** A reader of nothing yet: {@link #start} gives it a message. */
+    public WireReader() {
+    }
+
+    /** A reader of one message, as {@link #start}. */
+    public WireReader(ByteBuffer message, String messageName) {
+        start(message, messageName);
+    }
+
     /**
+     * Reads {@code message} from now on, from after its type byte.
+     *
      * @param message the payload, from its position (the type byte) to its limit
      * @param messageName how errors name the message, e.g. {@code "Insert ('I')"}
+     * @return this reader
      */
-    public WireReader(ByteBuffer message, String messageName) {
-        // A duplicate so that the caller's byte order and position are left alone.
-        this.buffer = message.duplicate().order(ByteOrder.BIG_ENDIAN);
+    public WireReader start(ByteBuffer message, String messageName) {
+        // Absolute reads leave the caller's position alone; only another byte order needs a view of our own.
+        this.buffer = message.order() == ByteOrder.BIG_ENDIAN ? message : message.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.start = message.position();
         this.end = message.limit();
         this.position = start + 1;
         this.messageName = messageName;
+        return this;
+    }
+
+    /** Lets go of the message, whose memory the caller may free or reuse once the decoder returns. */
+    public void finish() {
+        buffer = null;
     }
 
     /** Offset of the next byte, from the start of the message (the type byte is offset 0). */

@@ -146,21 +146,28 @@ final class FailureHandlingInvoker implements ListenerControl {
         }
     }
 
-    /** One call of one listener: a child of the transaction's observation. */
+    /**
+     * One call of one listener: a child of the transaction's observation. Its context is made only when the registry
+     * observes (not per change when observations are off).
+     */
     private Observation observation(ListenerMethod listener, ChangeEvent event, Change<Row> change, ChangeTransaction whole) {
         ListenerActivity current = activity;
         Observation transaction = current.transaction();
-        ListenerObservationContext context;
-        if (change != null) {
-            context = ListenerObservationContext.of(connection, listener.id(), change);
-        } else if (whole != null) {
-            context = ListenerObservationContext.of(connection, listener.id(), whole);
-        } else {
-            context = ListenerObservationContext.of(connection, listener.id(), event, current.transactionXid(),
-                    current.transactionLsn());
-        }
         return ReplicationObservation.LISTENER.observation(null, DefaultListenerObservationConvention.INSTANCE,
-                () -> context, current.observationRegistry()).parentObservation(transaction);
+                () -> context(current, listener, event, change, whole), current.observationRegistry())
+                .parentObservation(transaction);
+    }
+
+    private ListenerObservationContext context(ListenerActivity current, ListenerMethod listener, ChangeEvent event,
+                                               Change<Row> change, ChangeTransaction whole) {
+        if (change != null) {
+            return ListenerObservationContext.of(connection, listener.id(), change);
+        }
+        if (whole != null) {
+            return ListenerObservationContext.of(connection, listener.id(), whole);
+        }
+        return ListenerObservationContext.of(connection, listener.id(), event, current.transactionXid(),
+                current.transactionLsn());
     }
 
     private ErrorDecision decide(FailedChange failed) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.springframework.beans.BeanInstantiationException;
 import org.springframework.beans.BeanWrapper;
 import org.springframework.beans.MutablePropertyValues;
 import org.springframework.beans.PropertyAccessorFactory;
@@ -27,13 +28,17 @@ import org.springframework.validation.ObjectError;
 /**
  * Maps a {@link Row} to a listener's type through Spring's own binding: {@link DataBinder} constructor binding (records,
  * classes with a constructor) and then setters, with a value resolver over the row's columns and a
- * {@link ConversionService} for the types. {@code Map<String, Object>} gets every column, {@link Row} the row itself.
+ * {@link ConversionService} for the types. What the DataBinder would decide for a type and a relation's columns (the
+ * constructor, the column of each parameter, the setters, their type descriptors) is worked out once into a
+ * {@link BindingPlan}; a row that binds cleanly goes through the plan, with the same conversions, and any other row
+ * through the DataBinder itself, which reports what is wrong. {@code Map<String, Object>} gets every column, {@link Row} the row itself.
  * What cannot be bound fails with a {@link ChangeBindingException} that names the column and the fix; an unchanged
  * TOAST value never becomes a silent null.
  */
 public class RowBinder implements ChangeMapper {
 
     private final ConversionService conversionService;
+    private final BindingPlans plans;
 
     /**
      * @param conversionService converts column values to property types; the binder adds the converter of
@@ -42,6 +47,7 @@ public class RowBinder implements ChangeMapper {
     public RowBinder(ConfigurableConversionService conversionService) {
         conversionService.addConverter(new ColumnValueConverter(conversionService));
         this.conversionService = conversionService;
+        this.plans = new BindingPlans(conversionService);
     }
 
     /** A binder with Spring Boot's application conversions. */
@@ -82,6 +88,17 @@ public class RowBinder implements ChangeMapper {
         if (Map.class.isAssignableFrom(target)) {
             return bindMap(row, fallback, type);
         }
+        Object bound;
+        try {
+            bound = plans.plan(type, row).bind(row, fallback);
+        } catch (BeanInstantiationException e) {
+            throw failure(row, target, List.of(), List.of(), e); // what the DataBinder's construct() ends in
+        }
+        return bound != BindingPlan.UNBOUND ? bound : bindWithDataBinder(row, fallback, type, target);
+    }
+
+    /** Binds {@code row} as the plan cannot: with everything the DataBinder checks and reports. */
+    private Object bindWithDataBinder(Row row, Row fallback, ResolvableType type, Class<?> target) {
         RowValueResolver values = new RowValueResolver(row, fallback, target.getSimpleName());
         DataBinder binder = new DataBinder(null, target.getSimpleName());
         binder.setTargetType(type);
@@ -99,6 +116,11 @@ public class RowBinder implements ChangeMapper {
             check(row, target, values, binder.getBindingResult());
         }
         return bound;
+    }
+
+    /** The plans, by type and relation; for tests. */
+    BindingPlans plans() {
+        return plans;
     }
 
     /** The columns that have a writable property (a setter) by their name in camel case or as is. */

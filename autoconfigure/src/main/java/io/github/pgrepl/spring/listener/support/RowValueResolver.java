@@ -26,6 +26,8 @@ import org.springframework.validation.DataBinder;
 final class RowValueResolver implements DataBinder.ValueResolver {
 
     private static final int TIMESTAMPTZ = 1184;
+    /** What {@link #read} returns for a value the property cannot hold. */
+    static final Object UNBOUND = new Object();
 
     private final Row row;
     /** The old row of an update, which has the values of unchanged TOAST columns under REPLICA IDENTITY FULL. */
@@ -38,12 +40,19 @@ final class RowValueResolver implements DataBinder.ValueResolver {
         this.row = row;
         this.fallback = fallback;
         this.target = target;
-        List<String> names = row.columnNames();
+        byLooseName.putAll(looseNames(row.columnNames()));
+    }
+
+    /**
+     * Column indexes by name ignoring case and underscores; two columns that differ only in case or underscores are
+     * found by neither loose name (-1), only by their exact names.
+     */
+    static Map<String, Integer> looseNames(List<String> names) {
+        Map<String, Integer> byLooseName = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
-            String loose = loose(names.get(i));
-            // Two columns that differ only in case or underscores: neither is found loosely, only by exact name.
-            byLooseName.merge(loose, i, (first, second) -> -1);
+            byLooseName.merge(loose(names.get(i)), i, (first, second) -> -1);
         }
+        return byLooseName;
     }
 
     @Override
@@ -53,7 +62,11 @@ final class RowValueResolver implements DataBinder.ValueResolver {
 
     /** The column a property binds to, or -1. */
     int column(String property) {
-        List<String> names = row.columnNames();
+        return column(row.columnNames(), byLooseName, property);
+    }
+
+    /** The column of {@code names} that {@code property} binds to, or -1; {@code byLooseName} from {@link #looseNames}. */
+    static int column(List<String> names, Map<String, Integer> byLooseName, String property) {
         int exact = names.indexOf(property);
         if (exact >= 0) {
             return exact;
@@ -78,37 +91,60 @@ final class RowValueResolver implements DataBinder.ValueResolver {
 
     /** Column {@code column}'s value for property {@code property} of type {@code type}. */
     Object value(int column, String property, Class<?> type) {
+        Object value = read(row, fallback, column, type);
+        if (value != UNBOUND) {
+            return value;
+        }
+        if (row.isUnchangedToast(column) && fallbackIndex(row, fallback, column) < 0) {
+            problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is an"
+                    + " unchanged TOAST value (the UPDATE did not change it, so the server did not send it), which "
+                    + target + "." + property + " (" + type.getSimpleName() + ") cannot hold: declare it as"
+                    + " ColumnValue<" + boxed(type).getSimpleName() + ">, or bind Row, or ALTER TABLE "
+                    + row.relation().qualifiedName() + " REPLICA IDENTITY FULL so that the old row has it");
+        } else {
+            problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is NULL, which "
+                    + target + "." + property + " (" + type.getName() + ") cannot hold: declare it as "
+                    + boxed(type).getSimpleName());
+        }
+        return null;
+    }
+
+    /**
+     * Column {@code column}'s own Java value for a property of type {@code type}, or {@link #UNBOUND} when the property
+     * cannot hold it (an unchanged TOAST value not in {@code fallback}, a NULL into a primitive). Shared by this
+     * resolver and the compiled {@link BindingPlan}, so that both read a column the same way.
+     */
+    static Object read(Row row, Row fallback, int column, Class<?> type) {
         Row source = row;
         int index = column;
         if (row.isUnchangedToast(column)) {
-            int old = fallback == null ? -1 : fallback.columnNames().indexOf(row.columnNames().get(column));
-            if (old >= 0 && !fallback.isUnchangedToast(old)) {
+            int old = fallbackIndex(row, fallback, column);
+            if (old >= 0) {
                 source = fallback; // the same value: the update did not change it, and the old row has it
                 index = old;
             } else if (type == ColumnValue.class) {
                 return ColumnValue.unchanged();
             } else {
-                problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is an"
-                        + " unchanged TOAST value (the UPDATE did not change it, so the server did not send it), which "
-                        + target + "." + property + " (" + type.getSimpleName() + ") cannot hold: declare it as"
-                        + " ColumnValue<" + boxed(type).getSimpleName() + ">, or bind Row, or ALTER TABLE "
-                        + row.relation().qualifiedName() + " REPLICA IDENTITY FULL so that the old row has it");
-                return null;
+                return UNBOUND;
             }
         }
         if (source.isNull(index)) {
             if (type == ColumnValue.class) {
                 return ColumnValue.of(null);
             }
-            if (type.isPrimitive()) {
-                problems.add("column '" + columnName(column) + "' of " + row.relation().qualifiedName() + " is NULL, which "
-                        + target + "." + property + " (" + type.getName() + ") cannot hold: declare it as "
-                        + boxed(type).getSimpleName());
-            }
-            return null;
+            return type.isPrimitive() ? UNBOUND : null;
         }
         Object value = type == Instant.class && isTimestamptz(source, index) ? source.getInstant(index) : source.getObject(index);
         return type == ColumnValue.class ? ColumnValue.of(value) : value;
+    }
+
+    /** Where the old row has the value of the new row's unchanged TOAST column {@code column}, or -1. */
+    private static int fallbackIndex(Row row, Row fallback, int column) {
+        if (fallback == null) {
+            return -1;
+        }
+        int old = fallback.columnNames().indexOf(row.columnNames().get(column));
+        return old >= 0 && !fallback.isUnchangedToast(old) ? old : -1;
     }
 
     /** What could not be bound, each with its fix. */

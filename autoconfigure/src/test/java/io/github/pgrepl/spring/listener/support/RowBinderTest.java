@@ -228,6 +228,101 @@ class RowBinderTest {
                 .hasMessageContaining("customerName");
     }
 
+    record Person(long id, String firstName, String lastName) {
+    }
+
+    /** Throws from its constructor, as a record validating its components does. */
+    record Positive(long id, BigDecimal amount) {
+        Positive {
+            if (amount.signum() <= 0) {
+                throw new IllegalArgumentException("amount must be positive, not " + amount);
+            }
+        }
+    }
+
+    @Test
+    void aRecordBindsThroughItsCompiledPlanRowAfterRow() {
+        ResolvableType type = ResolvableType.forClass(Order.class);
+
+        for (long id = 1; id <= 3; id++) {
+            Order order = (Order) binder.bind(row(ORDERS, id, "Ada " + id, new BigDecimal("9.99"), CREATED, "NEW", List.of(),
+                    List.of(), REFERENCE, null), null, type);
+            assertThat(order.id()).isEqualTo(id);
+            assertThat(order.customerName()).isEqualTo("Ada " + id);
+            assertThat(order.status()).isEqualTo(Status.NEW);
+        }
+
+        assertThat(binder.plans().size(type)).isEqualTo(1);
+        assertThat(binder.plans().plan(type, order()).isCompiled()).isTrue();
+    }
+
+    @Test
+    void aRelationWithOtherColumnsGetsAPlanOfItsOwn() {
+        ResolvableType type = ResolvableType.forClass(Person.class);
+        Relation before = relation("public.people", "*id", 20, "first_name", 25, "last_name", 25);
+        // ALTER TABLE: the two names swap places (dropped and added again), then one is renamed.
+        Relation reordered = relation("public.people", "*id", 20, "last_name", 25, "first_name", 25);
+        Relation renamed = relation("public.people", "*id", 20, "last_name", 25, "given_name", 25);
+
+        Person first = (Person) binder.bind(row(before, 1L, "Ada", "Lovelace"), null, type);
+        Person second = (Person) binder.bind(row(reordered, 2L, "Hopper", "Grace"), null, type);
+
+        assertThat(first).isEqualTo(new Person(1, "Ada", "Lovelace"));
+        assertThat(second).as("columns found by name again, not at the old plan's positions")
+                .isEqualTo(new Person(2, "Grace", "Hopper"));
+        assertThatThrownBy(() -> binder.bind(row(renamed, 3L, "Turing", "Alan"), null, type))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("Person.firstName has no column in public.people (columns: [id, last_name, given_name])");
+        assertThat(binder.plans().size(type)).isEqualTo(3);
+    }
+
+    @Test
+    void aRelationMessageWithTheSameColumnsReusesThePlanAndAnAlteredTypeConvertsAnew() {
+        ResolvableType type = ResolvableType.forClass(Primitive.class);
+        Relation prices = relation("public.prices", "*id", 20, "amount", 701);
+        Relation again = relation("public.prices", "*id", 20, "amount", 701); // after a reconnect: a new message
+        Relation retyped = relation("public.prices", "*id", 20, "amount", 25); // ALTER COLUMN amount TYPE text
+
+        assertThat(((Primitive) binder.bind(row(prices, 1L, 2.5), null, type)).amount()).isEqualTo(2.5);
+        assertThat(((Primitive) binder.bind(row(again, 2L, 3.5), null, type)).amount()).isEqualTo(3.5);
+        assertThat(binder.plans().size(type)).isEqualTo(1);
+
+        assertThat(((Primitive) binder.bind(row(retyped, 3L, "4.25"), null, type)).amount()).isEqualTo(4.25);
+        assertThatThrownBy(() -> binder.bind(row(retyped, 4L, "four"), null, type))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageStartingWith("Cannot bind a row of public.prices to")
+                .hasMessageContaining("property 'amount' cannot take the value of type java.lang.String");
+        assertThat(binder.plans().size(type)).isEqualTo(2);
+    }
+
+    @Test
+    void settersAreFoundOnceAndBindEveryRow() {
+        Relation table = relation("public.t", "*id", 20, "status", 25, "created_at", 1082);
+
+        for (long id = 1; id <= 3; id++) {
+            Mixed mixed = (Mixed) binder.bind(row(table, id, "S" + id, LocalDate.of(2026, 5, (int) id)), null,
+                    ResolvableType.forClass(Mixed.class));
+            assertThat(mixed.id).isEqualTo(id);
+            assertThat(mixed.status).isEqualTo("S" + id);
+            assertThat(mixed.createdAt).isEqualTo(LocalDate.of(2026, 5, (int) id));
+            Bean bean = (Bean) binder.bind(order(), null, ResolvableType.forClass(Bean.class));
+            assertThat(bean.customerName).isEqualTo("Ada");
+        }
+    }
+
+    @Test
+    void aConstructorThatThrowsFailsWithItsCause() {
+        Relation payments = relation("public.payments", "*id", 20, "amount", 1700);
+
+        assertThat(((Positive) binder.bind(row(payments, 1L, BigDecimal.TEN), null,
+                ResolvableType.forClass(Positive.class))).amount()).isEqualByComparingTo("10");
+        assertThatThrownBy(() -> binder.bind(row(payments, 2L, BigDecimal.ZERO), null, ResolvableType.forClass(Positive.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageStartingWith("Cannot bind a row of public.payments to " + Positive.class.getName() + ": ")
+                .hasMessageContaining("Constructor threw exception")
+                .hasRootCauseMessage("amount must be positive, not 0");
+    }
+
     @Test
     void camelCaseOfColumnNames() {
         assertThat(RowBinder.camelCase("created_at")).isEqualTo("createdAt");
