@@ -14,8 +14,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@link Change}s of one decoded event, as the listener methods see them: an Insert, Update or Delete is one, a
- * Truncate one per table, anything else none. The key is the replica identity's columns (by default the primary key).
+ * The {@link Change}s of one decoded event, as the relay publishes them: a snapshot's Read, an Insert, Update or Delete
+ * is one, a Truncate one per table, anything else none. The key is the replica identity's columns (by default the
+ * primary key).
+ *
+ * <p>Listener methods get the same changes from autoconfigure's dispatcher, with one difference: there a Read never has
+ * a source position, here an incremental snapshot's Read has its watermark transaction's (its place in the stream, which
+ * the relay's headers carry too).
  */
 public final class Changes {
 
@@ -23,10 +28,16 @@ public final class Changes {
     }
 
     /**
-     * @param commitLsn the transaction's commit position (its {@code Begin}'s final LSN)
-     * @param xid the transaction's id, for a change that does not carry its own
+     * @param commitLsn the transaction's commit position (its {@code Begin}'s final LSN); {@code null} for the rows of an
+     *     initial snapshot, which no transaction brought
+     * @param xid the transaction's id, for a change that does not carry its own; 0 outside a transaction
+     * @param commitTime the transaction's commit time; {@code null} outside a transaction
      */
     public static List<Change<Row>> of(ChangeEvent event, Lsn commitLsn, long xid, Instant commitTime) {
+        if (event instanceof ChangeEvent.Read read) {
+            return List.of(new Change<>(Operation.READ, null, read.row(), key(read.row()),
+                    source(read.relation(), commitLsn, xid, commitTime)));
+        }
         if (event instanceof ChangeEvent.Insert insert) {
             return List.of(new Change<>(Operation.INSERT, null, insert.newRow(), key(insert.newRow()),
                     source(insert.relation(), commitLsn, insert.xid() != 0 ? insert.xid() : xid, commitTime)));
