@@ -1,12 +1,12 @@
 package io.github.pgrepl.kafka;
 
 import io.github.pgrepl.Lsn;
-import io.github.pgrepl.kafka.internal.Changes;
 import io.github.pgrepl.kafka.internal.InFlightWindow;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ConnectionListener;
+import io.github.pgrepl.spring.listener.support.ChangeMapping;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -282,7 +282,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private List<ProducerRecord<byte[], byte[]>> records(Transaction current, ChangeEvent event) {
-        List<Change<Row>> changes = Changes.of(event, current.commitLsn, current.xid, current.commitTime);
+        List<Change<Row>> changes = ChangeMapping.of(event, current.commitLsn, current.xid, current.commitTime);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(changes.size());
         for (Change<Row> change : changes) {
             ProducerRecord<byte[], byte[]> record = mapper.toRecord(change, topic(event, change));

@@ -2,10 +2,10 @@ package io.github.pgrepl.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pgrepl.kafka.internal.Changes;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
+import io.github.pgrepl.spring.listener.support.ChangeMapping;
 import io.github.pgrepl.test.ChangeEvents;
 
 import java.math.BigDecimal;
@@ -27,7 +27,7 @@ class JsonChangeRecordMapperTest {
     private final JsonChangeRecordMapper mapper = new JsonChangeRecordMapper(JsonMapper.shared());
 
     private ProducerRecord<byte[], byte[]> record(ChangeEvent event) {
-        List<Change<Row>> changes = Changes.of(event, io.github.pgrepl.Lsn.parse("0/1A2B3C8"), 812, COMMIT_TIME);
+        List<Change<Row>> changes = ChangeMapping.of(event, io.github.pgrepl.Lsn.parse("0/1A2B3C8"), 812, COMMIT_TIME);
         return mapper.toRecord(changes.get(0), "shop.public.orders");
     }
 
@@ -101,7 +101,7 @@ class JsonChangeRecordMapperTest {
         ChangeEvent.Insert insert = ChangeEvents.insert("orders", ChangeEvents.row("id", 7L, "customer", "ada"));
         ChangeEvent.Read read = new ChangeEvent.Read(insert.relation(), insert.newRow());
 
-        List<Change<Row>> changes = Changes.of(read, null, 0, null);
+        List<Change<Row>> changes = ChangeMapping.of(read, null, 0, null);
         ProducerRecord<byte[], byte[]> record = mapper.toRecord(changes.get(0), "shop.public.orders");
 
         assertThat(changes).singleElement().satisfies(change -> {
