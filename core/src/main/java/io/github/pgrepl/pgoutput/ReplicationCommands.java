@@ -35,6 +35,22 @@ final class ReplicationCommands {
                 + publications.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * The names of {@code tables} ({@code schema.table}, or {@code table} in any schema) that none of
+     * {@code publications} publishes, each with whether a table of that name exists at all: rows (name, exists).
+     */
+    static String unpublishedTables(List<String> tables, List<String> publications) {
+        return "SELECT t.name, EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid ="
+                + " c.relnamespace WHERE c.relname = t.rel AND (t.nsp IS NULL OR n.nspname = t.nsp))"
+                + " FROM (SELECT name, CASE WHEN strpos(name, '.') > 0 THEN split_part(name, '.', 1) END AS nsp,"
+                + " CASE WHEN strpos(name, '.') > 0 THEN substr(name, strpos(name, '.') + 1) ELSE name END AS rel"
+                + " FROM unnest(ARRAY[" + tables.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", "))
+                + "]::text[]) AS name) t"
+                + " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname IN ("
+                + publications.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", "))
+                + ") AND p.tablename = t.rel AND (t.nsp IS NULL OR p.schemaname = t.nsp)) ORDER BY 1";
+    }
+
     static String createPublication(String publication, List<String> tables) {
         String target = tables.isEmpty() ? "ALL TABLES"
                 : "TABLE " + tables.stream().map(ReplicationCommands::qualifiedName).collect(Collectors.joining(", "));

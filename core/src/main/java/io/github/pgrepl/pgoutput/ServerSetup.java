@@ -58,7 +58,7 @@ final class ServerSetup {
     }
 
     private enum Step {
-        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
+        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, EXPECTED_TABLES, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
         FAILOVER_CHECK, STREAMING
     }
 
@@ -78,6 +78,7 @@ final class ServerSetup {
      */
     private volatile TypeResolver types = TypeResolver.BUILT_IN;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
+    private volatile List<String> tableWarnings = List.of();
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
     private Lsn slotConfirmed = Lsn.ZERO;
@@ -131,6 +132,7 @@ final class ServerSetup {
             }
             case PUBLICATIONS -> checkPublications(rows);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
+            case EXPECTED_TABLES -> warnUnpublished(rows);
             case SLOT -> checkSlot(rows);
             case CREATE_SLOT -> slotReady();
             case ALTER_SLOT -> slotReady();
@@ -157,6 +159,11 @@ final class ServerSetup {
     /** {@code server_version_num}, once checked. */
     int serverVersionNum() {
         return serverVersionNum;
+    }
+
+    /** The tables the listener expects that no publication publishes, as of the last connect: why, and the fix. */
+    List<String> tableWarnings() {
+        return tableWarnings;
     }
 
     /** The server's domains and enums, as of the last check. */
@@ -255,7 +262,7 @@ final class ServerSetup {
             }
         }
         if (missing.isEmpty()) {
-            return findSlot();
+            return checkExpectedTables();
         }
         if (!options.createPublication) {
             return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
@@ -269,12 +276,41 @@ final class ServerSetup {
     private Action nextPublicationOrSlot() {
         String next = publicationsToCreate.poll();
         if (next == null) {
-            return findSlot();
+            return checkExpectedTables();
         }
         List<String> tables = options.publicationTables;
         log.info("[{}] creating publication {} for {}", name, next, tables.isEmpty() ? "all tables" : tables);
         step = Step.CREATE_PUBLICATION;
         return Action.query(ReplicationCommands.createPublication(next, tables));
+    }
+
+    /** Which of the tables the listener expects no publication publishes: the server would send nothing of them. */
+    private Action checkExpectedTables() {
+        if (options.expectedTables.isEmpty()) {
+            return findSlot();
+        }
+        step = Step.EXPECTED_TABLES;
+        return Action.query(ReplicationCommands.unpublishedTables(options.expectedTables, options.publications));
+    }
+
+    private Action warnUnpublished(QueryResult result) {
+        List<String> warnings = new ArrayList<>();
+        for (List<String> row : result.rows()) {
+            String table = row.get(0);
+            warnings.add("t".equals(row.get(1))
+                    ? "the listener expects changes of table " + table + ", but no publication of " + options.publications
+                            + " publishes it: none will arrive. Add it (ALTER PUBLICATION " + options.publications.get(0)
+                            + " ADD TABLE " + table + "), or correct the name"
+                    : "the listener expects changes of table " + table + ", but no such table exists: none will arrive."
+                            + " Correct the name, or create the table and add it to a publication of " + options.publications);
+        }
+        for (String warning : warnings) {
+            if (!tableWarnings.contains(warning)) { // once, not at every reconnect
+                log.warn("[{}] {}", name, warning);
+            }
+        }
+        tableWarnings = List.copyOf(warnings);
+        return findSlot();
     }
 
     private Action findSlot() {
@@ -394,6 +430,9 @@ final class ServerSetup {
         }
         // Else retrying helps or not as the server's SQLSTATE says (NonTransientReplicationException.isNonTransient).
         String problem = "setting up replication failed at " + step + ": " + error.getMessage();
+        if (step == Step.CREATE_PUBLICATION && "42P01".equals(error.sqlState())) {
+            problem += ": publicationTables names a table that does not exist; correct the name, or create the table";
+        }
         log.error("[{}] {}", name, problem);
         return Action.disconnect(new ReplicationException(problem, error));
     }
