@@ -145,8 +145,10 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     /**
-     * The tables of {@link Builder#expectedTables} that no publication publishes, or that do not exist, as of the last
-     * connect, as logged: each with the fix. The server sends nothing of them. Empty before the first connect.
+     * What is wrong with the published tables, as of the last connect, as logged, each with the fix: tables without a
+     * replica identity whose UPDATEs and DELETEs a publication publishes (the server refuses those, to every session),
+     * and tables of {@link Builder#expectedTables} that no publication publishes or that do not exist (the server sends
+     * nothing of them). Empty before the first connect.
      */
     public List<String> tableWarnings() {
         ServerSetup current = setup;

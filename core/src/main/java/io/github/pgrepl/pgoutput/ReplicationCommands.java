@@ -51,6 +51,23 @@ final class ReplicationCommands {
                 + ") AND p.tablename = t.rel AND (t.nsp IS NULL OR p.schemaname = t.nsp)) ORDER BY 1";
     }
 
+    /**
+     * The tables {@code publications} publish UPDATEs or DELETEs of that have no replica identity (no primary key under
+     * REPLICA IDENTITY DEFAULT, or NOTHING), which the server then refuses to update or delete: rows (table, identity,
+     * publications).
+     */
+    static String tablesWithoutIdentity(List<String> publications) {
+        return "SELECT p.schemaname || '.' || p.tablename, c.relreplident, string_agg(DISTINCT p.pubname, ', ')"
+                + " FROM pg_catalog.pg_publication_tables p"
+                + " JOIN pg_catalog.pg_publication pub ON pub.pubname = p.pubname"
+                + " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
+                + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename"
+                + " WHERE p.pubname IN (" + publications.stream().map(ReplicationCommands::literal)
+                .collect(Collectors.joining(", ")) + ") AND (pub.pubupdate OR pub.pubdelete)"
+                + " AND (c.relreplident = 'n' OR c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+                + " WHERE i.indrelid = c.oid AND i.indisprimary)) GROUP BY 1, 2 ORDER BY 1";
+    }
+
     static String createPublication(String publication, List<String> tables) {
         String target = tables.isEmpty() ? "ALL TABLES"
                 : "TABLE " + tables.stream().map(ReplicationCommands::qualifiedName).collect(Collectors.joining(", "));

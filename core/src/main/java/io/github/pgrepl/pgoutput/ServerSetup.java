@@ -58,7 +58,7 @@ final class ServerSetup {
     }
 
     private enum Step {
-        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, EXPECTED_TABLES, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
+        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, IDENTITIES, EXPECTED_TABLES, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
         FAILOVER_CHECK, STREAMING
     }
 
@@ -79,6 +79,8 @@ final class ServerSetup {
     private volatile TypeResolver types = TypeResolver.BUILT_IN;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
     private volatile List<String> tableWarnings = List.of();
+    /** The published tables without a replica identity, of the current connect. */
+    private List<String> identityWarnings = List.of();
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
     private Lsn slotConfirmed = Lsn.ZERO;
@@ -132,6 +134,7 @@ final class ServerSetup {
             }
             case PUBLICATIONS -> checkPublications(rows);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
+            case IDENTITIES -> warnWithoutIdentity(rows);
             case EXPECTED_TABLES -> warnUnpublished(rows);
             case SLOT -> checkSlot(rows);
             case CREATE_SLOT -> slotReady();
@@ -161,7 +164,10 @@ final class ServerSetup {
         return serverVersionNum;
     }
 
-    /** The tables the listener expects that no publication publishes, as of the last connect: why, and the fix. */
+    /**
+     * As of the last connect, with the fix: published tables without a replica identity (the server refuses their
+     * UPDATEs and DELETEs), and tables the listener expects that no publication publishes.
+     */
     List<String> tableWarnings() {
         return tableWarnings;
     }
@@ -262,7 +268,7 @@ final class ServerSetup {
             }
         }
         if (missing.isEmpty()) {
-            return checkExpectedTables();
+            return checkIdentities();
         }
         if (!options.createPublication) {
             return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
@@ -276,7 +282,7 @@ final class ServerSetup {
     private Action nextPublicationOrSlot() {
         String next = publicationsToCreate.poll();
         if (next == null) {
-            return checkExpectedTables();
+            return checkIdentities();
         }
         List<String> tables = options.publicationTables;
         log.info("[{}] creating publication {} for {}", name, next, tables.isEmpty() ? "all tables" : tables);
@@ -284,10 +290,34 @@ final class ServerSetup {
         return Action.query(ReplicationCommands.createPublication(next, tables));
     }
 
+    /**
+     * Published tables without a replica identity: the server refuses every UPDATE and DELETE of them (the
+     * application's own writes fail) as long as a publication publishes those. Pointed out, not refused: the
+     * publication is the user's, and an application that only inserts is fine.
+     */
+    private Action checkIdentities() {
+        step = Step.IDENTITIES;
+        return Action.query(ReplicationCommands.tablesWithoutIdentity(options.publications));
+    }
+
+    private Action warnWithoutIdentity(QueryResult result) {
+        List<String> warnings = new ArrayList<>();
+        for (List<String> row : result.rows()) {
+            String table = row.get(0);
+            warnings.add("table " + table + " has " + ("n".equals(row.get(1)) ? "REPLICA IDENTITY NOTHING"
+                    : "no primary key (REPLICA IDENTITY DEFAULT)") + ", and publication " + row.get(2) + " publishes its"
+                    + " UPDATEs and DELETEs: the server refuses every UPDATE and DELETE of it (\"cannot update table ... because"
+                    + " it does not have a replica identity and publishes updates\"). Add a primary key, or ALTER TABLE " + table
+                    + " REPLICA IDENTITY FULL");
+        }
+        identityWarnings = List.copyOf(warnings);
+        return checkExpectedTables();
+    }
+
     /** Which of the tables the listener expects no publication publishes: the server would send nothing of them. */
     private Action checkExpectedTables() {
         if (options.expectedTables.isEmpty()) {
-            return findSlot();
+            return warned(List.of());
         }
         step = Step.EXPECTED_TABLES;
         return Action.query(ReplicationCommands.unpublishedTables(options.expectedTables, options.publications));
@@ -304,8 +334,15 @@ final class ServerSetup {
                     : "the listener expects changes of table " + table + ", but no such table exists: none will arrive."
                             + " Correct the name, or create the table and add it to a publication of " + options.publications);
         }
+        return warned(warnings);
+    }
+
+    /** Logs each table warning of this connect not logged at the last one (once, not at every reconnect). */
+    private Action warned(List<String> unpublished) {
+        List<String> warnings = new ArrayList<>(identityWarnings);
+        warnings.addAll(unpublished);
         for (String warning : warnings) {
-            if (!tableWarnings.contains(warning)) { // once, not at every reconnect
+            if (!tableWarnings.contains(warning)) {
                 log.warn("[{}] {}", name, warning);
             }
         }

@@ -103,6 +103,36 @@ class PgOutputServerChecksIT {
     }
 
     @Test
+    void aPublishedTableWithoutAReplicaIdentityIsNamedWithTheFix() {
+        // The server refuses every UPDATE and DELETE of it once published: the application's own writes fail.
+        String keyless = unique("t");
+        String nothing = unique("t");
+        String keyed = unique("t");
+        String insertsOnly = unique("t");
+        String publication = unique("pub");
+        pg.server().execute("CREATE TABLE " + keyless + " (a int)", "CREATE TABLE " + nothing + " (id int PRIMARY KEY)",
+                "ALTER TABLE " + nothing + " REPLICA IDENTITY NOTHING", "CREATE TABLE " + keyed + " (id int PRIMARY KEY)",
+                "CREATE TABLE " + insertsOnly + " (a int)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + keyless + ", " + nothing + ", " + keyed,
+                "CREATE PUBLICATION " + publication + "_ins FOR TABLE " + insertsOnly + " WITH (publish = 'insert')");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(unique("slot"))
+                .publications(publication, publication + "_ins").createSlot(true).build();
+
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThat(handler.tableWarnings()).containsExactlyInAnyOrder(
+                    "table public." + keyless + " has no primary key (REPLICA IDENTITY DEFAULT), and publication "
+                            + publication + " publishes its UPDATEs and DELETEs: the server refuses every UPDATE and DELETE"
+                            + " of it (\"cannot update table ... because it does not have a replica identity and publishes"
+                            + " updates\"). Add a primary key, or ALTER TABLE public." + keyless + " REPLICA IDENTITY FULL",
+                    "table public." + nothing + " has REPLICA IDENTITY NOTHING, and publication " + publication
+                            + " publishes its UPDATEs and DELETEs: the server refuses every UPDATE and DELETE of it (\"cannot"
+                            + " update table ... because it does not have a replica identity and publishes updates\"). Add a"
+                            + " primary key, or ALTER TABLE public." + nothing + " REPLICA IDENTITY FULL");
+            assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+        }
+    }
+
+    @Test
     void aSlotOfAnotherPluginIsNonTransient() {
         String publication = unique("pub");
         String slot = unique("slot");
