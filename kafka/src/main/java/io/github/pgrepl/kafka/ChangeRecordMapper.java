@@ -18,8 +18,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public interface ChangeRecordMapper {
 
     /**
-     * @param change the change: {@code operation()}, the rows as {@link Row}s (which tell unchanged TOAST values
-     *     apart), the replica identity's values as {@code key()}, and {@code source()}
+     * @param change the change: {@code operation()} ({@code READ} for a snapshot's row), the rows as {@link Row}s
+     *     (which tell unchanged TOAST values apart), the replica identity's values as {@code key()}, and
+     *     {@code source()} (without lsn, xid and commit time for an initial snapshot's row)
      * @param topic the topic configured for the change's table
      * @return the record; its key decides the partition, so keep it the row's identity to keep each row's changes in
      *     order

@@ -49,8 +49,11 @@ import tools.jackson.databind.json.JsonMapper;
  * default); other types as PostgreSQL prints them.</li>
  * <li>{@code source.lsn}: the transaction's commit position; with the record's {@code pgrepl.seq} header it orders a
  * row's changes (see {@link KafkaRelay}).</li>
+ * <li>A snapshot's row ({@code "op":"r"}): {@code after} is the row as the snapshot read it, keyed like the row's
+ * changes. An incremental snapshot's row has the source of the watermark transaction it came in; an initial
+ * snapshot's has none: {@code lsn} and {@code commitTime} {@code null}, {@code xid} 0.</li>
  * </ul>
- * The record's timestamp is the commit time.
+ * The record's timestamp is the commit time; none (the producer's clock) for an initial snapshot's row.
  */
 public final class JsonChangeRecordMapper implements ChangeRecordMapper {
 

@@ -1,12 +1,12 @@
 package io.github.pgrepl.kafka;
 
 import io.github.pgrepl.Lsn;
-import io.github.pgrepl.kafka.internal.Changes;
 import io.github.pgrepl.kafka.internal.InFlightWindow;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ConnectionListener;
+import io.github.pgrepl.spring.listener.support.ChangeMapping;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,8 +35,24 @@ import org.springframework.kafka.support.SendResult;
  * <p><b>Records.</b> Topic {@code <prefix><schema>.<table>} (or the table's own); key, value and timestamp from the
  * {@link ChangeRecordMapper} (by default {@link JsonChangeRecordMapper}: the row's identity and a JSON envelope); headers
  * {@value #LSN_HEADER} (the transaction's commit position, as PostgreSQL prints it), {@value #XID_HEADER} (its id) and
- * {@value #SEQ_HEADER} (the change's place in the transaction, from 0). {@code (lsn, seq)} grows with every change of a
- * row: a consumer that keeps, per key, the last one it applied drops the duplicates that redelivery brings.
+ * {@value #SEQ_HEADER} (the change's place in the transaction, from 0).
+ *
+ * <p><b>Snapshots.</b> A snapshot's rows ({@link ChangeEvent.Read}, operation {@code READ}) are relayed too. An
+ * incremental snapshot's come inside its high watermark's transaction ({@code Begin}, the watermark, the chunk's
+ * {@code Read}s, {@code Commit}): they are that transaction's records, with its lsn and xid, their seq following its
+ * changes', confirmed with it (transactional: in its Kafka transaction). An initial snapshot's come before the stream,
+ * outside any transaction: lsn {@code 0/0}, xid {@code 0}, seq the row's place in its table's snapshot (from 0 at the
+ * table's {@code SnapshotStarted}). They are sent as they come, and each {@code SnapshotCompleted} returns only once the
+ * broker has every row relayed so far: the handler takes the initial snapshot as done, and lets the stream start, once
+ * the listener returned from them. Transactional, they go in Kafka transactions of at most {@code maxInFlightBytes}
+ * each (not the whole table in memory): a {@code read_committed} consumer sees a table's rows batch by batch, every
+ * batch whole.
+ *
+ * <p><b>Order and duplicates.</b> {@code (lsn, seq)} grows with every change of a row, and an initial snapshot's row
+ * (lsn {@code 0/0}) comes before every streamed change of the row on its partition. A consumer that keeps, per key, the
+ * last position it applied drops the duplicates that redelivery brings: it skips a record whose lsn is before the kept
+ * one, or equal to it and not {@code 0/0} with a seq not after the kept one. Two initial snapshot rows of a key (a
+ * snapshot taken again, after a crash during the first) are both applied: the later one is the newer.
  *
  * <p><b>Confirmation.</b> Not transactional (the default): records are sent as changes arrive, many transactions in
  * flight at once, their bytes bounded by {@code maxInFlightBytes}; {@link #confirmLimit()} holds the connection's
@@ -54,16 +70,28 @@ import org.springframework.kafka.support.SendResult;
  * change the relay waits until nothing else is in flight and sends the refused records again, in their order, and fails
  * on the change with a {@link KafkaRelayException} while they are still refused, so that the connection's error handler
  * retries it (health DOWN meanwhile). A failed Kafka transaction is aborted and the whole PostgreSQL transaction is sent
- * again when its {@code Commit} is retried.
+ * again when its {@code Commit} is retried. During an initial snapshot the same holds for its rows: a refused row, or a
+ * failed Kafka transaction of its rows, fails the next row or {@code SnapshotCompleted}, and the snapshot does not
+ * complete until the broker took it.
+ *
+ * <p>Past 500 lines on purpose: the stream's transactions, the initial snapshot's rows and the refused records are one
+ * state machine on the listener thread, over one window and one template; the window and the change mapping are
+ * classes of their own.
  */
 public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
-    /** The transaction's commit LSN, as PostgreSQL prints it ({@code 16/B374D848}). */
+    /** The transaction's commit LSN, as PostgreSQL prints it ({@code 16/B374D848}); {@code 0/0} for an initial snapshot's row. */
     public static final String LSN_HEADER = "pgrepl.lsn";
-    /** The transaction's id, in decimal. */
+    /** The transaction's id, in decimal; {@code 0} for an initial snapshot's row. */
     public static final String XID_HEADER = "pgrepl.xid";
-    /** The change's place in its transaction, in decimal, from 0. */
+    /**
+     * The change's place in its transaction, in decimal, from 0; for an initial snapshot's row, its place in its table's
+     * snapshot.
+     */
     public static final String SEQ_HEADER = "pgrepl.seq";
+
+    /** The lsn header of a row an initial snapshot read: before every position a transaction of the stream has. */
+    private static final String INITIAL_SNAPSHOT_LSN = Lsn.ZERO.toString();
 
     private static final Logger log = LoggerFactory.getLogger(KafkaRelay.class);
     /** What a record costs beyond its key and value (Kafka's batch overhead, headers, topic). */
@@ -84,6 +112,10 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     /** By relation (the decoder keeps one object per table until it changes), then by qualified name. */
     private final Map<ChangeEvent.Relation, String> topics = new IdentityHashMap<>();
     private final Map<String, String> topicsByName = new HashMap<>();
+    /** The initial snapshot's rows not yet known to be on the broker; {@code null} outside an initial snapshot. */
+    private Transaction initialRows;
+    /** Per table of the initial snapshot ({@code schema.table}), the seq of its next row. */
+    private final Map<String, int[]> snapshotSeq = new HashMap<>();
 
     // Transactional mode: what health and the connection's thread read.
     private volatile boolean transactionOpen;
@@ -130,21 +162,33 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         }
         if (event instanceof ChangeEvent.Begin begin) {
             begin(begin);
-        } else if (event instanceof ChangeEvent.SnapshotStarted started) {
-            // Snapshot rows have no transaction to confirm through the broker yet: say so rather than drop them quietly.
-            log.warn("[{}] A snapshot of {}.{} started; the Kafka relay does not relay snapshot rows, only the changes of"
-                    + " the stream: listener methods get them (operation READ)", connection(), started.table().namespace(),
-                    started.table().name());
         } else if (event instanceof ChangeEvent.Commit commit) {
             commit(commit);
-        } else if (transaction != null && isChange(event)) {
+        } else if (event instanceof ChangeEvent.SnapshotStarted started) {
+            if (transaction == null) {
+                // A table of the initial snapshot (again, after an attempt that started over): its rows from seq 0.
+                snapshotSeq.put(qualified(started.table()), new int[1]);
+            }
+        } else if (event instanceof ChangeEvent.SnapshotCompleted completed) {
+            if (transaction == null) {
+                // The handler takes the initial snapshot as done once every SnapshotCompleted returned: not before the
+                // broker has every row. (An incremental snapshot's rows are confirmed with their watermark transaction.)
+                finishInitialSnapshotRows();
+                snapshotSeq.remove(qualified(completed.table()));
+            }
+        } else if (isChange(event)) {
+            Transaction target = transaction != null ? transaction
+                    : event instanceof ChangeEvent.Read ? initialSnapshotRows() : null;
+            if (target == null) {
+                return;
+            }
             if (event != pendingEvent) {
-                pendingRecords = records(event); // once: a retry of the event goes on where the last attempt stopped
+                pendingRecords = records(target, event); // once: a retry of the event goes on where the last attempt stopped
                 pendingEvent = event;
                 pendingNext = 0;
             }
             while (pendingNext < pendingRecords.size()) {
-                publish(pendingRecords.get(pendingNext));
+                publish(target, pendingRecords.get(pendingNext));
                 pendingNext++;
             }
             pendingEvent = null;
@@ -153,11 +197,55 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private static boolean isChange(ChangeEvent event) {
-        return event instanceof ChangeEvent.Insert || event instanceof ChangeEvent.Update
+        return event instanceof ChangeEvent.Read || event instanceof ChangeEvent.Insert || event instanceof ChangeEvent.Update
                 || event instanceof ChangeEvent.Delete || event instanceof ChangeEvent.Truncate;
     }
 
-    private void begin(ChangeEvent.Begin begin) {
+    private static String qualified(ChangeEvent.Relation relation) {
+        return relation.namespace() + "." + relation.name();
+    }
+
+    /** The initial snapshot's rows not yet known to be on the broker, opened by the first of them. */
+    private Transaction initialSnapshotRows() {
+        if (initialRows == null) {
+            initialRows = Transaction.initialSnapshot(settings.transactional() ? null : window.open());
+        }
+        return initialRows;
+    }
+
+    /**
+     * Returns once the broker has every row of the initial snapshot relayed so far: transactional, their last batch is
+     * committed; else every record is acknowledged (waiting as long as the broker is away), refused ones sent again.
+     *
+     * @throws KafkaRelayException while the broker refuses a record, or the Kafka transaction fails
+     */
+    private void finishInitialSnapshotRows() throws InterruptedException {
+        Transaction rows = initialRows;
+        if (rows == null) {
+            return;
+        }
+        if (settings.transactional()) {
+            commitBatch(rows);
+        } else {
+            while (!window.awaitSettled(Long.MAX_VALUE) || window.hasFailures()) {
+                if (closing) {
+                    throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing: the"
+                            + " initial snapshot is not completed");
+                }
+                resendFailed();
+            }
+            if (closing) {
+                throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing: the"
+                        + " initial snapshot is not completed");
+            }
+            window.abandon(rows.inFlight); // settled: gone from the window, and it never moves the confirmed position
+        }
+        initialRows = null;
+    }
+
+    private void begin(ChangeEvent.Begin begin) throws InterruptedException {
+        // The stream starts after every SnapshotCompleted of the initial snapshot; should rows remain, they go first.
+        finishInitialSnapshotRows();
         pendingEvent = null;
         pendingRecords = null;
         Transaction current = transaction;
@@ -193,22 +281,25 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         transaction = null;
     }
 
-    private List<ProducerRecord<byte[], byte[]>> records(ChangeEvent event) {
-        Transaction current = transaction;
-        List<Change<Row>> changes = Changes.of(event, current.commitLsn, current.xid, current.commitTime);
+    private List<ProducerRecord<byte[], byte[]>> records(Transaction current, ChangeEvent event) {
+        List<Change<Row>> changes = ChangeMapping.of(event, current.commitLsn, current.xid, current.commitTime);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(changes.size());
         for (Change<Row> change : changes) {
             ProducerRecord<byte[], byte[]> record = mapper.toRecord(change, topic(event, change));
+            int seq = current.initialSnapshot
+                    ? snapshotSeq.computeIfAbsent(change.source().qualifiedTable(), table -> new int[1])[0]++
+                    : current.nextSeq++;
             record.headers().add(LSN_HEADER, current.lsnHeader);
             record.headers().add(XID_HEADER, current.xidHeader);
-            record.headers().add(SEQ_HEADER, Integer.toString(current.nextSeq++).getBytes(StandardCharsets.US_ASCII));
+            record.headers().add(SEQ_HEADER, Integer.toString(seq).getBytes(StandardCharsets.US_ASCII));
             records.add(record);
         }
         return records;
     }
 
     private String topic(ChangeEvent event, Change<Row> change) {
-        ChangeEvent.Relation relation = event instanceof ChangeEvent.Insert insert ? insert.relation()
+        ChangeEvent.Relation relation = event instanceof ChangeEvent.Read read ? read.relation()
+                : event instanceof ChangeEvent.Insert insert ? insert.relation()
                 : event instanceof ChangeEvent.Update update ? update.relation()
                 : event instanceof ChangeEvent.Delete delete ? delete.relation() : null;
         String topic = relation == null ? null : topics.get(relation);
@@ -226,11 +317,16 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         return topic;
     }
 
-    private void publish(ProducerRecord<byte[], byte[]> record) throws InterruptedException {
+    private void publish(Transaction current, ProducerRecord<byte[], byte[]> record) throws InterruptedException {
         long size = size(record);
-        Transaction current = transaction;
         if (settings.transactional()) {
             if (current.bufferedBytes + size > settings.maxInFlightBytes() && !current.buffered.isEmpty()) {
+                if (current.initialSnapshot) {
+                    commitBatch(current); // the initial snapshot goes in Kafka transactions of at most max-in-flight
+                    current.buffered.add(record);
+                    current.bufferedBytes += size;
+                    return;
+                }
                 throw new KafkaRelayException("Transaction " + current.xid + " (commit " + current.commitLsn + ") has more"
                         + " than " + settings.maxInFlightBytes() + " bytes of records, which a transactional relay holds"
                         + " until the commit to send them in one Kafka transaction. Raise pgrepl.connections."
@@ -292,10 +388,24 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
+        if (INITIAL_SNAPSHOT_LSN.equals(header(failed.record(), LSN_HEADER))) {
+            return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (a row of"
+                    + " the initial snapshot): " + failed.error() + ". The initial snapshot does not complete, and the stream"
+                    + " does not start, while it is refused; the record is sent again with the next try", failed.error());
+        }
         return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (transaction "
                 + header(failed.record(), XID_HEADER) + ", commit " + header(failed.record(), LSN_HEADER) + "): "
                 + failed.error() + ". It and every later transaction stay unconfirmed; the record is sent again with the"
                 + " next try", failed.error());
+    }
+
+    /** Sends the initial snapshot's rows held so far in one Kafka transaction; they are let go once it committed. */
+    private void commitBatch(Transaction rows) {
+        if (!rows.buffered.isEmpty()) {
+            sendInKafkaTransaction(rows);
+            rows.buffered.clear();
+            rows.bufferedBytes = 0;
+        }
     }
 
     private void sendInKafkaTransaction(Transaction current) {
@@ -309,6 +419,12 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             });
             commitFailure = null;
         } catch (RuntimeException e) {
+            if (current.initialSnapshot) {
+                commitFailure = "Kafka transaction for " + current.buffered.size() + " rows of the initial snapshot failed: "
+                        + cause(e);
+                throw new KafkaRelayException(commitFailure + ". It was aborted, and the initial snapshot does not complete"
+                        + " meanwhile; the rows are sent again, in a new Kafka transaction, with the next try", e);
+            }
             commitFailure = "Kafka transaction for transaction " + current.xid + " (commit " + current.commitLsn
                     + ") failed: " + cause(e);
             throw new KafkaRelayException(commitFailure + ". It was aborted and stays unconfirmed; all "
@@ -408,8 +524,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         return "KafkaRelay[" + connection() + (settings.transactional() ? ", transactional" : "") + "]";
     }
 
-    /** One PostgreSQL transaction, from its Begin. */
+    /** One PostgreSQL transaction, from its Begin; or the rows of an initial snapshot, which no transaction brought. */
     private static final class Transaction {
+        final boolean initialSnapshot;
         final Lsn commitLsn;
         final long xid;
         final Instant commitTime;
@@ -423,12 +540,28 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         int nextSeq;
 
         Transaction(ChangeEvent.Begin begin, InFlightWindow.Transaction inFlight) {
+            this.initialSnapshot = false;
             this.commitLsn = begin.finalLsn();
             this.xid = begin.xid();
             this.commitTime = begin.commitTime();
             this.lsnHeader = commitLsn.toString().getBytes(StandardCharsets.US_ASCII);
             this.xidHeader = Long.toString(xid).getBytes(StandardCharsets.US_ASCII);
             this.inFlight = inFlight;
+        }
+
+        private Transaction(InFlightWindow.Transaction inFlight) {
+            this.initialSnapshot = true;
+            this.commitLsn = null;
+            this.xid = 0;
+            this.commitTime = null;
+            this.lsnHeader = INITIAL_SNAPSHOT_LSN.getBytes(StandardCharsets.US_ASCII);
+            this.xidHeader = "0".getBytes(StandardCharsets.US_ASCII);
+            this.inFlight = inFlight;
+        }
+
+        /** The rows of an initial snapshot: headers lsn 0/0, xid 0, seq their place in their table's snapshot. */
+        static Transaction initialSnapshot(InFlightWindow.Transaction inFlight) {
+            return new Transaction(inFlight);
         }
     }
 }

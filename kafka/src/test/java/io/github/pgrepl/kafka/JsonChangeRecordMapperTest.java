@@ -2,10 +2,10 @@ package io.github.pgrepl.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pgrepl.kafka.internal.Changes;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
+import io.github.pgrepl.spring.listener.support.ChangeMapping;
 import io.github.pgrepl.test.ChangeEvents;
 
 import java.math.BigDecimal;
@@ -27,7 +27,7 @@ class JsonChangeRecordMapperTest {
     private final JsonChangeRecordMapper mapper = new JsonChangeRecordMapper(JsonMapper.shared());
 
     private ProducerRecord<byte[], byte[]> record(ChangeEvent event) {
-        List<Change<Row>> changes = Changes.of(event, io.github.pgrepl.Lsn.parse("0/1A2B3C8"), 812, COMMIT_TIME);
+        List<Change<Row>> changes = ChangeMapping.of(event, io.github.pgrepl.Lsn.parse("0/1A2B3C8"), 812, COMMIT_TIME);
         return mapper.toRecord(changes.get(0), "shop.public.orders");
     }
 
@@ -94,5 +94,35 @@ class JsonChangeRecordMapperTest {
 
         assertThat(record.key()).isNull();
         assertThat(text(record.value())).startsWith("{\"op\":\"t\",\"before\":null,\"after\":null,\"source\":");
+    }
+
+    @Test
+    void anInitialSnapshotsRowIsReadKeyedLikeTheRowsChangesWithoutATransaction() {
+        ChangeEvent.Insert insert = ChangeEvents.insert("orders", ChangeEvents.row("id", 7L, "customer", "ada"));
+        ChangeEvent.Read read = new ChangeEvent.Read(insert.relation(), insert.newRow());
+
+        List<Change<Row>> changes = ChangeMapping.of(read, null, 0, null);
+        ProducerRecord<byte[], byte[]> record = mapper.toRecord(changes.get(0), "shop.public.orders");
+
+        assertThat(changes).singleElement().satisfies(change -> {
+            assertThat(change.operation()).isEqualTo(io.github.pgrepl.spring.listener.Operation.READ);
+            assertThat(change.key()).isEqualTo(Map.of("id", 7L));
+        });
+        assertThat(record.key()).isEqualTo(record(insert).key());
+        assertThat(record.timestamp()).isNull();
+        assertThat(text(record.value())).isEqualTo("{\"op\":\"r\",\"before\":null,\"after\":{\"id\":7,\"customer\":\"ada\"},"
+                + "\"source\":{\"lsn\":null,\"xid\":0,\"commitTime\":null,\"schema\":\"public\",\"table\":\"orders\"}}");
+    }
+
+    @Test
+    void anIncrementalSnapshotsRowHasItsWatermarkTransactionsSource() {
+        ChangeEvent.Insert insert = ChangeEvents.insert("orders", ChangeEvents.row("id", 7L));
+
+        ProducerRecord<byte[], byte[]> record = record(new ChangeEvent.Read(insert.relation(), insert.newRow()));
+
+        assertThat(record.timestamp()).isEqualTo(COMMIT_TIME.toEpochMilli());
+        assertThat(text(record.value())).isEqualTo("{\"op\":\"r\",\"before\":null,\"after\":{\"id\":7},\"source\":{\"lsn\":"
+                + "\"0/1A2B3C8\",\"xid\":812,\"commitTime\":\"2026-11-24T18:30:01.120Z\",\"schema\":\"public\","
+                + "\"table\":\"orders\"}}");
     }
 }

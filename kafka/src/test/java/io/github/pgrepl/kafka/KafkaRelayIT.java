@@ -6,9 +6,13 @@ import static io.github.pgrepl.kafka.RelayFixtures.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.kafka.RelayFixtures.Relayed;
+import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.pgoutput.Row;
+import io.github.pgrepl.pgoutput.SnapshotProgress;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ReplicationListener;
 import io.github.pgrepl.testsupport.PgExtension;
@@ -20,13 +24,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -38,8 +52,9 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 /**
  * The relay against a real PostgreSQL and a real broker in this JVM: a mixed workload arrives on its topics, keyed,
  * with its envelope, in per-key order, next to a listener method on the same connection; transactional mode gives a
- * {@code read_committed} consumer whole PostgreSQL transactions. One server, one broker; each test its own application,
- * slot and topics.
+ * {@code read_committed} consumer whole PostgreSQL transactions; the rows of initial and incremental snapshots arrive
+ * once each, as READ, before the rows' later changes, and a refused one keeps the initial snapshot from completing. One
+ * server, one broker; each test its own application, slot and topics.
  */
 class KafkaRelayIT {
 
@@ -84,18 +99,47 @@ class KafkaRelayIT {
     }
 
     private static ConfigurableApplicationContext start(String connection, String... properties) {
+        ConfigurableApplicationContext context = run(connection, "shop_pub", properties);
+        awaitStreaming(connection);
+        return context;
+    }
+
+    /** The application, without waiting for the stream (an initial snapshot comes first). */
+    private static ConfigurableApplicationContext run(String connection, String publication, String... properties) {
         String prefix = "pgrepl.connections." + connection + ".";
         List<String> all = new ArrayList<>(List.of("spring.main.banner-mode=off", "test.connection=" + connection,
                 prefix + "url=postgresql://localhost:" + pg.server().port() + "/postgres",
-                prefix + "username=" + PgServer.SUPERUSER, prefix + "publications=shop_pub", prefix + "create-slot=true",
+                prefix + "username=" + PgServer.SUPERUSER, prefix + "publications=" + publication, prefix + "create-slot=true",
                 prefix + "slot=" + connection + "_slot", prefix + "status-interval=100ms", prefix + "kafka.enabled=true",
                 "spring.kafka.bootstrap-servers=" + broker.getBrokersAsString()));
         all.addAll(List.of(properties));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
+        return new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
                 .properties(all.toArray(String[]::new)).run();
-        await().atMost(Duration.ofSeconds(20)).until(() -> "t".equals(pg.server().queryValue(
+    }
+
+    private static void awaitStreaming(String connection) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> "t".equals(pg.server().queryValue(
                 "SELECT active FROM pg_replication_slots WHERE slot_name = '" + connection + "_slot'")));
-        return context;
+    }
+
+    /** A table of its own, {@code rows} rows in it, in a publication of its own ({@code <table>_pub}). */
+    private static void table(String table, int rows) {
+        pg.server().execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, item text)",
+                "INSERT INTO " + table + " SELECT i, 'item ' || i FROM generate_series(1, " + rows + ") i",
+                "CREATE PUBLICATION " + table + "_pub FOR TABLE " + table);
+    }
+
+    /** The records by key, in the order their partition has them; every key on one partition. */
+    private static Map<Long, List<Relayed>> byRow(List<Relayed> records) {
+        Map<Long, List<Relayed>> byRow = new LinkedHashMap<>();
+        records.forEach(record -> byRow.computeIfAbsent(record.id(), id -> new ArrayList<>()).add(record));
+        byRow.forEach((id, changes) -> {
+            assertThat(changes).extracting(Relayed::partition).as("row " + id).containsOnly(changes.get(0).partition());
+            for (int i = 1; i < changes.size(); i++) {
+                assertThat(changes.get(i).isAfter(changes.get(i - 1))).as("row " + id + " in (lsn, seq) order").isTrue();
+            }
+        });
+        return byRow;
     }
 
     @Test
@@ -187,6 +231,155 @@ class KafkaRelayIT {
             KafkaRelayStatus status = context.getBean(KafkaRelay.class).status();
             assertThat(status.transactional()).isTrue();
             assertThat(status.problem()).isNull();
+        }
+    }
+
+    @ParameterizedTest(name = "transactional={0}")
+    @ValueSource(booleans = {false, true})
+    void anInitialSnapshotsRowsArriveOnceAsReadBeforeTheStreamsChanges(boolean transactional) {
+        String name = transactional ? "seedtx" : "seed";
+        int rows = 500;
+        table(name, rows);
+        // 16 KB in flight: a transactional relay commits the snapshot's ~100 KB in several Kafka transactions.
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", "pgrepl.connections." + name
+                        + ".snapshot.mode=initial", "pgrepl.connections." + name + ".kafka.max-in-flight=16KB",
+                "pgrepl.connections." + name + ".kafka.transactional=" + transactional);
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, name + "\\..*", transactional)) {
+            awaitStreaming(name);
+            pg.server().execute("UPDATE " + name + " SET item = 'updated' WHERE id <= 10",
+                    "DELETE FROM " + name + " WHERE id > 490",
+                    "INSERT INTO " + name + " SELECT i, 'new' FROM generate_series(" + (rows + 1) + ", " + (rows + 5) + ") i");
+            Lsn end = currentWal(pg.server());
+            int expected = rows + 10 + 10 + 5;
+
+            List<Relayed> records = poll(consumer, expected, Duration.ofSeconds(30));
+
+            assertThat(records).hasSize(expected);
+            Map<Long, List<Relayed>> byRow = byRow(records);
+            assertThat(byRow).hasSize(rows + 5);
+            for (long id = 1; id <= rows; id++) {
+                List<Relayed> changes = byRow.get(id);
+                assertThat(changes).extracting(Relayed::op).as("row " + id).containsOnlyOnce("r").first().isEqualTo("r");
+                Relayed read = changes.get(0);
+                assertThat(read.lsn()).isEqualTo(Lsn.ZERO);
+                assertThat(read.xid()).isZero();
+                assertThat(read.value().get("after").get("item").asString()).isEqualTo("item " + id);
+                assertThat(read.value().get("source").get("lsn").isNull()).isTrue();
+            }
+            assertThat(byRow.get(3L)).extracting(Relayed::op).containsExactly("r", "u");
+            assertThat(byRow.get(495L)).extracting(Relayed::op).containsExactly("r", "d");
+            assertThat(byRow.get((long) rows + 1)).extracting(Relayed::op).containsExactly("c");
+            assertThat(records.stream().filter(record -> record.op().equals("r")).map(Relayed::seq).distinct().count())
+                    .as("seq: the row's place in the table's snapshot").isEqualTo(rows);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !confirmed(pg.server(), name + "_slot").isBefore(end));
+            assertThat(context.getBean(KafkaRelay.class).status().problem()).isNull();
+        }
+    }
+
+    @ParameterizedTest(name = "transactional={0}")
+    @ValueSource(booleans = {false, true})
+    void anIncrementalSnapshotsRowsArriveOnceAsReadInTheirWatermarkTransactions(boolean transactional) {
+        String name = transactional ? "chunktx" : "chunk";
+        int rows = 250;
+        table(name, rows);
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", "pgrepl.connections." + name
+                        + ".snapshot.chunk-size=100", "pgrepl.connections." + name + ".kafka.transactional=" + transactional);
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, name + "\\..*", transactional)) {
+            awaitStreaming(name);
+            PgOutputHandler handler = context.getBean(ReplicationConnectionRegistry.class).connection(name).pgOutputHandler()
+                    .orElseThrow();
+            pg.server().execute("UPDATE " + name + " SET item = 'before' WHERE id = 1");
+            handler.snapshot(List.of("public." + name)).join();
+            await().atMost(Duration.ofSeconds(30)).until(() -> handler.snapshotProgress()
+                    .filter(progress -> progress.state() == SnapshotProgress.State.COMPLETED).isPresent());
+            pg.server().execute("UPDATE " + name + " SET item = 'after' WHERE id = 2");
+            Lsn end = currentWal(pg.server());
+
+            List<Relayed> records = poll(consumer, rows + 2, Duration.ofSeconds(30));
+
+            assertThat(records).hasSize(rows + 2);
+            Map<Long, List<Relayed>> byRow = byRow(records);
+            assertThat(byRow).hasSize(rows);
+            byRow.forEach((id, changes) -> assertThat(changes).extracting(Relayed::op).as("row " + id).containsOnlyOnce("r"));
+            assertThat(byRow.get(1L)).extracting(Relayed::op).containsExactly("u", "r");
+            assertThat(byRow.get(1L).get(1).value().get("after").get("item").asString()).isEqualTo("before");
+            assertThat(byRow.get(2L)).extracting(Relayed::op).containsExactly("r", "u");
+            // Each chunk's rows are one watermark transaction's records: its lsn and xid, seq from 0.
+            Map<Lsn, List<Relayed>> chunks = records.stream().filter(record -> record.op().equals("r"))
+                    .collect(Collectors.groupingBy(Relayed::lsn, LinkedHashMap::new, Collectors.toList()));
+            assertThat(chunks).hasSize(3);
+            chunks.forEach((lsn, chunk) -> {
+                assertThat(chunk).extracting(Relayed::xid).as("chunk at " + lsn).containsOnly(chunk.get(0).xid()).doesNotContain(0L);
+                assertThat(chunk).extracting(Relayed::seq).as("chunk at " + lsn).containsExactlyInAnyOrderElementsOf(
+                        java.util.stream.IntStream.range(0, chunk.size()).boxed().toList());
+                assertThat(chunk.get(0).value().get("source").get("lsn").asString()).isEqualTo(lsn.toString());
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> !confirmed(pg.server(), name + "_slot").isBefore(end));
+        }
+    }
+
+    @Test
+    void aRowTheBrokerRefusesKeepsTheInitialSnapshotFromCompletingUntilTheTopicTakesIt() throws Exception {
+        String name = "refused";
+        table(name, 50);
+        pg.server().execute("UPDATE refused SET item = repeat('x', 3000) WHERE id = 25");
+        String topic = "refused.public.refused";
+        broker.addTopics(new NewTopic(topic, 3, (short) 1).configs(Map.of("max.message.bytes", "2000")));
+        String prefix = "pgrepl.connections." + name + ".";
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", prefix + "snapshot.mode=initial",
+                prefix + "listener.retry-backoff=100ms", prefix + "listener.max-backoff=300ms", prefix + "kafka.ack-timeout=1s");
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()));
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "refused\\..*", false)) {
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
+            await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().problem() != null
+                    && relay.status().problem().contains("refused by the broker"));
+            // Refused: the snapshot does not complete, the slot is not made, the stream does not start.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
+                    connections.connection(name).status().state() != ConnectionState.STREAMING
+                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                            + name + "_slot'").equals("0"));
+
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
+                    new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
+                    .all().get(10, TimeUnit.SECONDS);
+            awaitStreaming(name);
+            pg.server().execute("INSERT INTO refused VALUES (51, 'streamed')");
+
+            List<Relayed> records = poll(consumer, 51, Duration.ofSeconds(30));
+            Map<Long, List<Relayed>> byRow = byRow(records);
+            assertThat(byRow).hasSize(51);
+            assertThat(byRow.get(25L)).extracting(Relayed::op).containsExactly("r");
+            assertThat(byRow.get(51L)).extracting(Relayed::op).containsExactly("c");
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().isHealthy());
+        }
+    }
+
+    @Test
+    void unacknowledgedRowsHoldTheInitialSnapshotUntilTheBrokerHasThemAll() {
+        String name = "unacked";
+        table(name, 200);
+        String prefix = "pgrepl.connections." + name + ".";
+        // The producer holds the records 4 s before it sends them: acknowledgements that come late, as from a slow broker.
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", prefix + "snapshot.mode=initial",
+                prefix + "kafka.ack-timeout=1s", "spring.kafka.producer.properties.linger.ms=4000");
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "unacked\\..*", false)) {
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
+            await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().inFlightRecords() == 200);
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(2)).until(() ->
+                    relay.status().inFlightRecords() == 0
+                            || connections.connection(name).status().state() != ConnectionState.STREAMING
+                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                            + name + "_slot'").equals("0"));
+            assertThat(relay.status().inFlightRecords()).as("still in flight: the hold was tested").isEqualTo(200);
+            assertThat(relay.status().problem()).contains("No acknowledgement");
+
+            awaitStreaming(name);
+            assertThat(relay.status().inFlightRecords()).isZero();
+            List<Relayed> records = poll(consumer, 200, Duration.ofSeconds(30));
+            assertThat(records.stream().map(Relayed::id).distinct().count()).isEqualTo(200);
+            assertThat(relay.status().isHealthy()).isTrue();
         }
     }
 }

@@ -10,13 +10,19 @@ import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.kafka.RelayFixtures.Relayed;
+import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.listener.Change;
+import io.github.pgrepl.spring.listener.Operation;
+import io.github.pgrepl.spring.listener.ReplicationListener;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,18 +34,22 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * The broker stops in the middle of a stream: the relay waits, the connection pauses with its session kept alive past
  * {@code wal_sender_timeout}, the slot stays where the broker's records end, health says so; the broker comes back and
- * every change arrives. A broker of its own, since it is stopped.
+ * every change arrives; stopped during an initial snapshot, it holds the snapshot (no slot, no stream) until the broker
+ * has every row. A broker of its own, since it is stopped.
  */
 class KafkaRelayOutageIT {
 
     @RegisterExtension
     static final PgExtension pg = PgExtension.builder().setting("wal_sender_timeout", "4s").build();
+
+    private static final int SEEDED_ROWS = 2000;
 
     private static EmbeddedKafkaKraftBroker broker;
 
@@ -47,7 +57,10 @@ class KafkaRelayOutageIT {
     static void setUp() {
         broker = RelayFixtures.startBroker();
         pg.server().execute("CREATE TABLE events (id bigint PRIMARY KEY, payload text)",
-                "CREATE PUBLICATION events_pub FOR TABLE events");
+                "CREATE PUBLICATION events_pub FOR TABLE events",
+                "CREATE TABLE seeded (id bigint PRIMARY KEY, payload text)",
+                "INSERT INTO seeded SELECT i, repeat('x', 200) FROM generate_series(1, " + SEEDED_ROWS + ") i",
+                "CREATE PUBLICATION seeded_pub FOR TABLE seeded");
     }
 
     @AfterAll
@@ -58,6 +71,78 @@ class KafkaRelayOutageIT {
     @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
     static class Application {
+    }
+
+    /** Holds the initial snapshot at a row, on the listener thread the relay shares, until the test lets it go. */
+    public static class Gate {
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+
+        @ReplicationListener(connection = "snapout", tables = "seeded", operations = Operation.READ)
+        void on(Change<Row> read) throws InterruptedException {
+            if (read.after().getLong("id") == SEEDED_ROWS / 2) {
+                reached.countDown();
+                open.await();
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class GatedApplication {
+        @Bean
+        Gate gate() {
+            return new Gate();
+        }
+    }
+
+    @Test
+    void aBrokerStoppedDuringTheInitialSnapshotHoldsItUntilTheBrokerHasEveryRow() throws Exception {
+        String prefix = "pgrepl.connections.snapout.";
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(GatedApplication.class)
+                .web(WebApplicationType.NONE).properties("spring.main.banner-mode=off",
+                        prefix + "url=postgresql://localhost:" + pg.server().port() + "/postgres",
+                        prefix + "username=" + PgServer.SUPERUSER, prefix + "publications=seeded_pub",
+                        prefix + "create-slot=true", prefix + "slot=snapout_slot", prefix + "snapshot.mode=initial",
+                        prefix + "status-interval=200ms", prefix + "kafka.enabled=true", prefix + "kafka.ack-timeout=1s",
+                        "spring.kafka.bootstrap-servers=" + broker.getBrokersAsString())
+                .run()) {
+            ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            Gate gate = context.getBean(Gate.class);
+            assertThat(gate.reached.await(20, TimeUnit.SECONDS)).isTrue();
+
+            broker.getCluster().brokers().values().forEach(server -> server.shutdown());
+            boolean stopped = true;
+            try {
+                gate.open.countDown();
+                // The rest of the rows wait for a broker: the snapshot is not done, no slot, no stream.
+                await().atMost(Duration.ofSeconds(10)).until(() -> !relay.status().isHealthy());
+                assertThat(relay.status().problem()).contains("No acknowledgement");
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
+                        connections.connection("snapout").status().state() != ConnectionState.STREAMING
+                                && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots"
+                                + " WHERE slot_name = 'snapout_slot'").equals("0"));
+
+                broker.getCluster().brokers().values().forEach(server -> server.startup());
+                stopped = false;
+            } finally {
+                if (stopped) {
+                    broker.getCluster().brokers().values().forEach(server -> server.startup());
+                }
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> connections.connection("snapout").status().state()
+                    == ConnectionState.STREAMING);
+            try (KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "snapout\\..*", false)) {
+                List<Relayed> records = poll(consumer, SEEDED_ROWS, Duration.ofSeconds(60));
+                Set<Long> ids = records.stream().map(Relayed::id).collect(Collectors.toSet());
+                System.out.println("broker stopped during the initial snapshot: " + records.size() + " records, "
+                        + ids.size() + " distinct rows of " + SEEDED_ROWS);
+                assertThat(ids).hasSize(SEEDED_ROWS);
+                assertThat(records).extracting(Relayed::op).containsOnly("r");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().isHealthy());
+        }
     }
 
     @Test

@@ -228,4 +228,150 @@ class KafkaRelayTest {
         assertThatThrownBy(() -> relay.onChange(transaction.get(0))).isInstanceOf(InterruptedException.class);
         assertThat(relay.confirmLimit()).as("unacknowledged stays unconfirmed").isEqualTo(Lsn.ZERO);
     }
+
+    private static ChangeEvent.Read read(String table, long id) {
+        ChangeEvent.Insert insert = ChangeEvents.insert(table, Map.of("id", id));
+        return new ChangeEvent.Read(insert.relation(), insert.newRow());
+    }
+
+    private static ChangeEvent.Relation relation(String table) {
+        return ChangeEvents.insert(table, Map.of("id", 0L)).relation();
+    }
+
+    private static String op(ProducerRecord<byte[], byte[]> record) {
+        return JsonMapper.shared().readTree(record.value()).get("op").asString();
+    }
+
+    @Test
+    void anIncrementalSnapshotsRowsAreRecordsOfTheirWatermarkTransactionConfirmedWithIt() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        ChangeEvent.Relation orders = relation("orders");
+        List<ChangeEvent> watermark = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 9L)),
+                new ChangeEvent.SnapshotStarted(orders), read("orders", 1L), read("orders", 2L),
+                new ChangeEvent.SnapshotCompleted(orders, 2));
+
+        deliver(relay, watermark);
+
+        assertThat(producer.history()).extracting(KafkaRelayTest::op).containsExactly("c", "r", "r");
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.LSN_HEADER)).containsOnly(lsn(watermark));
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.SEQ_HEADER)).containsExactly("0", "1", "2");
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.XID_HEADER))
+                .containsOnly(Long.toString(((ChangeEvent.Begin) watermark.get(0)).xid()));
+        producer.completeNext();
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).as("a row of the transaction not acknowledged").isEqualTo(Lsn.ZERO);
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(watermark));
+    }
+
+    @Test
+    void theInitialSnapshotCompletesOnlyOnceTheBrokerHasEveryRowAndHoldsNoConfirmationAfterwards() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        ChangeEvent.Relation orders = relation("orders");
+        ChangeEvent.Relation lines = relation("lines");
+        deliver(relay, List.of(new ChangeEvent.SnapshotStarted(orders), read("orders", 1L), new ChangeEvent.SnapshotStarted(lines),
+                read("lines", 10L), read("orders", 2L)));
+
+        assertThat(producer.history()).as("sent as they come").hasSize(3);
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.LSN_HEADER)).containsOnly("0/0");
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.XID_HEADER)).containsOnly("0");
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.SEQ_HEADER))
+                .as("per table, from 0").containsExactly("0", "0", "1");
+        assertThat(producer.history()).extracting(KafkaRelayTest::op).containsOnly("r");
+
+        CompletableFuture<Void> completed = onChangeAsync(relay, new ChangeEvent.SnapshotCompleted(orders, 2));
+        producer.completeNext();
+        producer.completeNext();
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> !completed.isDone());
+        producer.completeNext();
+        completed.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        relay.onChange(new ChangeEvent.SnapshotCompleted(lines, 1));
+
+        List<ChangeEvent> first = ChangeEvents.transaction(ChangeEvents.update("orders", Map.of("id", 1L)));
+        deliver(relay, first);
+        assertThat(header(producer.history().get(3), KafkaRelay.SEQ_HEADER)).isEqualTo("0");
+        producer.completeNext();
+        assertThat(relay.confirmLimit()).as("the snapshot's rows hold nothing back").isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(first));
+    }
+
+    @Test
+    void aRefusedRowOfTheInitialSnapshotKeepsItFromCompletingUntilTheBrokerTakesIt() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        ChangeEvent.Relation orders = relation("orders");
+        deliver(relay, List.of(new ChangeEvent.SnapshotStarted(orders), read("orders", 1L), read("orders", 2L)));
+        producer.errorNext(new RecordTooLargeException("too large"));
+        producer.completeNext();
+
+        CompletableFuture<Void> completed = onChangeAsync(relay, new ChangeEvent.SnapshotCompleted(orders, 2));
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 3);
+        producer.errorNext(new RecordTooLargeException("still too large"));
+        assertThatThrownBy(completed::join).hasCauseInstanceOf(KafkaRelayException.class)
+                .hasMessageContaining("a row of the initial snapshot").hasMessageContaining("still too large")
+                .hasMessageContaining("does not complete");
+        assertThat(relay.status().isHealthy()).isFalse();
+
+        CompletableFuture<Void> retry = onChangeAsync(relay, new ChangeEvent.SnapshotCompleted(orders, 2));
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 4);
+        assertThat(retry).isNotDone();
+        producer.completeNext();
+        retry.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(producer.history()).extracting(record -> header(record, KafkaRelay.SEQ_HEADER))
+                .containsExactly("0", "1", "0", "0");
+        assertThat(relay.status().isHealthy()).isTrue();
+        assertThat(relay.confirmLimit()).isNull();
+    }
+
+    @Test
+    void transactionalTheInitialSnapshotGoesInKafkaTransactionsOfAtMostMaxInFlightAndIncrementalRowsInTheirs()
+            throws Exception {
+        List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
+        AtomicReference<RuntimeException> commitFailure = new AtomicReference<>();
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
+            MockProducer<byte[], byte[]> created = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            created.initTransactions();
+            created.commitTransactionException = commitFailure.get();
+            producers.add(created);
+            return created;
+        }, "tx-"));
+        // A record of these rows takes about 250 bytes: two fit in 600.
+        KafkaRelay relay = new KafkaRelay(KafkaRelaySettings.of("shop").withTransactional(true).withMaxInFlightBytes(600),
+                template, new JsonChangeRecordMapper(JsonMapper.shared()));
+        ChangeEvent.Relation orders = relation("orders");
+        relay.onChange(new ChangeEvent.SnapshotStarted(orders));
+        for (long id = 1; id <= 5; id++) {
+            relay.onChange(read("orders", id));
+        }
+        assertThat(committed(producers)).as("two batches committed, the fifth row held").isEqualTo(4);
+
+        commitFailure.set(new KafkaException("coordinator unavailable"));
+        assertThatThrownBy(() -> relay.onChange(new ChangeEvent.SnapshotCompleted(orders, 5)))
+                .isInstanceOf(KafkaRelayException.class).hasMessageContaining("rows of the initial snapshot")
+                .hasMessageContaining("coordinator unavailable");
+        assertThat(committed(producers)).isEqualTo(4);
+        assertThat(relay.status().problem()).contains("failed");
+        commitFailure.set(null);
+        relay.onChange(new ChangeEvent.SnapshotCompleted(orders, 5)); // the retry
+        assertThat(committed(producers)).isEqualTo(5);
+        assertThat(producers.stream().flatMap(p -> p.history().stream()))
+                .extracting(record -> header(record, KafkaRelay.SEQ_HEADER)).containsExactly("0", "1", "2", "3", "4");
+
+        List<ChangeEvent> watermark = ChangeEvents.transaction(new ChangeEvent.SnapshotStarted(orders), read("orders", 1L),
+                new ChangeEvent.SnapshotCompleted(orders, 1)); // one row: a transaction is never split
+        for (ChangeEvent event : watermark.subList(0, watermark.size() - 1)) {
+            relay.onChange(event);
+        }
+        assertThat(committed(producers)).as("held until the commit").isEqualTo(5);
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+        relay.onChange(watermark.get(watermark.size() - 1));
+        assertThat(committed(producers)).isEqualTo(6);
+        assertThat(relay.confirmLimit()).isNull();
+        assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(watermark));
+    }
+
+    private static long committed(List<MockProducer<byte[], byte[]>> producers) {
+        return producers.stream().mapToLong(p -> p.history().size()).sum();
+    }
 }

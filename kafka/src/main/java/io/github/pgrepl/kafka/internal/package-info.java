@@ -1,5 +1,5 @@
 /**
- * The relay's machinery: the window of records sent and not yet acknowledged, and the changes of a decoded event.
+ * The relay's machinery: the window of records sent and not yet acknowledged.
  * Not an API.
  *
  * <p>Imports pgrepl-core, the listener API of pgrepl's Spring layer and the Kafka client.

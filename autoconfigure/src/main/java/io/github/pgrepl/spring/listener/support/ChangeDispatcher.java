@@ -19,9 +19,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -247,61 +245,12 @@ public final class ChangeDispatcher implements ChangeListener, ListenerControl {
     }
 
     private List<Change<Row>> changesOf(ChangeEvent event) {
-        if (event instanceof ChangeEvent.Read read) {
-            // A snapshot's row: no transaction changed it, so its source has no commit (lsn, xid, commit time).
-            Relation relation = read.relation();
-            return List.of(new Change<>(Operation.READ, null, read.row(), key(read.row()),
-                    new Change.Source(null, 0, null, relation.namespace(), relation.name())));
-        }
-        if (event instanceof ChangeEvent.Insert insert) {
-            return List.of(new Change<>(Operation.INSERT, null, insert.newRow(), key(insert.newRow()),
-                    source(insert.relation(), insert.xid())));
-        }
-        if (event instanceof ChangeEvent.Update update) {
-            Row identity = update.oldKey() != null ? update.oldKey() : update.oldRow() != null ? update.oldRow() : update.newRow();
-            return List.of(new Change<>(Operation.UPDATE, update.oldRow(), update.newRow(), key(identity),
-                    source(update.relation(), update.xid())));
-        }
-        if (event instanceof ChangeEvent.Delete delete) {
-            Row identity = delete.oldKey() != null ? delete.oldKey() : delete.oldRow();
-            return List.of(new Change<>(Operation.DELETE, delete.oldRow(), null, key(identity),
-                    source(delete.relation(), delete.xid())));
-        }
-        if (event instanceof ChangeEvent.Truncate truncate) {
-            List<Change<Row>> changes = new ArrayList<>(truncate.relations().size());
-            for (Relation relation : truncate.relations()) {
-                changes.add(new Change<>(Operation.TRUNCATE, null, null, Map.of(), source(relation, truncate.xid())));
-            }
-            return changes;
-        }
-        return List.of();
-    }
-
-    private Change.Source source(Relation relation, long xid) {
         Transaction current = transaction;
-        return new Change.Source(current == null ? null : current.finalLsn, xid != 0 ? xid : current == null ? 0 : current.xid,
-                current == null ? null : current.commitTime, relation.namespace(), relation.name());
-    }
-
-    /** The replica identity's columns of {@code row}; their text where a value does not convert, which must not stop delivery. */
-    private static Map<String, Object> key(Row row) {
-        if (row == null) {
-            return Map.of();
+        if (current == null || event instanceof ChangeEvent.Read) {
+            // A snapshot's row: no transaction changed it, so its source has no commit (lsn, xid, commit time).
+            return ChangeMapping.of(event, null, 0, null);
         }
-        Map<String, Object> key = new LinkedHashMap<>();
-        List<Relation.Column> columns = row.relation().columns();
-        for (int i = 0; i < columns.size(); i++) {
-            if (columns.get(i).key() && !row.isUnchangedToast(i)) {
-                Object value;
-                try {
-                    value = row.getObject(i);
-                } catch (RuntimeException e) {
-                    value = row.getString(i);
-                }
-                key.put(columns.get(i).name(), value);
-            }
-        }
-        return key;
+        return ChangeMapping.of(event, current.finalLsn, current.xid, current.commitTime);
     }
 
     private static long size(Row row) {

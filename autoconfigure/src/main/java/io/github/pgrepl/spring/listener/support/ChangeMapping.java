@@ -1,4 +1,4 @@
-package io.github.pgrepl.kafka.internal;
+package io.github.pgrepl.spring.listener.support;
 
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent;
@@ -14,19 +14,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@link Change}s of one decoded event, as the listener methods see them: an Insert, Update or Delete is one, a
- * Truncate one per table, anything else none. The key is the replica identity's columns (by default the primary key).
+ * The {@link Change}s of one decoded event: a snapshot's Read, an Insert, Update or Delete is one, a Truncate one per
+ * table, anything else none. The key is the replica identity's columns (by default the primary key). One mapping for
+ * every consumer of changes: listener methods ({@link ChangeDispatcher}) and the Kafka relay.
  */
-public final class Changes {
+public final class ChangeMapping {
 
-    private Changes() {
+    private ChangeMapping() {
     }
 
     /**
-     * @param commitLsn the transaction's commit position (its {@code Begin}'s final LSN)
-     * @param xid the transaction's id, for a change that does not carry its own
+     * @param commitLsn the transaction's commit position (its {@code Begin}'s final LSN); {@code null} outside a
+     *     transaction (the rows of an initial snapshot), or for a source without a position (listener methods give a
+     *     snapshot's Read none, though an incremental snapshot's arrive inside its watermark's transaction)
+     * @param xid the transaction's id, for a change that does not carry its own; 0 outside a transaction
+     * @param commitTime the transaction's commit time; {@code null} outside a transaction
      */
     public static List<Change<Row>> of(ChangeEvent event, Lsn commitLsn, long xid, Instant commitTime) {
+        if (event instanceof ChangeEvent.Read read) {
+            return List.of(new Change<>(Operation.READ, null, read.row(), key(read.row()),
+                    source(read.relation(), commitLsn, xid, commitTime)));
+        }
         if (event instanceof ChangeEvent.Insert insert) {
             return List.of(new Change<>(Operation.INSERT, null, insert.newRow(), key(insert.newRow()),
                     source(insert.relation(), commitLsn, insert.xid() != 0 ? insert.xid() : xid, commitTime)));
@@ -56,7 +64,7 @@ public final class Changes {
         return new Change.Source(commitLsn, xid, commitTime, relation.namespace(), relation.name());
     }
 
-    /** The replica identity's columns of {@code row}; their text where a value does not convert, which must not stop the relay. */
+    /** The replica identity's columns of {@code row}; their text where a value does not convert, which must not stop delivery. */
     private static Map<String, Object> key(Row row) {
         if (row == null) {
             return Map.of();
