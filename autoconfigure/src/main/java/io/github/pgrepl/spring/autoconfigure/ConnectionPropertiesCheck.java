@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -126,13 +127,13 @@ final class ConnectionPropertiesCheck {
         return keys;
     }
 
-    private static java.util.Optional<String> closest(String key, Set<String> known) {
+    private static Optional<String> closest(String key, Set<String> known) {
         return known.stream().filter(candidate -> distance(key, candidate) <= MAX_SUGGESTION_DISTANCE)
                 .min(Comparator.comparingInt(candidate -> distance(key, candidate)));
     }
 
     /** Levenshtein distance: edits from {@code a} to {@code b}. */
-    static int distance(String a, String b) {
+    private static int distance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
