@@ -23,6 +23,7 @@ public class PgException extends ReplicationException {
             "3D000", // invalid_catalog_name: the database does not exist
             "42501", // insufficient_privilege: e.g. a role without REPLICATION
             "42704", // undefined_object: a publication or replication slot that does not exist
+            "42P01", // undefined_table: a table to publish that does not exist (a misspelt name)
             "42602", // invalid_name: e.g. an invalid slot name
             "58P01", // undefined_file: the output plugin is not installed
             "0A000", // feature_not_supported: e.g. a protocol version the server lacks

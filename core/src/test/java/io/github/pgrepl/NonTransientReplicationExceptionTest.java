@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NonTransientReplicationExceptionTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"28P01", "28000", "3D000", "42501", "42704", "58P01", "42602", "0A000", "22023", "53400"})
+    @ValueSource(strings = {"28P01", "28000", "3D000", "42501", "42704", "42P01", "58P01", "42602", "0A000", "22023", "53400"})
     void serverErrorsThatAPersonMustFixAreNonTransient(String sqlState) {
         PgException error = new PgException("FATAL", sqlState, "refused", null, null);
 

@@ -148,6 +148,17 @@ public final class PgOutputHandler implements ReplicationHandler {
     }
 
     /**
+     * What is wrong with the published tables, as of the last connect, as logged, each with the fix: tables without a
+     * replica identity whose UPDATEs and DELETEs a publication publishes (the server refuses those, to every session),
+     * and tables of {@link Builder#expectedTables} that no publication publishes or that do not exist (the server sends
+     * nothing of them). Empty before the first connect.
+     */
+    public List<String> tableWarnings() {
+        ServerSetup current = setup;
+        return current == null ? List.of() : current.tableWarnings();
+    }
+
+    /**
      * Why the handler stopped the connection, or {@code null}: a listener that kept failing, or a
      * {@link ReplicationSlotException} (an invalidated or lost slot, failover slots on a server without them, a
      * failover that lost what this consumer received).
@@ -410,6 +421,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         boolean failover;
         boolean createPublication;
         List<String> publicationTables = List.of();
+        List<String> expectedTables = List.of();
         int protocolVersion;
         boolean binary;
         boolean messages;
@@ -477,6 +489,16 @@ public final class PgOutputHandler implements ReplicationHandler {
         /** Tables of a created publication ({@code schema.table} or {@code table}); empty means all tables. */
         public Builder publicationTables(List<String> tables) {
             this.publicationTables = OptionChecks.names(tables, "publication table");
+            return this;
+        }
+
+        /**
+         * Tables the listener expects changes of ({@code schema.table} or {@code table} in any schema); none by default.
+         * At each connect, one that no publication publishes (or that does not exist) is logged as a warning: the server
+         * sends nothing of it, and nothing else would say so.
+         */
+        public Builder expectedTables(List<String> tables) {
+            this.expectedTables = OptionChecks.names(tables, "expected table");
             return this;
         }
 

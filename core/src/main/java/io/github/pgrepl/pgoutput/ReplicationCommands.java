@@ -35,6 +35,39 @@ final class ReplicationCommands {
                 + publications.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * The names of {@code tables} ({@code schema.table}, or {@code table} in any schema) that none of
+     * {@code publications} publishes, each with whether a table of that name exists at all: rows (name, exists).
+     */
+    static String unpublishedTables(List<String> tables, List<String> publications) {
+        return "SELECT t.name, EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid ="
+                + " c.relnamespace WHERE c.relname = t.rel AND (t.nsp IS NULL OR n.nspname = t.nsp))"
+                + " FROM (SELECT name, CASE WHEN strpos(name, '.') > 0 THEN split_part(name, '.', 1) END AS nsp,"
+                + " CASE WHEN strpos(name, '.') > 0 THEN substr(name, strpos(name, '.') + 1) ELSE name END AS rel"
+                + " FROM unnest(ARRAY[" + tables.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", "))
+                + "]::text[]) AS name) t"
+                + " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname IN ("
+                + publications.stream().map(ReplicationCommands::literal).collect(Collectors.joining(", "))
+                + ") AND p.tablename = t.rel AND (t.nsp IS NULL OR p.schemaname = t.nsp)) ORDER BY 1";
+    }
+
+    /**
+     * The tables {@code publications} publish UPDATEs or DELETEs of that have no replica identity (no primary key under
+     * REPLICA IDENTITY DEFAULT, or NOTHING), which the server then refuses to update or delete: rows (table, identity,
+     * publications).
+     */
+    static String tablesWithoutIdentity(List<String> publications) {
+        return "SELECT p.schemaname || '.' || p.tablename, c.relreplident, string_agg(DISTINCT p.pubname, ', ')"
+                + " FROM pg_catalog.pg_publication_tables p"
+                + " JOIN pg_catalog.pg_publication pub ON pub.pubname = p.pubname"
+                + " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
+                + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename"
+                + " WHERE p.pubname IN (" + publications.stream().map(ReplicationCommands::literal)
+                .collect(Collectors.joining(", ")) + ") AND (pub.pubupdate OR pub.pubdelete)"
+                + " AND (c.relreplident = 'n' OR c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+                + " WHERE i.indrelid = c.oid AND i.indisprimary)) GROUP BY 1, 2 ORDER BY 1";
+    }
+
     static String createPublication(String publication, List<String> tables) {
         String target = tables.isEmpty() ? "ALL TABLES"
                 : "TABLE " + tables.stream().map(ReplicationCommands::qualifiedName).collect(Collectors.joining(", "));

@@ -58,7 +58,7 @@ final class ServerSetup {
     }
 
     private enum Step {
-        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
+        SERVER, IDENTIFY, HISTORY, TYPES, PUBLICATIONS, CREATE_PUBLICATION, IDENTITIES, EXPECTED_TABLES, SLOT, CREATE_SLOT, INITIAL_SNAPSHOT, ALTER_SLOT,
         FAILOVER_CHECK, STREAMING
     }
 
@@ -78,6 +78,9 @@ final class ServerSetup {
      */
     private volatile TypeResolver types = TypeResolver.BUILT_IN;
     private final Deque<String> publicationsToCreate = new ArrayDeque<>();
+    private volatile List<String> tableWarnings = List.of();
+    /** The published tables without a replica identity, of the current connect. */
+    private List<String> identityWarnings = List.of();
     /** The slot was found or created in this run: its disappearance is then a loss, not a first start. */
     private boolean slotKnown;
     private Lsn slotConfirmed = Lsn.ZERO;
@@ -131,6 +134,8 @@ final class ServerSetup {
             }
             case PUBLICATIONS -> checkPublications(rows);
             case CREATE_PUBLICATION -> nextPublicationOrSlot();
+            case IDENTITIES -> warnWithoutIdentity(rows);
+            case EXPECTED_TABLES -> warnUnpublished(rows);
             case SLOT -> checkSlot(rows);
             case CREATE_SLOT -> slotReady();
             case ALTER_SLOT -> slotReady();
@@ -157,6 +162,14 @@ final class ServerSetup {
     /** {@code server_version_num}, once checked. */
     int serverVersionNum() {
         return serverVersionNum;
+    }
+
+    /**
+     * As of the last connect, with the fix: published tables without a replica identity (the server refuses their
+     * UPDATEs and DELETEs), and tables the listener expects that no publication publishes.
+     */
+    List<String> tableWarnings() {
+        return tableWarnings;
     }
 
     /** The server's domains and enums, as of the last check. */
@@ -255,7 +268,7 @@ final class ServerSetup {
             }
         }
         if (missing.isEmpty()) {
-            return findSlot();
+            return checkIdentities();
         }
         if (!options.createPublication) {
             return fail("publication \"" + missing.get(0) + "\" does not exist: create it (CREATE PUBLICATION "
@@ -269,12 +282,72 @@ final class ServerSetup {
     private Action nextPublicationOrSlot() {
         String next = publicationsToCreate.poll();
         if (next == null) {
-            return findSlot();
+            return checkIdentities();
         }
         List<String> tables = options.publicationTables;
         log.info("[{}] creating publication {} for {}", name, next, tables.isEmpty() ? "all tables" : tables);
         step = Step.CREATE_PUBLICATION;
         return Action.query(ReplicationCommands.createPublication(next, tables));
+    }
+
+    /**
+     * Published tables without a replica identity: the server refuses every UPDATE and DELETE of them (the
+     * application's own writes fail) as long as a publication publishes those. Pointed out, not refused: the
+     * publication is the user's, and an application that only inserts is fine.
+     */
+    private Action checkIdentities() {
+        step = Step.IDENTITIES;
+        return Action.query(ReplicationCommands.tablesWithoutIdentity(options.publications));
+    }
+
+    private Action warnWithoutIdentity(QueryResult result) {
+        List<String> warnings = new ArrayList<>();
+        for (List<String> row : result.rows()) {
+            String table = row.get(0);
+            warnings.add("table " + table + " has " + ("n".equals(row.get(1)) ? "REPLICA IDENTITY NOTHING"
+                    : "no primary key (REPLICA IDENTITY DEFAULT)") + ", and publication " + row.get(2) + " publishes its"
+                    + " UPDATEs and DELETEs: the server refuses every UPDATE and DELETE of it (\"cannot update table ... because"
+                    + " it does not have a replica identity and publishes updates\"). Add a primary key, or ALTER TABLE " + table
+                    + " REPLICA IDENTITY FULL");
+        }
+        identityWarnings = List.copyOf(warnings);
+        return checkExpectedTables();
+    }
+
+    /** Which of the tables the listener expects no publication publishes: the server would send nothing of them. */
+    private Action checkExpectedTables() {
+        if (options.expectedTables.isEmpty()) {
+            return warned(List.of());
+        }
+        step = Step.EXPECTED_TABLES;
+        return Action.query(ReplicationCommands.unpublishedTables(options.expectedTables, options.publications));
+    }
+
+    private Action warnUnpublished(QueryResult result) {
+        List<String> warnings = new ArrayList<>();
+        for (List<String> row : result.rows()) {
+            String table = row.get(0);
+            warnings.add("t".equals(row.get(1))
+                    ? "the listener expects changes of table " + table + ", but no publication of " + options.publications
+                            + " publishes it: none will arrive. Add it (ALTER PUBLICATION " + options.publications.get(0)
+                            + " ADD TABLE " + table + "), or correct the name"
+                    : "the listener expects changes of table " + table + ", but no such table exists: none will arrive."
+                            + " Correct the name, or create the table and add it to a publication of " + options.publications);
+        }
+        return warned(warnings);
+    }
+
+    /** Logs each table warning of this connect not logged at the last one (once, not at every reconnect). */
+    private Action warned(List<String> unpublished) {
+        List<String> warnings = new ArrayList<>(identityWarnings);
+        warnings.addAll(unpublished);
+        for (String warning : warnings) {
+            if (!tableWarnings.contains(warning)) {
+                log.warn("[{}] {}", name, warning);
+            }
+        }
+        tableWarnings = List.copyOf(warnings);
+        return findSlot();
     }
 
     private Action findSlot() {
@@ -394,6 +467,9 @@ final class ServerSetup {
         }
         // Else retrying helps or not as the server's SQLSTATE says (NonTransientReplicationException.isNonTransient).
         String problem = "setting up replication failed at " + step + ": " + error.getMessage();
+        if (step == Step.CREATE_PUBLICATION && "42P01".equals(error.sqlState())) {
+            problem += ": publicationTables names a table that does not exist; correct the name, or create the table";
+        }
         log.error("[{}] {}", name, problem);
         return Action.disconnect(new ReplicationException(problem, error));
     }

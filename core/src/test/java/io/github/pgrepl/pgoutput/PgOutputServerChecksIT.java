@@ -59,6 +59,80 @@ class PgOutputServerChecksIT {
     }
 
     @Test
+    void aMisspeltTableOfACreatedPublicationIsNonTransientNamesTheOptionAndRecoversOnceTheTableExists() {
+        String table = unique("t");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(unique("slot")).publications(unique("pub"))
+                .createSlot(true).createPublication(true).publicationTables(java.util.List.of("public." + table)).build();
+        ConnectionConfig config = config(pg.server()).syncConnect(false).autoReconnect(true)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().lastErrorNonTransient());
+            assertThat(connection.status().lastError()).hasMessageContaining("42P01")
+                    .hasMessageContaining("relation \"public." + table + "\" does not exist")
+                    .hasMessageContaining("publicationTables names a table that does not exist");
+
+            pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+        }
+    }
+
+    @Test
+    void tablesTheListenerExpectsThatNoPublicationPublishesAreNamedWithTheFix() {
+        String published = unique("t");
+        String unpublished = unique("t");
+        String publication = unique("pub");
+        pg.server().execute("CREATE TABLE " + published + " (id int PRIMARY KEY)",
+                "CREATE TABLE " + unpublished + " (id int PRIMARY KEY)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + published);
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(unique("slot")).publications(publication)
+                .createSlot(true).expectedTables(java.util.List.of(published, "public." + published, unpublished,
+                        "other." + published, "public.no_such_table")).build();
+
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThat(handler.tableWarnings()).containsExactlyInAnyOrder(
+                    "the listener expects changes of table " + unpublished + ", but no publication of [" + publication
+                            + "] publishes it: none will arrive. Add it (ALTER PUBLICATION " + publication + " ADD TABLE "
+                            + unpublished + "), or correct the name",
+                    "the listener expects changes of table other." + published + ", but no such table exists: none will"
+                            + " arrive. Correct the name, or create the table and add it to a publication of [" + publication + "]",
+                    "the listener expects changes of table public.no_such_table, but no such table exists: none will"
+                            + " arrive. Correct the name, or create the table and add it to a publication of [" + publication + "]");
+            assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+        }
+    }
+
+    @Test
+    void aPublishedTableWithoutAReplicaIdentityIsNamedWithTheFix() {
+        // The server refuses every UPDATE and DELETE of it once published: the application's own writes fail.
+        String keyless = unique("t");
+        String nothing = unique("t");
+        String keyed = unique("t");
+        String insertsOnly = unique("t");
+        String publication = unique("pub");
+        pg.server().execute("CREATE TABLE " + keyless + " (a int)", "CREATE TABLE " + nothing + " (id int PRIMARY KEY)",
+                "ALTER TABLE " + nothing + " REPLICA IDENTITY NOTHING", "CREATE TABLE " + keyed + " (id int PRIMARY KEY)",
+                "CREATE TABLE " + insertsOnly + " (a int)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + keyless + ", " + nothing + ", " + keyed,
+                "CREATE PUBLICATION " + publication + "_ins FOR TABLE " + insertsOnly + " WITH (publish = 'insert')");
+        PgOutputHandler handler = PgOutputHandler.builder(event -> { }).slot(unique("slot"))
+                .publications(publication, publication + "_ins").createSlot(true).build();
+
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            assertThat(handler.tableWarnings()).containsExactlyInAnyOrder(
+                    "table public." + keyless + " has no primary key (REPLICA IDENTITY DEFAULT), and publication "
+                            + publication + " publishes its UPDATEs and DELETEs: the server refuses every UPDATE and DELETE"
+                            + " of it (\"cannot update table ... because it does not have a replica identity and publishes"
+                            + " updates\"). Add a primary key, or ALTER TABLE public." + keyless + " REPLICA IDENTITY FULL",
+                    "table public." + nothing + " has REPLICA IDENTITY NOTHING, and publication " + publication
+                            + " publishes its UPDATEs and DELETEs: the server refuses every UPDATE and DELETE of it (\"cannot"
+                            + " update table ... because it does not have a replica identity and publishes updates\"). Add a"
+                            + " primary key, or ALTER TABLE public." + nothing + " REPLICA IDENTITY FULL");
+            assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+        }
+    }
+
+    @Test
     void aSlotOfAnotherPluginIsNonTransient() {
         String publication = unique("pub");
         String slot = unique("slot");

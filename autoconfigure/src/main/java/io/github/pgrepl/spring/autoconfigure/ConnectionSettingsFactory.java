@@ -80,8 +80,9 @@ final class ConnectionSettingsFactory {
         try {
             builder = ConnectionConfig.fromUrl(target.url());
         } catch (IllegalArgumentException e) {
+            // The description says what is wrong and what it may be (an sslmode, a parameter); the form is the rest.
             throw new InvalidReplicationPropertyException(target.source(), e.getMessage(),
-                    "Use the form " + URL_FORM + ".");
+                    "Correct what the description names; the URL's form is " + URL_FORM + "?parameter=value.");
         }
         builder.name(name).syncConnect(false).autoReconnect(true);
         if (target.username() != null) {

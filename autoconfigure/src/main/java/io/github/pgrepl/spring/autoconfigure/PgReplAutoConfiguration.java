@@ -61,6 +61,7 @@ public class PgReplAutoConfiguration {
             ObjectProvider<PgOutputHandlerCustomizer> handlerCustomizers,
             @Qualifier(EVENT_LOOP_GROUP_BEAN) ObjectProvider<EventLoopGroup> eventLoopGroup,
             ObjectProvider<ObservationRegistry> observations, ObjectProvider<LifecycleProperties> lifecycle) {
+        ConnectionPropertiesCheck.check(environment); // keys the binder ignored, durations it read as milliseconds
         ConnectionTargets targets = ConnectionTargets.from(beanFactory, properties.connections().keySet());
         ConnectionSettingsFactory.Collaborators collaborators = new ConnectionSettingsFactory.Collaborators(
                 sslBundles.getIfAvailable(), connectionCustomizers.orderedStream().toList(),

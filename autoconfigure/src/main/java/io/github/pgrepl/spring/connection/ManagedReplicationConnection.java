@@ -156,10 +156,12 @@ public final class ManagedReplicationConnection {
      *
      * @param listenerNames the methods' ids, for messages
      * @param onlyRawEvents whether every method takes {@code ChangeEvent}s
+     * @param tables the tables the methods name in their filters: one that no publication publishes is warned of (log
+     *     and health) at connect, since the server sends nothing of it
      * @throws InvalidReplicationPropertyException when the properties cannot serve such listeners
      */
     public void bindListenerMethods(ChangeListener dispatcher, ListenerControl control, String listenerNames,
-                                    boolean onlyRawEvents) {
+                                    boolean onlyRawEvents, List<String> tables) {
         requirePublications("listener methods " + listenerNames + " take decoded changes");
         Boolean streaming = settings.pgOutput().streaming();
         if (Boolean.TRUE.equals(streaming) && !onlyRawEvents) {
@@ -171,7 +173,7 @@ public final class ManagedReplicationConnection {
         }
         bound(listenerNames);
         bindPgOutput(settings.pgOutput().newHandlerWithoutRetries(new ObservedChangeListener(dispatcher, listenerActivity, null),
-                streaming != null ? streaming : onlyRawEvents));
+                streaming != null ? streaming : onlyRawEvents, tables));
         listenerControl = control;
     }
 

@@ -44,9 +44,13 @@ public record PgOutputSettings(String slot, List<String> publications, boolean c
         return builder(listener, streaming == null || streaming).retry(maxAttempts, retryBackoff).build();
     }
 
-    /** For a listener that handles its failures itself and never throws but to give up (on close). */
-    PgOutputHandler newHandlerWithoutRetries(ChangeListener listener, boolean streaming) {
-        return builder(listener, streaming).retry(1, Duration.ZERO).build();
+    /**
+     * For a listener that handles its failures itself and never throws but to give up (on close).
+     *
+     * @param expectedTables the tables the listener names: one no publication publishes is warned of at connect
+     */
+    PgOutputHandler newHandlerWithoutRetries(ChangeListener listener, boolean streaming, List<String> expectedTables) {
+        return builder(listener, streaming).expectedTables(expectedTables).retry(1, Duration.ZERO).build();
     }
 
     private PgOutputHandler.Builder builder(ChangeListener listener, boolean streaming) {

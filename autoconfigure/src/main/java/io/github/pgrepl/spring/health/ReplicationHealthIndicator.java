@@ -88,6 +88,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 .ifPresent(snapshot -> health.withDetail("snapshot", snapshot(snapshot)));
         connection.pgOutputHandler().map(PgOutputHandler::failoverWarnings).filter(warnings -> !warnings.isEmpty())
                 .ifPresent(warnings -> health.withDetail("failoverWarnings", warnings));
+        connection.pgOutputHandler().map(PgOutputHandler::tableWarnings).filter(warnings -> !warnings.isEmpty())
+                .ifPresent(warnings -> health.withDetail("tableWarnings", warnings));
         Throwable lastError = failure().orElse(status.lastError());
         if (lastError != null) {
             // Messages of pgrepl never contain a password; the exception's class and message, not its stack.

@@ -38,10 +38,61 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aMisspeltSslModeInTheUrlIsToldWithTheValidModesNotAsAWrongForm() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app:" + SECRET + "@db/shop?sslmode=requre"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.url'")
+                    .contains("Unknown sslmode 'requre': use one of disable, allow, prefer, require, verify-ca, verify-full");
+            assertThat(analysis.getAction()).startsWith("Correct what the description names");
+        });
+    }
+
+    @Test
     void unknownUrlParameterKeepsThePasswordMasked() {
         assertFailure(List.of(ORDERS + "url=postgresql://db/shop?password=" + SECRET + "&sslmod=require"),
                 analysis -> assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.url'")
                         .contains("unknown parameter 'sslmod'"));
+    }
+
+    @Test
+    void aMisspeltKeyIsNamedWithTheKeyMeantAndNeverItsValue() {
+        // Spring Boot would drop it in silence: the connection would then fail to authenticate, saying nothing of why.
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "pasword=" + SECRET, ORDERS + "listener.max-atempts=5"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.listener.max-atempts' is invalid")
+                    .contains("is not a property of a replication connection")
+                    .contains("nor are pgrepl.connections.orders.pasword");
+            assertThat(analysis.getAction())
+                    .contains("pgrepl.connections.orders.listener.max-attempts (not pgrepl.connections.orders.listener.max-atempts)")
+                    .contains("pgrepl.connections.orders.password (not pgrepl.connections.orders.pasword)");
+        });
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publication=orders_pub"),
+                analysis -> assertThat(analysis.getAction()).contains("Did you mean pgrepl.connections.orders.publications"));
+    }
+
+    @Test
+    void theKafkaRelaysKeysAreLeftToItsModule() {
+        runner.withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "auto-startup=false", ORDERS + "kafka.enabled=false", ORDERS + "kafka.topics[public.audit]=audit")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsRefusedRatherThanReadAsMilliseconds() {
+        assertFailure(List.of(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "connect-timeout=10", ORDERS + "listener.close-timeout=20"), analysis -> {
+            assertThat(analysis.getDescription()).contains("'pgrepl.connections.orders.connect-timeout' is invalid: is 10"
+                    + " without a unit, which Spring Boot reads as 10 milliseconds")
+                    .contains("so are pgrepl.connections.orders.listener.close-timeout");
+            assertThat(analysis.getAction()).contains("10s for seconds, 10ms for milliseconds");
+        });
+    }
+
+    @Test
+    void durationsWithUnitsAndABareZeroPass() {
+        runner.withPropertyValues(ORDERS + "url=postgresql://app@db/shop", ORDERS + "publications=orders_pub",
+                ORDERS + "auto-startup=false", ORDERS + "connect-timeout=10s", ORDERS + "silence-timeout=0",
+                ORDERS + "min-read-interval=5ms", ORDERS + "listener.close-timeout=PT20S")
+                .run(context -> assertThat(context).hasNotFailed());
     }
 
     @Test

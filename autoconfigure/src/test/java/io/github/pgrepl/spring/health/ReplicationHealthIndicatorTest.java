@@ -161,7 +161,7 @@ class ReplicationHealthIndicatorTest {
         if (listeners == null) {
             connection.bindHandler(new ReplicationHandler() { }, "ordersHandler");
         } else {
-            connection.bindListenerMethods(event -> { }, listeners, "projection.on", false);
+            connection.bindListenerMethods(event -> { }, listeners, "projection.on", false, java.util.List.of());
         }
         return connection;
     }

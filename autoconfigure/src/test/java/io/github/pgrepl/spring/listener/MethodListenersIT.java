@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.spring.connection.ManagedReplicationConnection;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
+import io.github.pgrepl.spring.health.ReplicationHealthIndicator;
 import io.github.pgrepl.spring.listener.error.ErrorDecision;
 import io.github.pgrepl.spring.listener.error.FailedChange;
 import io.github.pgrepl.spring.listener.error.ReplicationErrorHandler;
@@ -11,6 +14,7 @@ import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,12 +27,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -414,6 +421,47 @@ class MethodListenersIT {
 
             LazyListener listener = context.getBean(LazyListener.class);
             await().atMost(Duration.ofSeconds(10)).until(() -> listener.ids.contains(1L));
+        }
+    }
+
+    // ---------------------------------------------------------------- tables the publication does not have
+
+    /** Names a published table, one the publication lacks and one that does not exist (a typo). */
+    public static class Misnamed {
+        @ReplicationListener(connection = "misnamed", tables = "public.lazy")
+        void lazy(Change<java.util.Map<String, Object>> change) {
+        }
+
+        @ReplicationListener(connection = "misnamed", tables = { "orders", "public.ordres" })
+        void orders(Change<java.util.Map<String, Object>> change) {
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class MisnamedApp {
+        @Bean
+        Misnamed misnamed() {
+            return new Misnamed();
+        }
+    }
+
+    @Test
+    void aListenerOfATableThePublicationDoesNotPublishIsToldSoInHealthWithTheFix() {
+        // Before, nothing said so: the server sends nothing of such a table, and the listener waited for ever.
+        try (ConfigurableApplicationContext context = start(MisnamedApp.class, List.of("misnamed"),
+                "pgrepl.connections.misnamed.publications=lazy_pub")) {
+            awaitStreaming("misnamed_slot");
+            ManagedReplicationConnection connection = context.getBean(ReplicationConnectionRegistry.class).connection("misnamed");
+            Health health = new ReplicationHealthIndicator(connection, Duration.ofMinutes(5), Duration.ofSeconds(60),
+                    Clock.systemUTC()).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails().get("tableWarnings")).asInstanceOf(InstanceOfAssertFactories.LIST).containsExactly(
+                    "the listener expects changes of table orders, but no publication of [lazy_pub] publishes it: none will"
+                            + " arrive. Add it (ALTER PUBLICATION lazy_pub ADD TABLE orders), or correct the name",
+                    "the listener expects changes of table public.ordres, but no such table exists: none will arrive."
+                            + " Correct the name, or create the table and add it to a publication of [lazy_pub]");
         }
     }
 }

@@ -55,7 +55,9 @@ final class ReplicationErrorHandlers {
         if (shared.size() > 1) {
             throw new ReplicationListenerBindingException(List.of(new Problem("Connection '" + settings.name() + "' could"
                     + " use any of the ReplicationErrorHandler beans " + shared, "Name the one for this connection '"
-                    + settings.name() + BEAN_NAME_SUFFIX + "', or keep a single ReplicationErrorHandler bean")));
+                    + settings.name() + BEAN_NAME_SUFFIX + "', or keep a single ReplicationErrorHandler bean. An error"
+                    + " handler serves a whole connection, not one listener: to treat listeners apart, decide by"
+                    + " FailedChange.listener() in one handler, or give them connections (and slots) of their own")));
         }
         return fromProperties(settings);
     }

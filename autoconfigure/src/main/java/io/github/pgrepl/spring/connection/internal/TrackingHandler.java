@@ -7,6 +7,7 @@ import io.github.pgrepl.ReplicationHandler;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -36,6 +37,9 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
             return "pgrepl resume streaming";
         }
     };
+
+    /** {@link ReplicationHandler#closeTimeout()}'s default, for a connection closed before its listener was bound. */
+    private static final Duration UNBOUND_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Clock clock;
     private final Runnable onClose;
@@ -70,6 +74,17 @@ public final class TrackingHandler extends ForwardingReplicationHandler {
     @Override
     public ReplicationHandler delegate() {
         return delegate;
+    }
+
+    /**
+     * The listener's handler's, once bound. A connection closed before its listener was bound (a context whose refresh
+     * failed) never connected, so its close is over at once; asking the missing delegate would log a
+     * NullPointerException that hides the real failure.
+     */
+    @Override
+    public Duration closeTimeout() {
+        ReplicationHandler bound = delegate;
+        return bound != null ? bound.closeTimeout() : UNBOUND_CLOSE_TIMEOUT;
     }
 
     /** Since when the connection has been starting, reconnecting or setting up; {@code null} while it works. */

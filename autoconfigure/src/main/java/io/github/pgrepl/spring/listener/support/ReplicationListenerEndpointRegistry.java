@@ -173,7 +173,8 @@ public class ReplicationListenerEndpointRegistry implements ReplicationListenerR
             }
         });
         connection.bindListenerMethods(dispatcher, dispatcher, listeners.stream().map(ReplicationListenerEndpoint::id)
-                .collect(Collectors.joining(", ")), dispatcher.onlyRawEvents());
+                .collect(Collectors.joining(", ")), dispatcher.onlyRawEvents(), listeners.stream()
+                .flatMap(listener -> listener.tables().stream()).distinct().toList());
         return dispatcher;
     }
 

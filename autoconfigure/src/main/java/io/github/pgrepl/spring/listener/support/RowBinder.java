@@ -1,5 +1,6 @@
 package io.github.pgrepl.spring.listener.support;
 
+import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ChangeBindingException;
@@ -167,7 +168,7 @@ public class RowBinder implements ChangeMapper {
         StringBuilder message = new StringBuilder("Cannot bind a row of ").append(row.relation().qualifiedName())
                 .append(" to ").append(target.getName()).append(": ");
         String details = problems.stream().collect(Collectors.joining("; "));
-        String more = errors.stream().map(RowBinder::describe).collect(Collectors.joining("; "));
+        String more = errors.stream().map(error -> describe(row, error)).collect(Collectors.joining("; "));
         message.append(details).append(details.isEmpty() || more.isEmpty() ? "" : "; ").append(more);
         if (details.isEmpty() && more.isEmpty() && cause != null) {
             message.append(cause.getMessage());
@@ -175,14 +176,29 @@ public class RowBinder implements ChangeMapper {
         return new ChangeBindingException(message.toString(), cause);
     }
 
-    private static String describe(ObjectError error) {
+    private static String describe(Row row, ObjectError error) {
         if (error instanceof FieldError field && error.contains(TypeMismatchException.class)) {
             TypeMismatchException mismatch = error.unwrap(TypeMismatchException.class);
             Throwable cause = mismatch.getMostSpecificCause();
-            return "property '" + field.getField() + "' cannot take " + (field.getRejectedValue() == null ? "null"
-                    : "the value of type " + field.getRejectedValue().getClass().getName()) + ": " + cause.getMessage();
+            ChangeEvent.Relation.Column column = columnOf(row, field.getField());
+            String required = mismatch.getRequiredType() == null ? "its type" : mismatch.getRequiredType().getName();
+            return "property '" + field.getField() + "'" + (column == null ? "" : " (column " + column + ")")
+                    + " cannot take " + (field.getRejectedValue() == null ? "null"
+                    : "the value of type " + field.getRejectedValue().getClass().getName()) + ": " + cause.getMessage()
+                    + ". Declare the property as a type that value converts to (String takes any column), or register a"
+                    + " Converter to " + required;
         }
         return (error instanceof FieldError field ? "property '" + field.getField() + "': " : "") + error.getDefaultMessage();
+    }
+
+    /** The column a property was bound from (same name, or its camel case), or {@code null}. */
+    private static ChangeEvent.Relation.Column columnOf(Row row, String property) {
+        for (ChangeEvent.Relation.Column column : row.relation().columns()) {
+            if (column.name().equals(property) || camelCase(column.name()).equals(property)) {
+                return column;
+            }
+        }
+        return null;
     }
 
     /** {@code created_at} to {@code createdAt}. */

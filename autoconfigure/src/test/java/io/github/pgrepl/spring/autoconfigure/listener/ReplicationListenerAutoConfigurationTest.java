@@ -223,7 +223,9 @@ class ReplicationListenerAutoConfigurationTest {
                 .withBean("two", ReplicationErrorHandler.class, () -> NAMED), analysis -> {
             assertThat(analysis.getDescription()).contains("Connection 'orders' could use any of the ReplicationErrorHandler"
                     + " beans [one, two]");
-            assertThat(analysis.getAction()).contains("ordersReplicationErrorHandler");
+            assertThat(analysis.getAction()).contains("ordersReplicationErrorHandler")
+                    .contains("An error handler serves a whole connection, not one listener")
+                    .contains("FailedChange.listener()");
         });
     }
 

@@ -291,7 +291,9 @@ class RowBinderTest {
         assertThatThrownBy(() -> binder.bind(row(retyped, 4L, "four"), null, type))
                 .isInstanceOf(ChangeBindingException.class)
                 .hasMessageStartingWith("Cannot bind a row of public.prices to")
-                .hasMessageContaining("property 'amount' cannot take the value of type java.lang.String");
+                .hasMessageContaining("property 'amount' (column amount text (OID 25)) cannot take the value of type java.lang.String")
+                .hasMessageContaining("Declare the property as a type that value converts to (String takes any column), or"
+                        + " register a Converter to double");
         assertThat(binder.plans().size(type)).isEqualTo(2);
     }
 
