@@ -203,7 +203,7 @@ final class ListenerWorker {
         return waiting.get() <= capacity / 2 && bytes.get() <= maxBytes / 2;
     }
 
-    /** Events queued or being handled, the offered ones not yet handed over included (those only on the connection's thread). */
+    /** Events queued or being handled; the offered ones not yet handed over count only on the connection's thread. */
     int pending() {
         Batch offered = unflushed;
         return waiting.get() + (offered == null ? 0 : offered.count);
