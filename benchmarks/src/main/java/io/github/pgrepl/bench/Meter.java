@@ -30,6 +30,7 @@ final class Meter {
     private long startCpu;
     private Map<Long, Long> startAllocated;
     private Map<String, Long> startTaskCpu;
+    private Map<String, Long> startTaskSystemCpu;
     private Map<String, Long> startTaskSleeps;
     private String breakdown = "";
     /** Linux's USER_HZ: /proc counts CPU time in ticks of 10 ms. */
@@ -39,6 +40,7 @@ final class Meter {
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
         startAllocated = allocatedByThread();
         startTaskCpu = cpuByTask();
+        startTaskSystemCpu = systemCpuByTask();
         startTaskSleeps = sleepsByTask();
         startCpu = os.getProcessCpuTime();
         startNanos = System.nanoTime();
@@ -52,7 +54,7 @@ final class Meter {
             allocated += thread.getValue() - startAllocated.getOrDefault(thread.getKey(), 0L);
         }
         Map<String, Long> used = usedByThreadName();
-        breakdown = breakdown(used) + " " + sleeps();
+        breakdown = breakdown(used) + " " + systemBreakdown() + " " + sleeps();
         long jit = used.isEmpty() ? -1 : NANOS_PER_TICK * used.entrySet().stream()
                 .filter(thread -> thread.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
         long peakHeap = heapPools.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
@@ -81,6 +83,20 @@ final class Meter {
     private static String breakdown(Map<String, Long> used) {
         StringBuilder out = new StringBuilder("CPU by thread (ticks of 10 ms):");
         used.forEach((name, ticks) -> out.append(' ').append(name).append('=').append(ticks));
+        return out.toString();
+    }
+
+    /** The system (kernel) part of each busy thread's CPU: its syscalls (reads, polls, wake-ups), in ticks of 10 ms. */
+    private String systemBreakdown() {
+        Map<String, Long> system = new TreeMap<>();
+        systemCpuByTask().forEach((task, ticks) -> {
+            long delta = ticks - startTaskSystemCpu.getOrDefault(task, 0L);
+            if (delta > 0) {
+                system.merge(task.substring(task.indexOf(' ') + 1).replaceAll("[0-9]+$", "#"), delta, Long::sum);
+            }
+        });
+        StringBuilder out = new StringBuilder("of which system:");
+        system.forEach((name, ticks) -> out.append(' ').append(name).append('=').append(ticks));
         return out.toString();
     }
 
@@ -136,13 +152,23 @@ final class Meter {
 
     /** utime + stime of every task of this process, keyed by "tid name". */
     private static Map<String, Long> cpuByTask() {
+        return ticksByTask(false);
+    }
+
+    /** stime of every task of this process, keyed by "tid name". */
+    private static Map<String, Long> systemCpuByTask() {
+        return ticksByTask(true);
+    }
+
+    private static Map<String, Long> ticksByTask(boolean systemOnly) {
         Map<String, Long> byTask = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 String stat = Files.readString(task.resolve("stat"));
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                byTask.put(task.getFileName() + " " + name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+                long system = Long.parseLong(fields[12]);
+                byTask.put(task.getFileName() + " " + name, systemOnly ? system : Long.parseLong(fields[11]) + system);
             }
         } catch (IOException | RuntimeException e) {
             // not Linux, or a task ended while listing: no breakdown

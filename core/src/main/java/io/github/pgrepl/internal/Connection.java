@@ -329,6 +329,9 @@ public final class Connection implements SessionListener {
         } catch (Throwable e) {
             action = callbackFailed(Callback.HANDLE_DATA, e);
         }
+        if (action == Action.noReply()) {
+            return; // the common case: no list of acks asked whether it is empty (List.of() here, Arrays.asList for acks)
+        }
         apply(action, null);
     }
 

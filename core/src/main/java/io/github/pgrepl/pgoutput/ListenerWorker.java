@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * event and a growing list per batch cost about 50 bytes per change. Only these internal arrays are reused, never
  * an event: the listener may keep what it was given.
  *
+ * <p>The counters both threads read (events and bytes waiting) change once per batch on either side,
+ * not once per event: the connection's thread adds a batch when it hands it over, the worker subtracts what it
+ * delivered when the batch is done, or at once after each event while the connection is paused for the queue (so
+ * that the resume is not late), instead of three atomic updates per event on each side of counters the other thread
+ * also writes. So {@link #queuedEvents} and {@link #queuedBytes} may count a batch's delivered events until it is done.
+ *
  * <p>{@link #stop} is graceful: the listener finishes the event in hand, and the rest of its transaction when that
  * is queued already, so that the transaction can be confirmed; it is interrupted only when that takes longer than
  * the close timeout.
@@ -103,9 +109,10 @@ final class ListenerWorker {
     /** Batches the worker is done with, for the connection's thread to fill again. */
     private final ArrayBlockingQueue<Batch> spare = new ArrayBlockingQueue<>(SPARE_BATCHES);
     private final AtomicLong bytes = new AtomicLong();
-    /** Events offered and not yet handled. */
-    private final AtomicInteger pending = new AtomicInteger();
-    /** Events offered and not yet taken by the worker: what the capacity bounds. */
+    /**
+     * Events handed over and not yet delivered (counted when a batch is handed over, and when delivered): with the
+     * offered ones not yet handed over, what the capacity bounds.
+     */
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicBoolean pausedForQueue = new AtomicBoolean();
     private final AtomicLong processedLsn = new AtomicLong();
@@ -118,6 +125,10 @@ final class ListenerWorker {
     private boolean inTransaction;
     /** Offered, not yet handed over, or {@code null}; confined to the connection's thread. */
     private Batch unflushed;
+    /** The bytes of {@link #unflushed}'s events, not yet in {@link #bytes}; confined to the connection's thread. */
+    private long unflushedBytes;
+    /** {@link #processedLsn}'s value, kept by the worker's thread, its only writer. */
+    private long processed;
 
     /**
      * @param threadFactory makes the listener's thread, or {@code null} for a platform thread
@@ -153,15 +164,13 @@ final class ListenerWorker {
      * the worker will ask for a resume.
      */
     boolean offer(ChangeEvent event, int size, Lsn confirmAfter) {
-        pending.incrementAndGet();
-        waiting.incrementAndGet();
-        bytes.addAndGet(size);
         if (unflushed == null) {
             Batch reused = spare.poll();
             unflushed = reused != null ? reused : new Batch(8);
         }
         unflushed.add(event, size, confirmAfter == null ? 0L : confirmAfter.value());
-        boolean full = waiting.get() >= capacity || bytes.get() >= maxBytes;
+        unflushedBytes += size;
+        boolean full = waiting.get() + unflushed.count >= capacity || bytes.get() + unflushedBytes >= maxBytes;
         if (full || unflushed.count >= MAX_BATCH) {
             flush();
         }
@@ -181,6 +190,10 @@ final class ListenerWorker {
     /** Hands the offered events to the worker (from the connection's thread). */
     void flush() {
         if (hasUnflushed()) {
+            // Counted before the worker can see the batch, so that its subtractions never run ahead.
+            waiting.addAndGet(unflushed.count);
+            bytes.addAndGet(unflushedBytes);
+            unflushedBytes = 0;
             queue.add(unflushed);
             unflushed = null;
         }
@@ -190,9 +203,10 @@ final class ListenerWorker {
         return waiting.get() <= capacity / 2 && bytes.get() <= maxBytes / 2;
     }
 
-    /** Events queued or being handled. */
+    /** Events queued or being handled; the offered ones not yet handed over count only on the connection's thread. */
     int pending() {
-        return pending.get();
+        Batch offered = unflushed;
+        return waiting.get() + (offered == null ? 0 : offered.count);
     }
 
     int queuedEvents() {
@@ -233,6 +247,7 @@ final class ListenerWorker {
         queue.clear();
         spare.clear();
         unflushed = null;
+        unflushedBytes = 0;
     }
 
     private void run() {
@@ -246,31 +261,63 @@ final class ListenerWorker {
             if (stopping && (batch.count == 0 || !inTransaction)) {
                 return; // the transaction in hand is done, or nothing more of it will come
             }
-            for (int i = 0; i < batch.count; i++) {
-                if (!running || stopping && !inTransaction) {
-                    return;
-                }
-                ChangeEvent event = batch.events[i];
-                batch.events[i] = null; // the batch does not keep what the listener is done with
-                waiting.decrementAndGet();
-                if (!deliver(event)) {
-                    return;
-                }
-                inTransaction = opensOrContinues(event, inTransaction);
-                long confirmLsn = batch.confirmLsns[i];
-                if (confirmLsn != 0L) {
-                    processedLsn.accumulateAndGet(confirmLsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-                }
-                bytes.addAndGet(-batch.sizes[i]);
-                pending.decrementAndGet();
-                if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
-                    mailbox.accept(DRAINED);
-                }
+            if (!deliverAll(batch)) {
+                return;
             }
             if (batch != Batch.WAKE_UP) {
                 batch.clear();
                 spare.offer(batch); // dropped when enough are spare
             }
+        }
+    }
+
+    /** Hands a batch's events to the listener in order; {@code false} when the worker stops. */
+    private boolean deliverAll(Batch batch) {
+        int delivered = 0;
+        long deliveredBytes = 0;
+        try {
+            for (int i = 0; i < batch.count; i++) {
+                if (!running || stopping && !inTransaction) {
+                    return false;
+                }
+                ChangeEvent event = batch.events[i];
+                batch.events[i] = null; // the batch does not keep what the listener is done with
+                if (!deliver(event)) {
+                    return false;
+                }
+                inTransaction = opensOrContinues(event, inTransaction);
+                long confirmLsn = batch.confirmLsns[i];
+                if (confirmLsn != 0L && Long.compareUnsigned(confirmLsn, processed) > 0) {
+                    processed = confirmLsn;
+                    processedLsn.set(confirmLsn);
+                }
+                delivered++;
+                deliveredBytes += batch.sizes[i];
+                if (pausedForQueue.get()) {
+                    // Paused for the queue: count each event at once, so that the resume comes as soon as it may.
+                    delivered(delivered, deliveredBytes);
+                    delivered = 0;
+                    deliveredBytes = 0;
+                }
+            }
+            return true;
+        } finally {
+            delivered(delivered, deliveredBytes);
+        }
+    }
+
+    /**
+     * Takes delivered events off the counters, then asks for a resume when the queue drained below half during a pause.
+     * The counters first, then the flag: {@link #offer} sets the flag, then reads the counters, so one of the two threads
+     * sees the other's write and a pause is never left without its resume.
+     */
+    private void delivered(int events, long size) {
+        if (events > 0) {
+            waiting.addAndGet(-events);
+            bytes.addAndGet(-size);
+        }
+        if (pausedForQueue.get() && belowHalf() && pausedForQueue.compareAndSet(true, false)) {
+            mailbox.accept(DRAINED);
         }
     }
 

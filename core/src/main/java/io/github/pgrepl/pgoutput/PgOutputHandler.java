@@ -104,12 +104,15 @@ public final class PgOutputHandler implements ReplicationHandler {
         return options.publications;
     }
 
-    /** Events waiting for the listener. */
+    /**
+     * Events handed to the listener's thread and not yet delivered. Counted once per batch: the events of the batch in
+     * hand count until the listener is done with the whole batch (at most a few hundred).
+     */
     public int queuedEvents() {
         return worker == null ? 0 : worker.queuedEvents();
     }
 
-    /** Bytes of the events waiting for the listener (their pgoutput size). */
+    /** Bytes of the events counted by {@link #queuedEvents()} (their pgoutput size). */
     public long queuedBytes() {
         return worker == null ? 0 : worker.queuedBytes();
     }

@@ -11,12 +11,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 /**
  * The worker reuses its batches' arrays once the listener is done with them: every event still reaches the listener
- * once, in order, and the position confirmed is the last commit's, whatever the batch sizes.
+ * once, in order, and the position confirmed is the last commit's, whatever the batch sizes. The counters the two threads
+ * share change once per batch, yet every pause for a full queue gets its resume.
  */
 class ListenerWorkerBatchesTest {
 
@@ -51,6 +54,37 @@ class ListenerWorkerBatchesTest {
         }
         assertThat(seen).isEqualTo(expected);
         assertThat(worker.processedLsn()).isEqualTo(Lsn.of(events));
+        assertThat(worker.queuedBytes()).isZero();
+    }
+
+    @Test
+    void everyPauseForAFullQueueGetsItsResume() throws InterruptedException {
+        Semaphore drained = new Semaphore(0);
+        ListenerWorker worker = new ListenerWorker("orders", null, event -> { }, 16, Long.MAX_VALUE, 1, Duration.ZERO,
+                signal -> {
+                    if (signal == ListenerWorker.DRAINED) {
+                        drained.release();
+                    }
+                });
+        try {
+            worker.start();
+            long xid = 0;
+            for (int pause = 0; pause < 500; pause++) {
+                boolean paused = false;
+                while (!paused) {
+                    xid++;
+                    paused = worker.offer(new ChangeEvent.Begin(Lsn.of(xid), Instant.EPOCH, xid), 10, null);
+                }
+                // Paused, as the connection would be: nothing more is offered until the worker says the queue drained.
+                // A fast listener races the pause here: its batch done just before or after the flag is set.
+                assertThat(drained.tryAcquire(10, TimeUnit.SECONDS)).as("the resume after pause %d", pause).isTrue();
+                assertThat(worker.queuedEvents()).isLessThanOrEqualTo(8);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> worker.pending() == 0);
+        } finally {
+            worker.stop(Duration.ofSeconds(1));
+        }
+        assertThat(drained.availablePermits()).isZero(); // one resume per pause, no more
         assertThat(worker.queuedBytes()).isZero();
     }
 }

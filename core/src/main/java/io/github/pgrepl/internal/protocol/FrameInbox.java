@@ -13,14 +13,23 @@ import java.nio.ByteBuffer;
  * slice (an object and two atomic reference-count updates) per message, and CopyData bodies as
  * {@link ByteBuffer} views of it. Bytes not yet taken stay, in order, while the connection is paused.
  * Confined to the channel's event loop; {@link #release} gives the buffer back.
+ *
+ * <p>Per message it reads through one {@link ByteBuffer} view of the buffer, made once per socket read, and keeps
+ * its own read index: the {@link ByteBuf} it owns is of whatever class the allocator, the cumulator or the leak
+ * detector (which wraps one allocation in 128) made, and reading each message through it made those call sites
+ * polymorphic: every new class seen threw away the compiled read loop, to be compiled again while streaming.
  */
 public final class FrameInbox {
 
     private final int maxMessageSize;
+    /** What the inbox owns; its reader index is {@link #readIndex} only after {@link #syncReaderIndex}. */
     private ByteBuf bytes;
-    /** A view of {@link #bytes} from index {@link #viewBase}, made on first use after each change to the buffer. */
+    /** A view of {@link #bytes} from index {@link #viewBase} to {@link #end}, made after each change to the buffer. */
     private ByteBuffer view;
     private int viewBase;
+    /** The buffer's index of the next byte not taken, and of the end of what was read. */
+    private int readIndex;
+    private int end;
     private int bodyIndex;
     private int bodyLength;
 
@@ -33,26 +42,53 @@ public final class FrameInbox {
      * announces a length outside 4..maxMessageSize, before its body is buffered.
      */
     public void append(ByteBufAllocator alloc, ByteBuf in) throws TooLongFrameException {
-        bytes = bytes == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, bytes, in);
-        view = null;
-        if (bytes.readableBytes() >= BackendMessageDecoder.HEADER_LENGTH) {
-            BackendMessageDecoder.checkedLength(bytes, bytes.readerIndex(), maxMessageSize);
+        if (bytes == null) {
+            bytes = in;
+        } else {
+            syncReaderIndex();
+            bytes = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, bytes, in);
         }
+        if (bytes.nioBufferCount() != 1) {
+            // Not one region (a composite): copy it into one, so that one view covers it.
+            ByteBuf flat = alloc.directBuffer(bytes.readableBytes());
+            try {
+                flat.writeBytes(bytes);
+            } finally {
+                bytes.release();
+                bytes = flat;
+            }
+        }
+        remap();
+        if (end - readIndex >= BackendMessageDecoder.HEADER_LENGTH) {
+            BackendMessageDecoder.checkedLength(bytes, readIndex, maxMessageSize);
+        }
+    }
+
+    /** Makes the view of what the buffer holds now, from its reader index. */
+    private void remap() {
+        readIndex = bytes.readerIndex();
+        end = bytes.writerIndex();
+        viewBase = readIndex;
+        view = bytes.nioBuffer(viewBase, end - viewBase);
+    }
+
+    private void syncReaderIndex() {
+        bytes.readerIndex(readIndex);
     }
 
     /** True when a whole message waits at the front (or a header {@link #next} will refuse). */
     public boolean hasMessage() {
-        ByteBuf b = bytes;
-        if (b == null || b.readableBytes() < BackendMessageDecoder.HEADER_LENGTH) {
+        int available = end - readIndex;
+        if (bytes == null || available < BackendMessageDecoder.HEADER_LENGTH) {
             return false;
         }
-        int length = b.getInt(b.readerIndex() + 1);
-        return length < 4 || length > maxMessageSize || b.readableBytes() > length;
+        int length = view.getInt(readIndex - viewBase + 1);
+        return length < 4 || length > maxMessageSize || available > length;
     }
 
     /** True when no byte is held, not even part of a message. */
     public boolean isEmpty() {
-        return bytes == null || !bytes.isReadable();
+        return bytes == null || readIndex >= end;
     }
 
     /**
@@ -61,13 +97,15 @@ public final class FrameInbox {
      * message's length is outside 4..maxMessageSize: the stream is unusable from there.
      */
     public byte next() throws TooLongFrameException {
-        ByteBuf b = bytes;
-        int start = b.readerIndex();
-        byte type = b.getByte(start);
-        int length = BackendMessageDecoder.checkedLength(b, start, maxMessageSize);
-        bodyIndex = start + BackendMessageDecoder.HEADER_LENGTH;
+        int at = readIndex - viewBase;
+        byte type = view.get(at);
+        int length = view.getInt(at + 1);
+        if (length < 4 || length > maxMessageSize) {
+            BackendMessageDecoder.checkedLength(bytes, readIndex, maxMessageSize); // throws, naming the message
+        }
+        bodyIndex = readIndex + BackendMessageDecoder.HEADER_LENGTH;
         bodyLength = length - 4;
-        b.readerIndex(start + 1 + length);
+        readIndex += 1 + length;
         return type;
     }
 
@@ -82,34 +120,27 @@ public final class FrameInbox {
 
     /** The body as a {@link ByteBuffer} (position 0, big-endian), valid until the inbox changes. */
     public ByteBuffer bodyView() {
-        ByteBuf b = bytes;
-        if (view == null) {
-            if (b.nioBufferCount() != 1) {
-                return b.nioBuffer(bodyIndex, bodyLength); // not one region: a copy, still right
-            }
-            viewBase = bodyIndex;
-            view = b.nioBuffer(viewBase, b.writerIndex() - viewBase);
-        }
         return view.slice(bodyIndex - viewBase, bodyLength);
     }
 
     /** Reads the body's bytes at {@code offset} (from the body's start) without a view. */
     public byte bodyByte(int offset) {
-        return bytes.getByte(bodyIndex + offset);
+        return view.get(bodyIndex - viewBase + offset);
     }
 
     public long bodyLong(int offset) {
-        return bytes.getLong(bodyIndex + offset);
+        return view.getLong(bodyIndex - viewBase + offset);
     }
 
     /** After a batch of messages: gives back a fully read buffer, or the space of the read part of a held one. */
     public void compact() {
         if (bytes != null) {
-            if (!bytes.isReadable()) {
+            if (readIndex >= end) {
                 release();
             } else {
+                syncReaderIndex();
                 bytes.discardSomeReadBytes();
-                view = null;
+                remap();
             }
         }
     }
@@ -119,6 +150,8 @@ public final class FrameInbox {
             ByteBuf b = bytes;
             bytes = null;
             view = null;
+            readIndex = 0;
+            end = 0;
             b.release();
         }
     }

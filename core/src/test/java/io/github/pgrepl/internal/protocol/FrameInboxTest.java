@@ -85,6 +85,28 @@ class FrameInboxTest {
     }
 
     @Test
+    void readsOnAfterTheBytesMoveToABiggerBufferOfAnotherClass() throws TooLongFrameException {
+        // A full buffer: the cumulator moves what is left of it, a message taken and one cut in half, to a new buffer.
+        ByteBuf first = Unpooled.directBuffer(14, 14).writeByte('d').writeInt(4 + 2).writeByte(7).writeByte(8)
+                .writeByte('d').writeInt(4 + 3).writeByte(1);
+        inbox.append(alloc, first);
+        assertThat(inbox.next()).isEqualTo((byte) 'd');
+        assertThat(inbox.bodyView().get(1)).isEqualTo((byte) 8);
+        assertThat(inbox.hasMessage()).isFalse();
+
+        inbox.append(alloc, alloc.heapBuffer().writeByte(2).writeByte(3).writeByte('Z').writeInt(5).writeByte('I'));
+        assertThat(inbox.next()).isEqualTo((byte) 'd');
+        ByteBuffer view = inbox.bodyView();
+        assertThat(new byte[] {view.get(0), view.get(1), view.get(2)}).containsExactly(1, 2, 3);
+        assertThat(inbox.bodyByte(2)).isEqualTo((byte) 3);
+        assertThat(inbox.next()).isEqualTo((byte) 'Z');
+        assertThat(inbox.body().readByte()).isEqualTo((byte) 'I');
+        inbox.compact();
+        assertThat(inbox.isEmpty()).isTrue();
+        assertThat(first.refCnt()).isZero();
+    }
+
+    @Test
     void aBufferOfSeveralRegionsStillGivesTheRightBytes() throws TooLongFrameException {
         CompositeByteBuf composite = Unpooled.compositeBuffer();
         composite.addComponent(true, Unpooled.buffer().writeByte('d').writeInt(4 + 4).writeByte(1));
