@@ -129,6 +129,8 @@ final class ListenerWorker {
     private long unflushedBytes;
     /** {@link #processedLsn}'s value, kept by the worker's thread, its only writer. */
     private long processed;
+    /** The connection's name, for log lines. */
+    private final String name;
 
     /**
      * @param threadFactory makes the listener's thread, or {@code null} for a platform thread
@@ -141,6 +143,7 @@ final class ListenerWorker {
         this.maxAttempts = maxAttempts;
         this.retryBackoff = retryBackoff;
         this.mailbox = mailbox;
+        this.name = name;
         String threadName = "pgrepl-" + name + "-listener";
         if (threadFactory == null) {
             this.thread = new Thread(this::run, threadName);
@@ -238,8 +241,10 @@ final class ListenerWorker {
                 Thread.currentThread().interrupt();
             }
             if (thread.isAlive()) {
-                log.warn("The ChangeListener did not finish within the close timeout ({}); interrupting it. What it did"
-                        + " not finish is not confirmed and comes again on the next start", wait);
+                log.warn("[{}] The ChangeListener did not finish within the close timeout ({} ms); interrupting it. What"
+                        + " it did not finish is not confirmed and comes again on the next start. Give it longer with"
+                        + " PgOutputHandler.Builder.closeTimeout (Spring: pgrepl.connections.{}.listener.close-timeout)",
+                        name, wait.toMillis(), name);
             }
         }
         running = false;
@@ -347,8 +352,8 @@ final class ListenerWorker {
                     return false;
                 }
                 long delay = Math.min(retryBackoff.toMillis() << Math.min(attempt - 1, 20), 30_000L);
-                log.warn("ChangeListener failed on {} (attempt {} of {}), retrying in {} ms: {}", event, attempt, maxAttempts,
-                        delay, e.toString());
+                log.warn("[{}] ChangeListener failed on {} (attempt {} of {}), retrying in {} ms: {}", name, event, attempt,
+                        maxAttempts, delay, e.toString());
                 try {
                     TimeUnit.MILLISECONDS.sleep(delay);
                 } catch (InterruptedException interrupted) {
