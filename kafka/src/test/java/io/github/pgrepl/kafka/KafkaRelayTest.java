@@ -180,14 +180,7 @@ class KafkaRelayTest {
     void transactionalEachPostgresTransactionIsOneKafkaTransactionCommittedBeforeItsCommitReturns() throws Exception {
         List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
         AtomicReference<RuntimeException> commitFailure = new AtomicReference<>();
-        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
-            MockProducer<byte[], byte[]> created = new MockProducer<>(true, null, new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            created.initTransactions();
-            created.commitTransactionException = commitFailure.get();
-            producers.add(created);
-            return created;
-        }, "tx-"));
+        KafkaTemplate<byte[], byte[]> template = transactionalTemplate(producers, commitFailure);
         KafkaRelay relay = new KafkaRelay(KafkaRelaySettings.of("shop").withTransactional(true), template,
                 new JsonChangeRecordMapper(JsonMapper.shared()));
         List<ChangeEvent> events = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
@@ -328,14 +321,7 @@ class KafkaRelayTest {
             throws Exception {
         List<MockProducer<byte[], byte[]>> producers = new CopyOnWriteArrayList<>();
         AtomicReference<RuntimeException> commitFailure = new AtomicReference<>();
-        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
-            MockProducer<byte[], byte[]> created = new MockProducer<>(true, null, new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            created.initTransactions();
-            created.commitTransactionException = commitFailure.get();
-            producers.add(created);
-            return created;
-        }, "tx-"));
+        KafkaTemplate<byte[], byte[]> template = transactionalTemplate(producers, commitFailure);
         // A record of these rows takes about 250 bytes: two fit in 600.
         KafkaRelay relay = new KafkaRelay(KafkaRelaySettings.of("shop").withTransactional(true).withMaxInFlightBytes(600),
                 template, new JsonChangeRecordMapper(JsonMapper.shared()));
@@ -373,5 +359,18 @@ class KafkaRelayTest {
 
     private static long committed(List<MockProducer<byte[], byte[]>> producers) {
         return producers.stream().mapToLong(p -> p.history().size()).sum();
+    }
+
+    /** A transactional template over mock producers, each kept in {@code producers}; commits fail with {@code commitFailure}. */
+    private static KafkaTemplate<byte[], byte[]> transactionalTemplate(List<MockProducer<byte[], byte[]>> producers,
+                                                                       AtomicReference<RuntimeException> commitFailure) {
+        return new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
+            MockProducer<byte[], byte[]> created = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            created.initTransactions();
+            created.commitTransactionException = commitFailure.get();
+            producers.add(created);
+            return created;
+        }, "tx-"));
     }
 }
