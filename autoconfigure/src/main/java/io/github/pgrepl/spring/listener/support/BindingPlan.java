@@ -2,7 +2,10 @@ package io.github.pgrepl.spring.listener.support;
 
 import io.github.pgrepl.pgoutput.Row;
 
+import java.beans.PropertyChangeEvent;
+import java.beans.PropertyDescriptor;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,61 +16,57 @@ import java.util.Set;
 
 import org.springframework.beans.BeanInstantiationException;
 import org.springframework.beans.BeanUtils;
-import org.springframework.beans.BeanWrapper;
-import org.springframework.beans.PropertyAccessorFactory;
+import org.springframework.beans.MethodInvocationException;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.convert.ConversionService;
+import org.springframework.core.convert.Property;
 import org.springframework.core.convert.TypeDescriptor;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.validation.DataBinder;
 
 /**
  * How the rows of one relation's columns bind to one type, worked out once instead of per row: the constructor that
- * Spring's {@link DataBinder} would choose, the column of each of its parameters, the setters that the columns left
- * over reach, and each one's {@link TypeDescriptor}. Binding a row then reads each column and hands it to the
+ * Spring's {@link DataBinder} would choose, the column of each of its parameters, the setters that the columns reach,
+ * and each one's {@link TypeDescriptor}. Binding a row then reads each column and hands it to the
  * {@link ConversionService} with those descriptors, the same conversions the DataBinder makes, without building a
  * binder, a binding result, a bean wrapper and their descriptors for every row.
  *
- * <p>It binds only rows that bind cleanly. Whatever else (a value the service cannot convert or fails on, a NULL into a
- * primitive, an unchanged TOAST value, a setter that throws) makes {@link #bind} return {@link #UNBOUND}, and the
- * {@link RowBinder} binds that row with the DataBinder, which reports it as before. So does every row of a type the
- * plan does not cover (a constructor parameter without a column, column names with {@code .} or {@code [} that the
- * DataBinder reads as paths, Kotlin classes, {@code Optional} itself).
+ * <p>Every value is read and converted before the type's own code runs. A row whose values do not all bind cleanly
+ * (a value the service cannot convert or fails on, a NULL into a primitive, an unchanged TOAST value) makes
+ * {@link #bind} return {@link #UNBOUND} having run none of it, and the {@link RowBinder} binds that row with the
+ * DataBinder, which reports it as before. What the constructor or a setter throws is thrown from here instead: binding
+ * the row again would run that code, and its side effects, twice. Every row of a type the plan does not cover (a
+ * constructor parameter without a column, two columns for one property, column names with {@code .} or {@code [}
+ * that the DataBinder reads as paths, Kotlin classes, {@code Optional} itself) goes to the DataBinder.
  *
- * <p>Immutable but for what the first rows teach it (the setters, from the first instance; the source type of each
- * column's values), which is published safely and the same whichever thread learns it.
+ * <p>Immutable but for what the first rows teach it (the source type of each column's values), which is published
+ * safely and the same whichever thread learns it.
  */
 final class BindingPlan {
 
     /** What {@link #bind} returns for a row that the DataBinder must bind. */
     static final Object UNBOUND = RowValueResolver.UNBOUND;
 
-    private final Class<?> target;
     private final ConversionService conversionService;
-    private final List<String> columns;
     /** {@code null}: the DataBinder binds every row. */
     private final Constructor<?> constructor;
     private final Slot[] parameters;
-    /** The setters, from the first instance; {@code null} until then. */
-    private volatile Slot[] setters;
-    /** Whether the setters cannot be planned (two columns for one property): the DataBinder binds every row. */
-    private volatile boolean settersUnplanned;
+    private final Slot[] setters;
 
-    private BindingPlan(Class<?> target, ConversionService conversionService, List<String> columns,
-                        Constructor<?> constructor, Slot[] parameters) {
-        this.target = target;
+    private BindingPlan(ConversionService conversionService, Constructor<?> constructor, Slot[] parameters,
+                        Slot[] setters) {
         this.conversionService = conversionService;
-        this.columns = columns;
         this.constructor = constructor;
         this.parameters = parameters;
+        this.setters = setters;
     }
 
     /** The plan for rows with {@code columns} into {@code type} (neither a {@code Map} nor a {@code Row}). */
     static BindingPlan of(ResolvableType type, List<String> columns, ConversionService conversionService) {
         Class<?> target = type.resolve(Object.class);
-        BindingPlan unplanned = new BindingPlan(target, conversionService, columns, null, null);
+        BindingPlan unplanned = new BindingPlan(conversionService, null, null, null);
         if (target == Optional.class || KotlinDetector.isKotlinType(target) || columns.stream().anyMatch(BindingPlan::isPath)) {
             return unplanned;
         }
@@ -92,9 +91,14 @@ final class BindingPlan {
                 return unplanned; // no column: the DataBinder's path says so, for every row
             }
             // A parameter without a column, or a NULL, is what the DataBinder makes of no value: empty or null.
-            parameters[i] = new Slot(column, parameterType, new TypeDescriptor(parameter), null);
+            parameters[i] = new Slot(column, parameterType, new TypeDescriptor(parameter), null, null);
         }
-        return new BindingPlan(target, conversionService, columns, constructor, parameters);
+        Slot[] setters = setters(target, columns);
+        if (setters == null) {
+            return unplanned;
+        }
+        ReflectionUtils.makeAccessible(constructor);
+        return new BindingPlan(conversionService, constructor, parameters, setters);
     }
 
     /** A column name that the DataBinder and bean wrapper read as a nested or indexed path. */
@@ -107,72 +111,85 @@ final class BindingPlan {
      *
      * @param fallback the old row of an update, whose values stand in for unchanged TOAST values; or {@code null}
      * @throws BeanInstantiationException when the constructor fails, as the DataBinder's would
+     * @throws MethodInvocationException when a setter throws, as the DataBinder's bean wrapper would
      */
     Object bind(Row row, Row fallback) {
-        if (constructor == null || settersUnplanned) {
+        if (constructor == null) {
             return UNBOUND;
         }
-        Object[] arguments = new Object[parameters.length];
-        for (int i = 0; i < parameters.length; i++) {
-            Object value = parameters[i].value(row, fallback, conversionService);
-            if (value == UNBOUND) {
-                return UNBOUND;
-            }
-            arguments[i] = value;
-        }
-        Object bound = BeanUtils.instantiateClass(constructor, arguments);
-        Slot[] properties = setters;
+        Object[] arguments = values(parameters, row, fallback);
+        Object[] properties = arguments == null ? null : values(setters, row, fallback);
         if (properties == null) {
-            properties = planSetters(bound);
-            if (properties == null) {
-                return UNBOUND;
-            }
+            return UNBOUND;
         }
-        for (Slot setter : properties) {
-            Object value = setter.value(row, fallback, conversionService);
-            if (value == UNBOUND) {
-                return UNBOUND;
-            }
+        // From here on the type's own code runs: what it throws is the row's error, never a reason to bind it again.
+        Object bound = BeanUtils.instantiateClass(constructor, arguments);
+        for (int i = 0; i < setters.length; i++) {
+            Method writeMethod = setters[i].writeMethod;
             try {
-                ReflectionUtils.makeAccessible(setter.writeMethod);
-                setter.writeMethod.invoke(bound, value);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return UNBOUND; // the DataBinder binds the row again and reports what failed
+                writeMethod.invoke(bound, properties[i]);
+            } catch (InvocationTargetException e) {
+                throw new MethodInvocationException(new PropertyChangeEvent(bound, setters[i].property, null,
+                        properties[i]), e.getTargetException());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("Cannot call " + writeMethod + ", made accessible when planned", e);
             }
         }
         return bound;
     }
 
+    /** The values of {@code slots} in {@code row}, converted, or {@code null} when one does not bind cleanly. */
+    private Object[] values(Slot[] slots, Row row, Row fallback) {
+        Object[] values = new Object[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            Object value = slots[i].value(row, fallback, conversionService);
+            if (value == UNBOUND) {
+                return null;
+            }
+            values[i] = value;
+        }
+        return values;
+    }
+
     /**
-     * The writable properties the columns reach (by name as is, or in camel case), as the {@link RowBinder} finds them
-     * through a bean wrapper on the first instance; {@code null} when two columns reach the same property.
+     * The writable properties of {@code target} that the columns reach (by name as is, or in camel case), as the
+     * {@link RowBinder} finds them through a bean wrapper; {@code null} when two columns reach the same property.
      */
-    private Slot[] planSetters(Object bound) {
-        BeanWrapper properties = PropertyAccessorFactory.forBeanPropertyAccess(bound);
+    private static Slot[] setters(Class<?> target, List<String> columns) {
         List<Slot> slots = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < columns.size(); i++) {
-            String column = columns.get(i);
-            String property = properties.isWritableProperty(column) ? column : RowBinder.camelCase(column);
-            if (!properties.isWritableProperty(property)) {
+            String name = columns.get(i);
+            PropertyDescriptor property = writable(target, name);
+            if (property == null) {
+                name = RowBinder.camelCase(name);
+                property = writable(target, name);
+            }
+            if (property == null) {
                 continue;
             }
-            if (!seen.add(property)) {
-                settersUnplanned = true;
+            if (!seen.add(name)) {
                 return null;
             }
-            Method writeMethod = BeanUtils.getPropertyDescriptor(target, property).getWriteMethod();
-            slots.add(new Slot(i, properties.getPropertyType(property), properties.getPropertyTypeDescriptor(property),
-                    writeMethod));
+            Method writeMethod = property.getWriteMethod();
+            ReflectionUtils.makeAccessible(writeMethod);
+            // The descriptor a bean wrapper gives the property (BeanWrapperImpl's own: its class, read and write methods).
+            TypeDescriptor type = new TypeDescriptor(new Property(target, property.getReadMethod(), writeMethod,
+                    property.getName()));
+            slots.add(new Slot(i, property.getPropertyType(), type, writeMethod, name));
         }
-        Slot[] planned = slots.toArray(Slot[]::new);
-        setters = planned;
-        return planned;
+        return slots.toArray(Slot[]::new);
+    }
+
+    /** The writable property {@code name} of {@code target}, or {@code null}. */
+    private static PropertyDescriptor writable(Class<?> target, String name) {
+        PropertyDescriptor property = BeanUtils.getPropertyDescriptor(target, name);
+        return property != null && property.getWriteMethod() != null ? property : null;
     }
 
     /** Whether rows go through the compiled path (else always the DataBinder); for tests. */
     boolean isCompiled() {
-        return constructor != null && !settersUnplanned;
+        return constructor != null;
     }
 
     /** A constructor parameter or a setter: its column and how its values convert. */
@@ -181,16 +198,18 @@ final class BindingPlan {
         final int column;
         final Class<?> type;
         final TypeDescriptor targetType;
-        /** The setter; {@code null} for a constructor parameter. */
+        /** The setter and its property; {@code null} for a constructor parameter. */
         final Method writeMethod;
+        final String property;
         /** What the last value's class converts with; learned from the first value, replaced when the class changes. */
         private volatile Conversion conversion;
 
-        Slot(int column, Class<?> type, TypeDescriptor targetType, Method writeMethod) {
+        Slot(int column, Class<?> type, TypeDescriptor targetType, Method writeMethod, String property) {
             this.column = column;
             this.type = type;
             this.targetType = targetType;
             this.writeMethod = writeMethod;
+            this.property = property;
         }
 
         Object value(Row row, Row fallback, ConversionService conversionService) {

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 
 import org.springframework.beans.BeanInstantiationException;
 import org.springframework.beans.BeanWrapper;
+import org.springframework.beans.MethodInvocationException;
 import org.springframework.beans.MutablePropertyValues;
 import org.springframework.beans.PropertyAccessorFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -32,7 +33,8 @@ import org.springframework.validation.ObjectError;
  * {@link ConversionService} for the types. What the DataBinder would decide for a type and a relation's columns (the
  * constructor, the column of each parameter, the setters, their type descriptors) is worked out once into a
  * {@link BindingPlan}; a row that binds cleanly goes through the plan, with the same conversions, and any other row
- * through the DataBinder itself, which reports what is wrong. {@code Map<String, Object>} gets every column, {@link Row} the row itself.
+ * through the DataBinder itself, which reports what is wrong. What the type's constructor or a setter throws is
+ * reported as it is, never by binding the row again (which would run the type's code twice). {@code Map<String, Object>} gets every column, {@link Row} the row itself.
  * What cannot be bound fails with a {@link ChangeBindingException} that names the column and the fix; an unchanged
  * TOAST value never becomes a silent null.
  */
@@ -94,6 +96,8 @@ public class RowBinder implements ChangeMapper {
             bound = plans.plan(type, row).bind(row, fallback);
         } catch (BeanInstantiationException e) {
             throw failure(row, target, List.of(), List.of(), e); // what the DataBinder's construct() ends in
+        } catch (MethodInvocationException e) {
+            throw new ChangeBindingException(prefix(row, target) + setterThrew(row, e), e.getCause());
         }
         return bound != BindingPlan.UNBOUND ? bound : bindWithDataBinder(row, fallback, type, target);
     }
@@ -159,24 +163,53 @@ public class RowBinder implements ChangeMapper {
 
     private static void check(Row row, Class<?> target, RowValueResolver values, BindingResult result) {
         if (!values.problems().isEmpty() || result.hasErrors()) {
-            throw failure(row, target, values.problems(), result.getAllErrors(), null);
+            // A setter's exception is the cause: the listener's error handler may want to tell it from the others.
+            Throwable thrown = result.getAllErrors().stream().filter(error -> error.contains(MethodInvocationException.class))
+                    .map(error -> error.unwrap(MethodInvocationException.class).getCause()).findFirst().orElse(null);
+            throw failure(row, target, values.problems(), result.getAllErrors(), thrown);
         }
     }
 
     private static ChangeBindingException failure(Row row, Class<?> target, List<String> problems, List<ObjectError> errors,
                                                   Throwable cause) {
-        StringBuilder message = new StringBuilder("Cannot bind a row of ").append(row.relation().qualifiedName())
-                .append(" to ").append(target.getName()).append(": ");
+        StringBuilder message = new StringBuilder(prefix(row, target));
         String details = problems.stream().collect(Collectors.joining("; "));
         String more = errors.stream().map(error -> describe(row, error)).collect(Collectors.joining("; "));
         message.append(details).append(details.isEmpty() || more.isEmpty() ? "" : "; ").append(more);
+        Throwable thrown = constructorThrew(cause);
+        if (details.isEmpty() && more.isEmpty() && thrown != null) {
+            return new ChangeBindingException(message.append("its constructor threw ").append(thrown).toString(), thrown);
+        }
         if (details.isEmpty() && more.isEmpty() && cause != null) {
             message.append(cause.getMessage());
         }
         return new ChangeBindingException(message.toString(), cause);
     }
 
+    private static String prefix(Row row, Class<?> target) {
+        return "Cannot bind a row of " + row.relation().qualifiedName() + " to " + target.getName() + ": ";
+    }
+
+    /**
+     * What the type's constructor threw, when {@code failure} is Spring's report of that (the exception of
+     * {@code BeanUtils.instantiateClass}, which both the plan and the DataBinder call), or {@code null}.
+     */
+    private static Throwable constructorThrew(Throwable failure) {
+        return failure instanceof BeanInstantiationException instantiation && instantiation.getConstructor() != null
+                && instantiation.getMessage().endsWith("Constructor threw exception") ? instantiation.getCause() : null;
+    }
+
+    /** A setter's exception, by its property and column, as the plan and the DataBinder both report it. */
+    private static String setterThrew(Row row, MethodInvocationException e) {
+        ChangeEvent.Relation.Column column = columnOf(row, e.getPropertyName());
+        return "property '" + e.getPropertyName() + "'" + (column == null ? "" : " (column " + column + ")")
+                + ": its setter threw " + e.getCause();
+    }
+
     private static String describe(Row row, ObjectError error) {
+        if (error.contains(MethodInvocationException.class)) {
+            return setterThrew(row, error.unwrap(MethodInvocationException.class));
+        }
         if (error instanceof FieldError field && error.contains(TypeMismatchException.class)) {
             TypeMismatchException mismatch = error.unwrap(TypeMismatchException.class);
             Throwable cause = mismatch.getMostSpecificCause();

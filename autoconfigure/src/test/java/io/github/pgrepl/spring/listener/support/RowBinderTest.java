@@ -5,6 +5,7 @@ import static io.github.pgrepl.spring.listener.support.Events.relation;
 import static io.github.pgrepl.spring.listener.support.Events.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.pgrepl.pgoutput.ChangeEvent.Relation;
 import io.github.pgrepl.pgoutput.Row;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.core.ResolvableType;
@@ -321,8 +323,103 @@ class RowBinderTest {
         assertThatThrownBy(() -> binder.bind(row(payments, 2L, BigDecimal.ZERO), null, ResolvableType.forClass(Positive.class)))
                 .isInstanceOf(ChangeBindingException.class)
                 .hasMessageStartingWith("Cannot bind a row of public.payments to " + Positive.class.getName() + ": ")
-                .hasMessageContaining("Constructor threw exception")
+                .hasMessageContaining("its constructor threw java.lang.IllegalArgumentException: amount must be positive, not 0")
                 .hasRootCauseMessage("amount must be positive, not 0");
+    }
+
+    /** Counts its constructor's calls and throws from it, as a validating record with side effects would. */
+    record Counted(long id, BigDecimal amount) {
+        static final AtomicInteger CALLS = new AtomicInteger();
+
+        Counted {
+            CALLS.incrementAndGet();
+            if (amount.signum() <= 0) {
+                throw new IllegalArgumentException("amount must be positive, not " + amount);
+            }
+        }
+    }
+
+    /** Counts its constructor's and its setter's calls; the setter throws on a status it does not know. */
+    static class Strict {
+        static final AtomicInteger CONSTRUCTED = new AtomicInteger();
+        static final AtomicInteger SET = new AtomicInteger();
+        final long id;
+        private String status;
+        private LocalDate createdAt;
+
+        Strict(long id) {
+            CONSTRUCTED.incrementAndGet();
+            this.id = id;
+        }
+
+        public void setStatus(String status) {
+            SET.incrementAndGet();
+            if (!status.equals("NEW")) {
+                throw new IllegalArgumentException("unknown status " + status);
+            }
+            this.status = status;
+        }
+
+        public void setCreatedAt(LocalDate createdAt) {
+            this.createdAt = createdAt;
+        }
+
+        static void reset() {
+            CONSTRUCTED.set(0);
+            SET.set(0);
+        }
+    }
+
+    @Test
+    void aConstructorThatThrowsRunsOnceAndTheErrorNamesTheTypeAndTheCause() {
+        Relation payments = relation("public.payments", "*id", 20, "amount", 1700);
+        Counted.CALLS.set(0);
+
+        assertThatThrownBy(() -> binder.bind(row(payments, 2L, BigDecimal.ZERO), null, ResolvableType.forClass(Counted.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessage("Cannot bind a row of public.payments to " + Counted.class.getName() + ": its constructor threw"
+                        + " java.lang.IllegalArgumentException: amount must be positive, not 0")
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+        assertThat(Counted.CALLS).as("the constructor's calls").hasValue(1);
+    }
+
+    @Test
+    void aSetterThatThrowsRunsOnceAndTheErrorNamesTheTypeTheColumnAndTheCause() {
+        Relation table = relation("public.t", "*id", 20, "status", 25, "created_at", 1082);
+        ResolvableType type = ResolvableType.forClass(Strict.class);
+        Strict.reset();
+
+        Throwable thrown = catchThrowable(() -> binder.bind(row(table, 1L, "PAID", LocalDate.of(2026, 5, 1)), null, type));
+
+        assertThat(Strict.CONSTRUCTED).as("the constructor's calls").hasValue(1);
+        assertThat(Strict.SET).as("the setter's calls").hasValue(1);
+        assertThat(thrown).isInstanceOf(ChangeBindingException.class)
+                .hasMessage("Cannot bind a row of public.t to " + Strict.class.getName() + ": property 'status' (column"
+                        + " status text (OID 25)): its setter threw java.lang.IllegalArgumentException: unknown status PAID")
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+
+        // The DataBinder's path (two columns for one property: no plan) reads the same, and runs them once too.
+        Strict.reset();
+        Relation twice = relation("public.t", "*id", 20, "status", 25, "_status", 25);
+        assertThatThrownBy(() -> binder.bind(row(twice, 1L, "PAID", "PAID"), null, type))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("to " + Strict.class.getName() + ": ")
+                .hasMessageContaining("property 'status' (column status text (OID 25)): its setter threw"
+                        + " java.lang.IllegalArgumentException: unknown status PAID")
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+        assertThat(Strict.CONSTRUCTED).hasValue(1);
+    }
+
+    @Test
+    void aSetterValueThatDoesNotConvertRunsTheConstructorOnce() {
+        Relation table = relation("public.t", "*id", 20, "status", 25, "created_at", 25);
+        Strict.reset();
+
+        assertThatThrownBy(() -> binder.bind(row(table, 1L, "NEW", "not a date"), null, ResolvableType.forClass(Strict.class)))
+                .isInstanceOf(ChangeBindingException.class)
+                .hasMessageContaining("property 'createdAt' (column created_at text (OID 25)) cannot take the value of"
+                        + " type java.lang.String");
+        assertThat(Strict.CONSTRUCTED).as("the constructor's calls: the DataBinder's only").hasValue(1);
     }
 
     @Test
