@@ -1,5 +1,7 @@
 package io.github.pgrepl;
 
+import io.github.pgrepl.internal.util.Durations;
+
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -126,7 +128,7 @@ public sealed interface Action
         public Query {
             checkSql(sql);
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-                throw new IllegalArgumentException("The query timeout must be positive, was " + timeout);
+                throw new IllegalArgumentException("The query timeout must be positive, was " + Durations.text(timeout));
             }
         }
     }

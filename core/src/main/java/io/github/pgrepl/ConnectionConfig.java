@@ -2,6 +2,7 @@ package io.github.pgrepl;
 
 import io.github.pgrepl.internal.session.SessionSettings;
 import io.github.pgrepl.internal.auth.RequireAuth;
+import io.github.pgrepl.internal.util.Durations;
 import io.netty.channel.EventLoopGroup;
 
 import java.nio.file.Path;
@@ -493,7 +494,7 @@ public final class ConnectionConfig {
             requirePositive(min, "reconnect backoff min");
             requirePositive(max, "reconnect backoff max");
             if (max.compareTo(min) < 0) {
-                throw new IllegalArgumentException("reconnect backoff max (" + max + ") must not be below min (" + min + ")");
+                throw new IllegalArgumentException("reconnect backoff max (" + Durations.text(max) + ") must not be below min (" + Durations.text(min) + ")");
             }
             this.reconnectBackoffMin = min;
             this.reconnectBackoffMax = max;
@@ -511,7 +512,7 @@ public final class ConnectionConfig {
         /** See {@link ConnectionConfig#silenceTimeout()}; {@code null} derives it from the server. */
         public Builder silenceTimeout(Duration silenceTimeout) {
             if (silenceTimeout != null && silenceTimeout.isNegative()) {
-                throw new IllegalArgumentException("silenceTimeout must not be negative, was " + silenceTimeout);
+                throw new IllegalArgumentException("silenceTimeout must not be negative, was " + Durations.text(silenceTimeout));
             }
             this.silenceTimeout = silenceTimeout;
             return this;
@@ -520,8 +521,9 @@ public final class ConnectionConfig {
         /** See {@link ConnectionConfig#minReadInterval()}: 0 to 1 s. */
         public Builder minReadInterval(Duration minReadInterval) {
             if (minReadInterval == null || minReadInterval.isNegative() || minReadInterval.compareTo(MAX_MIN_READ_INTERVAL) > 0) {
-                throw new IllegalArgumentException("minReadInterval must be between 0 (read at once) and " + MAX_MIN_READ_INTERVAL
-                        + ", was " + minReadInterval + "; the default is " + DEFAULT_MIN_READ_INTERVAL);
+                throw new IllegalArgumentException("minReadInterval must be between 0 (read at once) and "
+                        + Durations.text(MAX_MIN_READ_INTERVAL) + ", was " + Durations.text(minReadInterval) + "; the default is "
+                        + Durations.text(DEFAULT_MIN_READ_INTERVAL));
             }
             this.minReadInterval = minReadInterval;
             return this;
@@ -601,7 +603,7 @@ public final class ConnectionConfig {
 
         private static Duration requirePositive(Duration value, String what) {
             if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(what + " must be a positive duration, was " + value);
+                throw new IllegalArgumentException(what + " must be a positive duration, was " + Durations.text(value));
             }
             return value;
         }

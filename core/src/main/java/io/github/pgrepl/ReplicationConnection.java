@@ -1,6 +1,7 @@
 package io.github.pgrepl;
 
 import io.github.pgrepl.internal.Connection;
+import io.github.pgrepl.internal.util.Durations;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -89,7 +90,7 @@ public final class ReplicationConnection implements AutoCloseable {
      */
     public CompletableFuture<Object> call(Object request, Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("The call timeout must be positive, was " + timeout);
+            throw new IllegalArgumentException("The call timeout must be positive, was " + Durations.text(timeout));
         }
         return connection.call(request, timeout);
     }
@@ -102,7 +103,7 @@ public final class ReplicationConnection implements AutoCloseable {
     /** Delivers {@code message} to {@link ReplicationHandler#handleInfo} after {@code delay}. */
     public Cancellable sendAfter(Object message, Duration delay) {
         if (delay == null || delay.isNegative()) {
-            throw new IllegalArgumentException("The delay must not be negative, was " + delay);
+            throw new IllegalArgumentException("The delay must not be negative, was " + Durations.text(delay));
         }
         return connection.sendAfter(message, delay);
     }

@@ -8,6 +8,7 @@
  * <p>May import the JDK, Netty's {@code EventLoopGroup} (a connection may share one), and of pgrepl only
  * {@code internal.Connection} (behind {@code ReplicationConnection}), {@code internal.protocol} (the wire
  * layout) and the checks {@code ConnectionConfig} shares with a session ({@code internal.session.SessionSettings},
- * {@code internal.auth.RequireAuth}). Nothing here imports {@code pgoutput}.
+ * {@code internal.auth.RequireAuth}), and {@code internal.util} (how messages write durations). Nothing here
+ * imports {@code pgoutput}.
  */
 package io.github.pgrepl;

@@ -84,7 +84,7 @@ class ConnectionConfigTest {
                 .hasMessageContaining("must not be below min");
         assertThatThrownBy(() -> SslMode.parse("maybe")).hasMessageContaining("verify-full");
         assertThatThrownBy(() -> ConnectionConfig.builder().minReadInterval(Duration.ofSeconds(2)))
-                .hasMessageContaining("minReadInterval must be between 0 (read at once) and PT1S, was PT2S");
+                .hasMessageContaining("minReadInterval must be between 0 (read at once) and 1s, was 2s");
         assertThatThrownBy(() -> ConnectionConfig.builder().minReadInterval(Duration.ofMillis(-1)))
                 .hasMessageContaining("minReadInterval must be between");
     }

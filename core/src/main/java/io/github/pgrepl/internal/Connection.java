@@ -19,6 +19,7 @@ import io.github.pgrepl.internal.session.ReplicationSession;
 import io.github.pgrepl.internal.session.SessionInfo;
 import io.github.pgrepl.internal.session.SessionListener;
 import io.github.pgrepl.internal.session.SessionPhase;
+import io.github.pgrepl.internal.util.Durations;
 import io.netty.channel.EventLoop;
 
 import java.nio.ByteBuffer;
@@ -153,7 +154,8 @@ public final class Connection implements SessionListener {
             // stop callback) goes on only once that is done.
             Duration wait = closeTimeout();
             if (!mailbox.runAndWait(this::shutdown, wait)) {
-                log.warn("[{}] closing took longer than {}; releasing the event loop anyway", config.name(), wait);
+                log.warn("[{}] closing took longer than {}; releasing the event loop anyway", config.name(),
+                        Durations.text(wait));
             }
         }
         mailbox.releaseLoop();

@@ -5,6 +5,7 @@ import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.internal.session.Connector;
 import io.github.pgrepl.internal.session.ReplicationSession;
 import io.github.pgrepl.internal.session.SessionListener;
+import io.github.pgrepl.internal.util.Durations;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -69,7 +70,7 @@ final class Reconnector {
     /** What a log line adds about the retries after {@code error}. */
     String retryNote(Throwable error) {
         return NonTransientReplicationException.isNonTransient(error) ? "; retrying cannot fix this, so the connection"
-                + " retries every " + config.reconnectBackoffMax() + " until its cause is fixed" : "";
+                + " retries every " + Durations.text(config.reconnectBackoffMax()) + " until its cause is fixed" : "";
     }
 
     /** No more attempts: the wait is cancelled, and the attempt under way closes its socket when it ends. */

@@ -2,6 +2,7 @@ package io.github.pgrepl.internal;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ReplicationException;
+import io.github.pgrepl.internal.util.Durations;
 import io.netty.channel.EventLoop;
 
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +51,7 @@ final class StartGate {
         } catch (TimeoutException e) {
             close.run();
             Throwable error = lastError.get();
-            throw new ReplicationException("Could not connect to " + where + " within connectTimeout " + config.connectTimeout()
+            throw new ReplicationException("Could not connect to " + where + " within connectTimeout " + Durations.text(config.connectTimeout())
                     + (hosts == 1 ? "" : " per host")
                     + (error == null ? "" : " (last error: " + error.getMessage() + ")")
                     + "; check that the server is up and reachable, or raise connectTimeout");

@@ -9,6 +9,6 @@
  * {@code status()} reports.
  *
  * <p>May import the API ({@code io.github.pgrepl}, but not {@code ReplicationConnection}, which hands it the
- * handler's init instead), {@code internal.session} and Netty's event loops. Its subpackages never import it.
+ * handler's init instead), {@code internal.session}, {@code internal.util} and Netty's event loops. Its subpackages never import it.
  */
 package io.github.pgrepl.internal;

@@ -1,5 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
+import io.github.pgrepl.internal.util.Durations;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -48,7 +50,7 @@ final class OptionChecks {
 
     static Duration positive(Duration duration, String what) {
         if (duration == null || duration.isNegative() || duration.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + duration);
+            throw new IllegalArgumentException(what + " must be positive, was " + Durations.text(duration));
         }
         return duration;
     }

@@ -1,5 +1,7 @@
 package io.github.pgrepl.pgoutput;
 
+import io.github.pgrepl.internal.util.Durations;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -89,7 +91,7 @@ public final class SnapshotOptions {
      */
     public SnapshotOptions newTablesInterval(Duration interval) {
         if (interval == null || interval.isNegative() || (!interval.isZero() && interval.toMillis() < 100)) {
-            throw new IllegalArgumentException("the new-tables interval must be 0 (off) or at least 100 ms, was " + interval);
+            throw new IllegalArgumentException("the new-tables interval must be 0 (off) or at least 100ms, was " + Durations.text(interval));
         }
         return new SnapshotOptions(mode, tables, parallelism, chunkSize, interval);
     }
@@ -130,6 +132,6 @@ public final class SnapshotOptions {
     public String toString() {
         return "SnapshotOptions[mode=" + mode + ", tables=" + (tables.isEmpty() ? "the publications'" : tables)
                 + ", parallelism=" + parallelism + ", chunkSize=" + chunkSize
-                + (newTablesInterval.isZero() ? "" : ", newTablesInterval=" + newTablesInterval) + ']';
+                + (newTablesInterval.isZero() ? "" : ", newTablesInterval=" + Durations.text(newTablesInterval)) + ']';
     }
 }

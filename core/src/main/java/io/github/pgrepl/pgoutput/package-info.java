@@ -10,6 +10,7 @@
  * is in {@code pgoutput.internal.snapshot}.
  *
  * <p>Built on the public API alone: may import {@code io.github.pgrepl}, {@code pgoutput.internal} and
- * {@code pgoutput.internal.snapshot}, never {@code io.github.pgrepl.internal}.
+ * {@code pgoutput.internal.snapshot} and {@code internal.util} (shared text helpers), never the rest of
+ * {@code io.github.pgrepl.internal}.
  */
 package io.github.pgrepl.pgoutput;

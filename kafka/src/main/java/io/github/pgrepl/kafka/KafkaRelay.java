@@ -1,6 +1,7 @@
 package io.github.pgrepl.kafka;
 
 import io.github.pgrepl.Lsn;
+import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.kafka.internal.InFlightWindow;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
@@ -485,8 +486,8 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         } else {
             long committing = committingSince;
             if (committing != 0 && System.nanoTime() - committing >= settings.ackTimeout().toNanos()) {
-                problem = "A Kafka transaction has been committing for more than " + settings.ackTimeout().toSeconds()
-                        + " s: the broker is down, unreachable or slow; the relay waits (nothing is dropped)";
+                problem = "A Kafka transaction has been committing for more than "
+                        + Durations.text(settings.ackTimeout()) + ": the broker is down, unreachable or slow; the relay waits (nothing is dropped)";
             }
         }
         Lsn confirmed = settings.transactional() ? committedThrough : window.finishedThrough();
@@ -503,7 +504,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         try {
             if (!window.awaitSettled(settings.closeTimeout().toNanos())) {
                 log.info("[{}] Closing with records still unacknowledged after {}: their transactions stay unconfirmed and"
-                        + " are relayed again after a restart", connection(), settings.closeTimeout());
+                        + " are relayed again after a restart", connection(), Durations.text(settings.closeTimeout()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

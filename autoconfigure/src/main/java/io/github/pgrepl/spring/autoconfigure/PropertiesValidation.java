@@ -1,6 +1,7 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ConnectionConfig;
+import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.pgoutput.SnapshotMode;
 import io.github.pgrepl.pgoutput.SnapshotOptions;
 import io.github.pgrepl.spring.connection.ListenerSettings.Recoverer;
@@ -88,7 +89,7 @@ final class PropertiesValidation {
         }
         Duration minReadInterval = connection.minReadInterval();
         if (minReadInterval.isNegative() || minReadInterval.compareTo(MAX_READ_INTERVAL) > 0) {
-            reject("min-read-interval", "is " + minReadInterval + ", outside 0 to 1s",
+            reject("min-read-interval", "is " + Durations.text(minReadInterval) + ", outside 0 to 1s",
                     "Use 0 to read as soon as bytes arrive, or a few milliseconds (default 1ms).");
         }
         atLeast("max-messages", connection.maxMessages(), 1);
@@ -200,7 +201,8 @@ final class PropertiesValidation {
     private void ordered(String lowProperty, Duration low, String highProperty, Duration high, boolean lowPositive) {
         boolean lowValid = lowPositive ? positive(lowProperty, low) : notNegative(lowProperty, low);
         if (positive(highProperty, high) && lowValid && high.compareTo(low) < 0) {
-            reject(highProperty, "is " + high + ", below " + lowProperty + " (" + low + ")", "Set it to at least " + low + ".");
+            reject(highProperty, "is " + Durations.text(high) + ", below " + lowProperty + " (" + Durations.text(low) + ")",
+                    "Set it to at least " + Durations.text(low) + ".");
         }
     }
 
@@ -217,7 +219,7 @@ final class PropertiesValidation {
 
     private boolean notNegative(String property, Duration value) {
         if (value.isNegative()) {
-            reject(property, "is negative (" + value + ")", "Set it to a positive duration, e.g. 10s.");
+            reject(property, "is negative (" + Durations.text(value) + ")", "Set it to a positive duration, e.g. 10s.");
             return false;
         }
         return true;

@@ -2,6 +2,7 @@ package io.github.pgrepl.spring.health;
 
 import io.github.pgrepl.ConnectionState;
 import io.github.pgrepl.ConnectionStatus;
+import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.pgoutput.ReplicationSlotException;
 import io.github.pgrepl.pgoutput.SnapshotProgress;
@@ -122,7 +123,7 @@ public class ReplicationHealthIndicator implements HealthIndicator {
                 || state == ConnectionState.CONNECTED && connection.pgOutputHandler().isPresent())) {
             // No grace period: waiting cannot help. The connection retries at its longest backoff meanwhile.
             return down("retrying cannot fix the last error (lastError); fix its cause and the connection recovers by"
-                    + " itself: it retries every " + connection.settings().config().reconnectBackoffMax());
+                    + " itself: it retries every " + Durations.text(connection.settings().config().reconnectBackoffMax()));
         }
         switch (state) {
             case CLOSED:
@@ -180,7 +181,8 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         if (since == null || !now.isAfter(since.plus(reconnectGracePeriod))) {
             return Health.up();
         }
-        return down(doing + " since " + since + ", longer than the grace period of " + reconnectGracePeriod)
+        return down(doing + " since " + since + ", longer than the grace period of "
+                + Durations.text(reconnectGracePeriod))
                 .withDetail("unavailableSince", since.toString());
     }
 
@@ -196,7 +198,7 @@ public class ReplicationHealthIndicator implements HealthIndicator {
         Instant heardFrom = latest(status.lastMessageAt(), connection.connectedAt(), lastSeenPaused);
         if (heardFrom != null && now.isAfter(heardFrom.plus(limit))) {
             return down("no message or keepalive from the server since " + heardFrom + ", for more than twice its"
-                    + " wal_sender_timeout (" + limit + "); the connection may be half-open");
+                    + " wal_sender_timeout (" + Durations.text(limit) + "); the connection may be half-open");
         }
         return Health.up();
     }

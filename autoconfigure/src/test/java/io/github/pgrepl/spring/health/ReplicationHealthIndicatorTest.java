@@ -68,7 +68,7 @@ class ReplicationHealthIndicatorTest {
         clock.advance(Duration.ofSeconds(31));
         Health late = indicator.health();
         assertThat(late.getStatus()).isEqualTo(Status.DOWN);
-        assertThat((String) late.getDetails().get("reason")).contains("longer than the grace period of PT30S");
+        assertThat((String) late.getDetails().get("reason")).contains("longer than the grace period of 30s");
         assertThat(late.getDetails().toString()).doesNotContain(SECRET);
     }
 
@@ -86,7 +86,7 @@ class ReplicationHealthIndicatorTest {
             Health health = indicator.health(); // well within the grace period
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
             assertThat((String) health.getDetails().get("reason")).contains("retrying cannot fix the last error")
-                    .contains("recovers by itself").contains("every PT0.2S");
+                    .contains("recovers by itself").contains("every 200ms");
             assertThat((String) health.getDetails().get("lastError")).contains("28P01 password authentication failed");
             assertThat(health.getDetails().toString()).doesNotContain(SECRET);
         }

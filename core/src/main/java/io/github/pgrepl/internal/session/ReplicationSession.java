@@ -8,6 +8,7 @@ import io.github.pgrepl.ReplicationException;
 import io.github.pgrepl.internal.protocol.ErrorResponses;
 import io.github.pgrepl.internal.protocol.FrameInbox;
 import io.github.pgrepl.internal.protocol.FrontendMessages;
+import io.github.pgrepl.internal.util.Durations;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -484,7 +485,7 @@ public final class ReplicationSession extends ChannelInboundHandlerAdapter {
     private void onQueryTimeout(RunningQuery op, Duration timeout) {
         if (operation == op && phase == SessionPhase.QUERY) {
             lose(new ReplicationException("The query '" + RunningQuery.abbreviate(op.sql) + "' got no answer within "
-                    + timeout + "; the connection was closed. Raise the query timeout if the query is legitimately slow"));
+                    + Durations.text(timeout) + "; the connection was closed. Raise the query timeout if the query is legitimately slow"));
         }
     }
 

@@ -7,6 +7,6 @@
  * {@link io.github.pgrepl.internal.session.SessionListener}. A reconnect makes a new session.
  *
  * <p>May import the API's configuration, exceptions, results and wire helpers ({@code ReplicationMessages}),
- * {@code internal.protocol}, {@code internal.auth}, {@code internal.tls} and Netty; never {@code io.github.pgrepl.internal} (the connection that owns a session).
+ * {@code internal.protocol}, {@code internal.auth}, {@code internal.tls}, {@code internal.util} and Netty; never {@code io.github.pgrepl.internal} (the connection that owns a session).
  */
 package io.github.pgrepl.internal.session;

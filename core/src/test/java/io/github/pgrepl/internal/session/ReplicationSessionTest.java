@@ -185,7 +185,7 @@ class ReplicationSessionTest {
         channel.runScheduledPendingTasks();
 
         assertThat(events.list).containsExactly("lost: ReplicationException: The query 'SELECT pg_sleep(3600)' got no answer"
-                + " within PT5S; the connection was closed. Raise the query timeout if the query is legitimately slow");
+                + " within 5s; the connection was closed. Raise the query timeout if the query is legitimately slow");
         assertThat(outbound()).containsExactly("Q SELECT pg_sleep(3600)", "X");
         assertThat(channel.isOpen()).isFalse();
         assertThat(session.phase()).isEqualTo(SessionPhase.CLOSED);

@@ -1,5 +1,6 @@
 package io.github.pgrepl.kafka.autoconfigure;
 
+import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.kafka.ChangeRecordMapper;
 import io.github.pgrepl.kafka.KafkaRelay;
 import io.github.pgrepl.kafka.KafkaRelaySettings;
@@ -100,7 +101,8 @@ public class KafkaRelayFactory implements DisposableBean {
         }
         if (relay.ackTimeout().isNegative() || relay.ackTimeout().isZero() || relay.closeTimeout().isNegative()) {
             throw new InvalidReplicationPropertyException(property + "ack-timeout", "and close-timeout must be positive"
-                    + " (ack-timeout " + relay.ackTimeout() + ", close-timeout " + relay.closeTimeout() + ")",
+                    + " (ack-timeout " + Durations.text(relay.ackTimeout()) + ", close-timeout "
+                    + Durations.text(relay.closeTimeout()) + ")",
                     "Use durations such as 30s and 5s.");
         }
         return new KafkaRelaySettings(name, prefix, relay.topics(), relay.transactional(), relay.maxInFlight().toBytes(),

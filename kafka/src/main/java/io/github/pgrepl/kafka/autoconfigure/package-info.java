@@ -4,6 +4,6 @@
  * {@code spring.kafka.*} producer configuration.
  *
  * <p>Imports the relay ({@code io.github.pgrepl.kafka}), pgrepl's Spring layer (its connection package, for the
- * properties' errors), Spring Boot's Kafka and Jackson support and spring-kafka.
+ * properties' errors), pgrepl-core's {@code internal.util} (durations in messages), Spring Boot's Kafka and Jackson support and spring-kafka.
  */
 package io.github.pgrepl.kafka.autoconfigure;

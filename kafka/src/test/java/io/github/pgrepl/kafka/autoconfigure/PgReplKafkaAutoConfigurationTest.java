@@ -121,6 +121,14 @@ class PgReplKafkaAutoConfigurationTest {
     }
 
     @Test
+    void aTimeoutThatIsNotPositiveIsRefusedWithTheDurationsAsWritten() {
+        runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.ack-timeout=0s",
+                ORDERS + "kafka.close-timeout=1500ms").run(context ->
+                assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
+                        .hasMessageContaining("(ack-timeout 0s, close-timeout 1500ms)"));
+    }
+
+    @Test
     void anIllegalTopicIsRefusedNamingTheProperty() {
         runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.topics[public.lines]=no spaces").run(context ->
                 assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)

@@ -1,5 +1,7 @@
 package io.github.pgrepl.spring.listener.error;
 
+import io.github.pgrepl.internal.util.Durations;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -34,7 +36,7 @@ public sealed interface ErrorDecision {
         public Retry {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
-                throw new IllegalArgumentException("The wait before a retry must not be negative, was " + delay);
+                throw new IllegalArgumentException("The wait before a retry must not be negative, was " + Durations.text(delay));
             }
         }
     }
