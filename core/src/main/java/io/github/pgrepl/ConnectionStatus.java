@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param lastFlushedLsn the highest flushed position the handler sent in a standby status update
  * @param serverWalEnd the server's end of WAL, as of its last message
  * @param lastMessageAt when the last message arrived from the server, or {@code null}
- * @param reconnectAttempts failed attempts since the connection was last up (0 while connected)
+ * @param reconnectAttempts connection attempts failed since the connection was last up (0 while connected; a lost
+ *     session is none, a standby's retries are); the log numbers them the same way, from 1
  * @param lastError the last failure (a disconnect reason or a failed attempt), or {@code null}
  * @param pausedSince when the current pause began, or {@code null} when not paused
  * @param messagesReceived CopyData messages delivered to the handler so far

@@ -9,17 +9,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.pgrepl.testsupport.FaultProxy;
 import io.github.pgrepl.testsupport.PgExtension;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /** Disconnects by action, by the server and by pg_terminate_backend; reconnects with backoff. */
 class DisconnectIT {
@@ -60,6 +70,55 @@ class DisconnectIT {
             assertThat(connection.status().reconnects()).isEqualTo(1);
             assertThat(connection.status().reconnectAttempts()).isZero();
         }
+    }
+
+    @Test
+    void failedAttemptsAreNumberedFromOneAndTheStatusCountsThemBeforeTheFirstConnectAndAfterALostSession()
+            throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        ConnectionConfig.Builder config = config(pg.server()).host("127.0.0.1").syncConnect(false).autoReconnect(true)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100));
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(ReplicationConnection.class);
+        logger.addAppender(logs);
+        try {
+            ReplicationConnection never = ReplicationConnection.start(config.name("never").port(closedPort).build(), new LifecycleHandler());
+            await().atMost(Duration.ofSeconds(5)).until(() -> attemptsLogged(logs, "never").size() >= 3);
+            never.close();
+            assertThat(attemptsLogged(logs, "never").subList(0, 3)).as("the attempts the log names").containsExactly(1, 2, 3);
+            assertThat(never.status().reconnectAttempts()).as("failed attempts").isEqualTo(attemptsLogged(logs, "never").size());
+
+            FaultProxy proxy = FaultProxy.start("127.0.0.1", pg.server().port());
+            boolean proxyClosed = false;
+            try (ReplicationConnection lost = ReplicationConnection.start(config.name("lost").port(proxy.port()).build(),
+                    new LifecycleHandler())) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> lost.status().state() == ConnectionState.CONNECTED);
+                proxy.close(); // the session is lost, and the port refuses every attempt from now on
+                proxyClosed = true;
+                await().atMost(Duration.ofSeconds(5)).until(() -> attemptsLogged(logs, "lost").size() >= 2);
+                lost.close();
+                assertThat(attemptsLogged(logs, "lost").subList(0, 2)).containsExactly(1, 2);
+                assertThat(lost.status().reconnectAttempts()).as("failed attempts: the lost session is none")
+                        .isEqualTo(attemptsLogged(logs, "lost").size());
+            } finally {
+                if (!proxyClosed) {
+                    proxy.close();
+                }
+            }
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    /** The numbers of the failed connection attempts that connection {@code name} logged, in order. */
+    private static List<Integer> attemptsLogged(ListAppender<ILoggingEvent> logs, String name) {
+        Pattern attempt = Pattern.compile("^\\[" + name + "\\] connection attempt (\\d+) to ");
+        return List.copyOf(logs.list).stream().map(event -> attempt.matcher(event.getFormattedMessage()))
+                .filter(Matcher::find).map(matcher -> Integer.parseInt(matcher.group(1))).toList();
     }
 
     @Test

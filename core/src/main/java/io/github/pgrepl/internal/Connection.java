@@ -397,6 +397,7 @@ public final class Connection implements SessionListener {
             // until the handler's stream starts.
             status.state(ConnectionState.CONNECTED);
             status.attemptsReset();
+            reconnector.connected();
             if (!(lastErrorEndedASession && NonTransientReplicationException.isNonTransient(status.lastError()))) {
                 // Connected: a failed attempt's cause is gone. Not so what ended the last session for good (a
                 // missing publication): that stays until a stream runs.
@@ -422,19 +423,16 @@ public final class Connection implements SessionListener {
         lastErrorEndedASession = false;
         started.fail(cause); // a synchronous start throws this
         if (config.autoReconnect()) {
-            log.warn("[{}] connection attempt {} to {} failed: {}{}", config.name(), status.reconnectAttempts(), where(),
+            int attempt = status.attemptFailed(); // 1 for the first since the connection was last up
+            log.warn("[{}] connection attempt {} to {} failed: {}{}", config.name(), attempt, where(),
                     cause.getMessage(), reconnector.retryNote(cause));
             status.state(ConnectionState.RECONNECTING);
-            scheduleReconnect();
+            reconnector.retryAfter(cause, this::connect);
         } else {
             log.error("[{}] connecting to {} failed: {}", config.name(), where(), cause.getMessage());
             status.state(ConnectionState.DISCONNECTED);
         }
         runPostponed();
-    }
-
-    private void scheduleReconnect() {
-        reconnector.retryAfter(status.attemptFailed(), status.lastError(), this::connect);
     }
 
     /** A synchronous start returns once connected with nothing under way: ready, or streaming. */
@@ -492,7 +490,10 @@ public final class Connection implements SessionListener {
             log.warn("[{}] handleDisconnect returned {}, which needs a connection; ignored", config.name(), action);
         }
         if (reconnect && !closed) {
-            scheduleReconnect();
+            if (standby) {
+                status.attemptFailed(); // it connected, but cannot take over yet: a standby's attempts are its retries
+            }
+            reconnector.retryAfter(reason, this::connect); // a lost session is no failed attempt
         }
         runPostponed();
     }

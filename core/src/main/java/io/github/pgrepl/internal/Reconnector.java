@@ -27,6 +27,8 @@ final class Reconnector {
     /** The attempt under way, or {@code null}. */
     private Future<ReplicationSession> connecting;
     private ScheduledFuture<?> retry;
+    /** Waits since the connection was last up: the backoff grows with them. */
+    private int waits;
 
     Reconnector(ConnectionConfig config, EventLoop loop, Connector connector) {
         this.config = config;
@@ -60,11 +62,20 @@ final class Reconnector {
         });
     }
 
-    /** Runs {@code next} after the wait for failed attempt {@code attempt} (1 for the first), given its error. */
-    void retryAfter(int attempt, Throwable error, Runnable next) {
+    /**
+     * Runs {@code next} after the next wait since the connection was last up (the shortest first, then growing), or
+     * the longest wait after an {@code error} that retrying cannot fix.
+     */
+    void retryAfter(Throwable error, Runnable next) {
+        waits++;
         long delay = NonTransientReplicationException.isNonTransient(error) ? connector.longestRetryDelayNanos()
-                : connector.retryDelayNanos(attempt);
+                : connector.retryDelayNanos(waits);
         retry = loop.schedule(next, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The connection is up: the next wait is the shortest again. */
+    void connected() {
+        waits = 0;
     }
 
     /** What a log line adds about the retries after {@code error}. */

@@ -56,7 +56,7 @@ final class StatusRecorder {
         return reconnectAttempts;
     }
 
-    /** One more failed attempt since the connection was last up; returns the count. */
+    /** One more failed attempt since the connection was last up; returns the count (1 for the first). */
     int attemptFailed() {
         return ++reconnectAttempts;
     }
