@@ -69,7 +69,8 @@ public final class Harness {
                     + "; load average before " + loadBefore + ", after " + loadAfter;
             Chart.write(results, subtitle, options.out.resolve("results.png"));
             Files.writeString(options.out.resolve("results.md"), Machine.describe() + "\n\nserver: " + server
-                    + "\nclient: Java " + System.getProperty("java.version") + "; " + harness.settings() + "\nload average before: " + loadBefore + "; after: " + loadAfter + "\n\n" + table
+                    + "\nclient: Java " + System.getProperty("java.version") + "; " + harness.settings()
+                    + "\nload average before: " + loadBefore + "; after: " + loadAfter + "\n\n" + table
                     + "\npaused backlog: " + backlog + "\n");
             System.out.println("Wrote " + options.out.resolve("results.csv") + ", results.png and results.md");
         } finally {
