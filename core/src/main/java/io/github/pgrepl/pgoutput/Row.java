@@ -7,6 +7,7 @@ import io.github.pgrepl.pgoutput.internal.PgType;
 import io.github.pgrepl.pgoutput.internal.Strings;
 import io.github.pgrepl.pgoutput.internal.TextFormatter;
 import io.github.pgrepl.pgoutput.internal.TextValues;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -15,6 +16,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -26,9 +28,16 @@ import java.util.function.Supplier;
  * The column values of one tuple of an Insert, Update or Delete, in the relation's column order.
  *
  * <p>The tuple's bytes were copied once when the message was decoded; a value is converted only
- * when a getter asks for it, then cached. Nothing in a row changes once the listener has it: a row is
+ * when a getter asks for it, then cached. By default nothing in a row changes once the listener has it: a row is
  * never reused for another tuple, so a listener may keep it. Text ({@code t}) and binary ({@code b}) values of the
  * same data give the same Java values.
+ *
+ * <p><b>Borrowed rows</b> ({@link PgOutputHandler.Builder#borrowedRows(boolean)}, off by default): the tuple's bytes
+ * are in a buffer the handler reuses once the {@link ChangeListener#onChange} call that received the row has returned
+ * (for the last time, when the listener is retried). A borrowed row is valid during that call only: afterwards every
+ * getter throws an {@link IllegalStateException} saying so, rather than read what the buffer holds by then; it never
+ * shows another tuple's values. To keep a row, take {@link #copy()} inside the call. {@link #toString()} of such a
+ * row says it was released instead of throwing, for log lines.
  *
  * <p>Getters return {@code null} for SQL NULL. For a column whose TOASTed value did not change in
  * an Update, the server sends no value at all: {@link #isUnchangedToast(int)} is true, and every
@@ -98,6 +107,9 @@ public final class Row {
      * reads costs only itself and its tuple's bytes.
      */
     private Columns columns;
+    /** For a borrowed row: the buffer's lease, whose generation must still be {@link #generation}; else {@code null}. */
+    private final RowLease lease;
+    private final int generation;
 
     /**
      * @param starts where each column's kind byte is in {@code data}, or {@code null} for a tuple whose columns follow
@@ -108,6 +120,8 @@ public final class Row {
         this.data = data;
         this.messageName = messageName;
         this.messageOffset = messageOffset;
+        this.lease = null;
+        this.generation = 0;
         if (starts != null) {
             if (starts.length != schema.size()) {
                 throw new IllegalArgumentException(starts.length + " column starts for the " + schema.size()
@@ -115,6 +129,16 @@ public final class Row {
             }
             this.columns = new Columns(starts);
         }
+    }
+
+    /** A borrowed row: its tuple is at the start of {@code lease}'s buffer, valid while the lease's generation holds. */
+    Row(RowSchema schema, RowLease lease, String messageName, int messageOffset) {
+        this.schema = schema;
+        this.data = lease.bytes;
+        this.messageName = messageName;
+        this.messageOffset = messageOffset;
+        this.lease = lease;
+        this.generation = lease.generation();
     }
 
     /**
@@ -134,10 +158,78 @@ public final class Row {
     private Columns columns() {
         Columns found = columns;
         if (found == null) {
-            found = new Columns(starts(data, schema.size()));
+            checkBorrowed();
+            int[] starts;
+            try {
+                starts = starts(data, schema.size());
+            } catch (RuntimeException e) {
+                checkBorrowed(); // bytes of another tuple, read while the buffer was reused: say so, not this
+                throw e;
+            }
+            found = new Columns(checked(starts));
             columns = found;
+        } else if (lease != null) {
+            checkBorrowed();
         }
         return found;
+    }
+
+    /**
+     * An owned copy of this row, for keeping it past the listener's call: of a borrowed row, a row with its own copy of
+     * the tuple, which never changes; of any other row, the row itself (it never changes either).
+     *
+     * @throws IllegalStateException when this borrowed row's call has returned already
+     */
+    public Row copy() {
+        if (lease == null) {
+            return this;
+        }
+        Columns found = columns();
+        int end = endOfTuple(found.starts);
+        byte[] own = Arrays.copyOf(data, end);
+        checkBorrowed();
+        return new Row(schema, own, found.starts, messageName, messageOffset);
+    }
+
+    /** The lease of a borrowed row, else {@code null}. */
+    RowLease lease() {
+        return lease;
+    }
+
+    /** Where the tuple ends: after its last column's value, or its kind byte. */
+    private int endOfTuple(int[] starts) {
+        if (starts.length == 0) {
+            return 0;
+        }
+        int last = starts.length - 1;
+        byte kind = data[starts[last]];
+        return kind == 't' || kind == 'b' ? valueStart(last) + valueLength(last) : starts[last] + 1;
+    }
+
+    /**
+     * For a borrowed row: throws once the call it was lent for has returned. Called before reading the buffer and
+     * again after (see {@link #checked}), so that a read racing with the buffer's reuse on another thread fails too.
+     */
+    private void checkBorrowed() {
+        if (lease != null && lease.generation() != generation) {
+            throw new IllegalStateException("This row of " + relation().qualifiedName() + " was borrowed for the"
+                    + " ChangeListener call that received it, and that call has returned: with borrowed rows"
+                    + " (PgOutputHandler.Builder.borrowedRows(true)) its buffer holds other tuples now. Call Row.copy()"
+                    + " inside the call to keep a row, or turn borrowed rows off");
+        }
+    }
+
+    /** {@code value}, read from the buffer, once the row is known to have been valid while it was read. */
+    private <T> T checked(T value) {
+        if (lease != null) {
+            VarHandle.acquireFence(); // the buffer's reads above happen before the generation's read below
+            checkBorrowed();
+        }
+        return value;
+    }
+
+    private boolean released() {
+        return lease != null && lease.generation() != generation;
     }
 
     /** Where each column starts in a tuple whose structure was checked when it was decoded. */
@@ -173,7 +265,7 @@ public final class Row {
      * how many rows a consumer keeps in memory.
      */
     public int dataSize() {
-        return data.length;
+        return lease == null ? data.length : endOfTuple(columns().starts);
     }
 
     /**
@@ -226,7 +318,7 @@ public final class Row {
             return type != null && type.isTextual() ? (String) value(index) : text(index);
         }
         if (type == null) {
-            return TextFormatter.hex(data, valueStart(index), valueLength(index));
+            return hex(index);
         }
         return TextFormatter.format(value(index));
     }
@@ -410,6 +502,26 @@ public final class Row {
     /** At most 32 columns, each value cut to 64 characters. */
     @Override
     public String toString() {
+        if (released()) {
+            return RELEASED;
+        }
+        String shown;
+        try {
+            shown = show();
+        } catch (RuntimeException e) {
+            if (released()) {
+                return RELEASED; // read while the buffer was reused on another thread
+            }
+            throw e;
+        }
+        VarHandle.acquireFence();
+        return released() ? RELEASED : shown;
+    }
+
+    private static final String RELEASED = "{<borrowed row, released when its ChangeListener call returned:"
+            + " Row.copy() inside the call keeps one>}";
+
+    private String show() {
         StringBuilder out = new StringBuilder("{");
         int shown = Math.min(size(), MAX_SHOWN_COLUMNS);
         for (int i = 0; i < shown; i++) {
@@ -496,7 +608,8 @@ public final class Row {
         PgType type = schema.type(index);
         Object value;
         if (type == null) {
-            value = kind(index) == 't' ? text(index) : TextFormatter.hex(data, valueStart(index), valueLength(index));
+            value = kind(index) == 't' ? text(index)
+                    : hex(index);
         } else if (kind(index) == 't') {
             value = convert(index, () -> TextValues.decode(type, text(index)));
         } else {
@@ -514,11 +627,15 @@ public final class Row {
     /** Runs a conversion, turning a value its type cannot hold into a DecodeException that says where. */
     private Object convert(int index, Supplier<Object> conversion) {
         try {
-            return conversion.get();
+            return checked(conversion.get());
         } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+            checkBorrowed(); // bytes of another tuple, read while the buffer was reused: say so, not this
             throw new DecodeException("Malformed " + (kind(index) == 't' ? "text" : "binary") + " value of column "
                     + describe(index) + " in pgoutput " + messageName + " message at byte "
                     + (messageOffset + valueStart(index)) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            checkBorrowed(); // as above
+            throw e;
         }
     }
 
@@ -541,7 +658,12 @@ public final class Row {
 
     private byte kind(int index) {
         int[] starts = columns().starts;
-        return data[starts[Objects.checkIndex(index, starts.length)]];
+        byte kind = data[starts[Objects.checkIndex(index, starts.length)]];
+        if (lease != null) {
+            VarHandle.acquireFence();
+            checkBorrowed();
+        }
+        return kind;
     }
 
     private int valueStart(int index) {
@@ -554,6 +676,20 @@ public final class Row {
     }
 
     private String text(int index) {
-        return new String(data, valueStart(index), valueLength(index), StandardCharsets.UTF_8);
+        try {
+            return checked(new String(data, valueStart(index), valueLength(index), StandardCharsets.UTF_8));
+        } catch (IndexOutOfBoundsException e) {
+            checkBorrowed(); // a length of another tuple, read while the buffer was reused: say so, not this
+            throw e;
+        }
+    }
+
+    private String hex(int index) {
+        try {
+            return checked(TextFormatter.hex(data, valueStart(index), valueLength(index)));
+        } catch (IndexOutOfBoundsException e) {
+            checkBorrowed(); // as in text()
+            throw e;
+        }
     }
 }
