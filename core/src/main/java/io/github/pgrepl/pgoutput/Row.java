@@ -97,8 +97,12 @@ public final class Row {
     private static final int MAX_SHOWN_CHARS = 64;
 
     private final RowSchema schema;
-    /** The tuple as sent, from the first column's kind byte on. */
-    private final byte[] data;
+    /**
+     * The tuple as sent, from the first column's kind byte on: a {@code byte[]} of its own, or for a borrowed row the
+     * {@link RowLease} whose buffer holds it while the lease is lent to this row. One field for either, so that a row
+     * takes no more memory than before borrowed rows existed (32 bytes).
+     */
+    private final Object tuple;
     private final String messageName;
     /** Offset of {@code data[0]} in the message, for error messages. */
     private final int messageOffset;
@@ -107,9 +111,6 @@ public final class Row {
      * reads costs only itself and its tuple's bytes.
      */
     private Columns columns;
-    /** For a borrowed row: the buffer's lease, whose generation must still be {@link #generation}; else {@code null}. */
-    private final RowLease lease;
-    private final int generation;
 
     /**
      * @param starts where each column's kind byte is in {@code data}, or {@code null} for a tuple whose columns follow
@@ -117,11 +118,9 @@ public final class Row {
      */
     Row(RowSchema schema, byte[] data, int[] starts, String messageName, int messageOffset) {
         this.schema = schema;
-        this.data = data;
+        this.tuple = data;
         this.messageName = messageName;
         this.messageOffset = messageOffset;
-        this.lease = null;
-        this.generation = 0;
         if (starts != null) {
             if (starts.length != schema.size()) {
                 throw new IllegalArgumentException(starts.length + " column starts for the " + schema.size()
@@ -131,14 +130,21 @@ public final class Row {
         }
     }
 
-    /** A borrowed row: its tuple is at the start of {@code lease}'s buffer, valid while the lease's generation holds. */
+    /**
+     * A borrowed row: its tuple is at the start of {@code lease}'s buffer, valid while the lease is lent to it (the
+     * caller lends it, {@link RowLease#lendTo}, once the row is made).
+     */
     Row(RowSchema schema, RowLease lease, String messageName, int messageOffset) {
         this.schema = schema;
-        this.data = lease.bytes;
+        this.tuple = lease;
         this.messageName = messageName;
         this.messageOffset = messageOffset;
-        this.lease = lease;
-        this.generation = lease.generation();
+    }
+
+    /** The tuple's bytes (of a borrowed row, its lease's buffer: check {@link #checkBorrowed} around the reads). */
+    private byte[] data() {
+        Object found = tuple;
+        return found instanceof byte[] bytes ? bytes : ((RowLease) found).bytes;
     }
 
     /**
@@ -161,14 +167,14 @@ public final class Row {
             checkBorrowed();
             int[] starts;
             try {
-                starts = starts(data, schema.size());
+                starts = starts(data(), schema.size());
             } catch (RuntimeException e) {
                 checkBorrowed(); // bytes of another tuple, read while the buffer was reused: say so, not this
                 throw e;
             }
             found = new Columns(checked(starts));
             columns = found;
-        } else if (lease != null) {
+        } else if (tuple instanceof RowLease) {
             checkBorrowed();
         }
         return found;
@@ -181,19 +187,17 @@ public final class Row {
      * @throws IllegalStateException when this borrowed row's call has returned already
      */
     public Row copy() {
-        if (lease == null) {
+        if (!(tuple instanceof RowLease)) {
             return this;
         }
         Columns found = columns();
-        int end = endOfTuple(found.starts);
-        byte[] own = Arrays.copyOf(data, end);
-        checkBorrowed();
+        byte[] own = checked(Arrays.copyOf(data(), endOfTuple(found.starts)));
         return new Row(schema, own, found.starts, messageName, messageOffset);
     }
 
     /** The lease of a borrowed row, else {@code null}. */
     RowLease lease() {
-        return lease;
+        return tuple instanceof RowLease lease ? lease : null;
     }
 
     /** Where the tuple ends: after its last column's value, or its kind byte. */
@@ -202,16 +206,17 @@ public final class Row {
             return 0;
         }
         int last = starts.length - 1;
-        byte kind = data[starts[last]];
+        byte kind = data()[starts[last]];
         return kind == 't' || kind == 'b' ? valueStart(last) + valueLength(last) : starts[last] + 1;
     }
 
     /**
-     * For a borrowed row: throws once the call it was lent for has returned. Called before reading the buffer and
+     * For a borrowed row: throws once the call it was lent for has returned (the lease is lent to another row, or to
+     * none). Called before reading the buffer and
      * again after (see {@link #checked}), so that a read racing with the buffer's reuse on another thread fails too.
      */
     private void checkBorrowed() {
-        if (lease != null && lease.generation() != generation) {
+        if (released()) {
             throw new IllegalStateException("This row of " + relation().qualifiedName() + " was borrowed for the"
                     + " ChangeListener call that received it, and that call has returned: with borrowed rows"
                     + " (PgOutputHandler.Builder.borrowedRows(true)) its buffer holds other tuples now. Call Row.copy()"
@@ -221,15 +226,15 @@ public final class Row {
 
     /** {@code value}, read from the buffer, once the row is known to have been valid while it was read. */
     private <T> T checked(T value) {
-        if (lease != null) {
-            VarHandle.acquireFence(); // the buffer's reads above happen before the generation's read below
+        if (tuple instanceof RowLease) {
+            VarHandle.acquireFence(); // the buffer's reads above happen before the borrower's read below
             checkBorrowed();
         }
         return value;
     }
 
     private boolean released() {
-        return lease != null && lease.generation() != generation;
+        return tuple instanceof RowLease lease && !lease.isLentTo(this);
     }
 
     /** Where each column starts in a tuple whose structure was checked when it was decoded. */
@@ -265,7 +270,7 @@ public final class Row {
      * how many rows a consumer keeps in memory.
      */
     public int dataSize() {
-        return lease == null ? data.length : endOfTuple(columns().starts);
+        return tuple instanceof byte[] data ? data.length : endOfTuple(columns().starts);
     }
 
     /**
@@ -543,7 +548,7 @@ public final class Row {
             case 't':
                 // Only the start of a long value is decoded.
                 int length = Math.min(valueLength(index), MAX_SHOWN_CHARS * 4);
-                String text = new String(data, valueStart(index), length, StandardCharsets.UTF_8);
+                String text = new String(data(), valueStart(index), length, StandardCharsets.UTF_8);
                 return Strings.abbreviate(text, MAX_SHOWN_CHARS)
                         + (length < valueLength(index) && text.length() <= MAX_SHOWN_CHARS ? "..." : "");
             default:
@@ -584,7 +589,7 @@ public final class Row {
             }
             if (accepted == ARRAYS) {
                 // An array's binary form names its element type: a list of element texts, as text mode gives.
-                return convert(index, () -> BinaryArrays.decodeTexts(data, valueStart(index), valueLength(index),
+                return convert(index, () -> BinaryArrays.decodeTexts(data(), valueStart(index), valueLength(index),
                         schema.resolver()));
             }
             throw new IllegalStateException(getter + "() cannot read column " + describe(index)
@@ -608,12 +613,11 @@ public final class Row {
         PgType type = schema.type(index);
         Object value;
         if (type == null) {
-            value = kind(index) == 't' ? text(index)
-                    : hex(index);
+            value = kind(index) == 't' ? text(index) : hex(index);
         } else if (kind(index) == 't') {
             value = convert(index, () -> TextValues.decode(type, text(index)));
         } else {
-            value = convert(index, () -> BinaryValues.decode(type, data, valueStart(index), valueLength(index),
+            value = convert(index, () -> BinaryValues.decode(type, data(), valueStart(index), valueLength(index),
                     schema.resolver()));
         }
         if (values == null) {
@@ -658,8 +662,8 @@ public final class Row {
 
     private byte kind(int index) {
         int[] starts = columns().starts;
-        byte kind = data[starts[Objects.checkIndex(index, starts.length)]];
-        if (lease != null) {
+        byte kind = data()[starts[Objects.checkIndex(index, starts.length)]];
+        if (tuple instanceof RowLease) {
             VarHandle.acquireFence();
             checkBorrowed();
         }
@@ -672,12 +676,13 @@ public final class Row {
 
     private int valueLength(int index) {
         int at = columns().starts[index] + 1;
+        byte[] data = data();
         return (data[at] & 0xFF) << 24 | (data[at + 1] & 0xFF) << 16 | (data[at + 2] & 0xFF) << 8 | data[at + 3] & 0xFF;
     }
 
     private String text(int index) {
         try {
-            return checked(new String(data, valueStart(index), valueLength(index), StandardCharsets.UTF_8));
+            return checked(new String(data(), valueStart(index), valueLength(index), StandardCharsets.UTF_8));
         } catch (IndexOutOfBoundsException e) {
             checkBorrowed(); // a length of another tuple, read while the buffer was reused: say so, not this
             throw e;
@@ -686,7 +691,7 @@ public final class Row {
 
     private String hex(int index) {
         try {
-            return checked(TextFormatter.hex(data, valueStart(index), valueLength(index)));
+            return checked(TextFormatter.hex(data(), valueStart(index), valueLength(index)));
         } catch (IndexOutOfBoundsException e) {
             checkBorrowed(); // as in text()
             throw e;

@@ -5,21 +5,21 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A reusable buffer that borrowed {@link Row}s read their tuple from ({@link PgOutputHandler.Builder#borrowedRows}),
- * and its generation: a row remembers the generation it was made under, and stops reading once the lease was given
- * back ({@link #expire}), before the buffer can hold another tuple.
+ * and the one row it is lent to: a row reads only while the lease is lent to it, and stops once the lease expired
+ * ({@link #expire}), before the buffer can hold another tuple.
  *
- * <p>The bytes are written only by the connection's thread (decoding), the generation only by the thread that ends
- * the row's lifetime (the listener's, or the connection's for an event nobody got). The lease reaches the connection's
- * thread again only through a queue (the listener worker's spare batches), so every write of its bytes comes after
- * the expiry that made the old rows stale.
+ * <p>The bytes are written only by the connection's thread (decoding, then {@link #lendTo}), the expiry by the thread
+ * that ends the row's lifetime (the listener's, or the connection's for an event nobody got). The lease reaches the
+ * connection's thread again only through a queue (the listener worker's spare batches), so every write of its bytes
+ * comes after the expiry that made the old row stale.
  */
 final class RowLease {
 
-    private static final VarHandle GENERATION;
+    private static final VarHandle BORROWER;
 
     static {
         try {
-            GENERATION = MethodHandles.lookup().findVarHandle(RowLease.class, "generation", int.class);
+            BORROWER = MethodHandles.lookup().findVarHandle(RowLease.class, "borrower", Row.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -27,20 +27,25 @@ final class RowLease {
 
     /** The buffer; replaced by a larger one when a tuple does not fit, never shrunk while pooled. */
     byte[] bytes;
-    /** Accessed through {@link #GENERATION}: acquire reads, release writes (a plain load and store on x86). */
+    /** The row reading the buffer, or {@code null}; through {@link #BORROWER}: acquire reads, release writes. */
     @SuppressWarnings("unused")
-    private int generation;
+    private Row borrower;
 
     RowLease(int capacity) {
         this.bytes = new byte[capacity];
     }
 
-    int generation() {
-        return (int) GENERATION.getAcquire(this);
+    /** Lends the buffer, which holds {@code row}'s tuple now, to {@code row}. */
+    void lendTo(Row row) {
+        BORROWER.setRelease(this, row);
     }
 
-    /** Ends the lifetime of the rows made under the current generation: from now on they refuse to read. */
+    boolean isLentTo(Row row) {
+        return BORROWER.getAcquire(this) == row;
+    }
+
+    /** Ends the lifetime of the row it was lent to: from now on that row refuses to read. */
     void expire() {
-        GENERATION.setRelease(this, (int) GENERATION.getAcquire(this) + 1);
+        BORROWER.setRelease(this, (Row) null);
     }
 }

@@ -52,6 +52,8 @@ final class TupleReader {
         }
         RowLease lease = leases.take(to - from);
         in.copyTo(from, to, lease.bytes);
-        return new Row(schema, lease, messageName, from);
+        Row row = new Row(schema, lease, messageName, from);
+        lease.lendTo(row);
+        return row;
     }
 }
