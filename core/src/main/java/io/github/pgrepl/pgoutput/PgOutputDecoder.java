@@ -21,7 +21,7 @@ import java.util.Objects;
  * (inside one, changes carry their transaction id).
  *
  * <p>The buffer passed to {@link #decode(ByteBuffer)} is read only during the call: events copy
- * what they keep. Malformed input fails with a {@link DecodeException} naming the message type
+ * what they keep (a {@link PgOutputHandler} with borrowed rows has them copied into buffers it reuses). Malformed input fails with a {@link DecodeException} naming the message type
  * and byte offset, and the decoder's state is then as before the call.
  */
 public final class PgOutputDecoder {
