@@ -37,9 +37,9 @@ enum Consumer {
         return prefix(format) + "_r" + round;
     }
 
-    /** The slot of the warm-up workload this consumer reads, unmeasured, before its own. */
-    String warmupSlot(Format format) {
-        return prefix(format) + "_warmup";
+    /** The slot of warm-up round {@code round} (from 1), which this consumer reads, unmeasured, before its own. */
+    String warmupSlot(Format format, int round) {
+        return prefix(format) + "_warmup" + round;
     }
 
     private String prefix(Format format) {

@@ -54,7 +54,7 @@ public final class Harness {
             Harness harness = new Harness(options, Target.of(url));
             String server = harness.target.queryValue("SELECT version()");
             System.out.println(Machine.describe() + "\nserver: " + server + "\nclient: " + RecvLogicalRun.version()
-                    + ", Java " + System.getProperty("java.version") + " " + options.jvmOptions + "\nload average before: "
+                    + ", Java " + System.getProperty("java.version") + "\n" + harness.settings() + "\nload average before: "
                     + loadBefore);
             List<Result> results = harness.runWorkloads();
             String backlog = options.backlogMegabytes > 0 ? harness.runBacklog() : "skipped";
@@ -69,6 +69,7 @@ public final class Harness {
                     + "; load average before " + loadBefore + ", after " + loadAfter;
             Chart.write(results, subtitle, options.out.resolve("results.png"));
             Files.writeString(options.out.resolve("results.md"), Machine.describe() + "\n\nserver: " + server
+                    + "\nclient: Java " + System.getProperty("java.version") + "; " + harness.settings()
                     + "\nload average before: " + loadBefore + "; after: " + loadAfter + "\n\n" + table
                     + "\npaused backlog: " + backlog + "\n");
             System.out.println("Wrote " + options.out.resolve("results.csv") + ", results.png and results.md");
@@ -91,8 +92,8 @@ public final class Harness {
                 Workload.truncate(target);
                 for (Format format : options.formats) {
                     for (Consumer consumer : options.consumers) {
-                        if (consumer.java() && consumer.reads(format)) {
-                            slots.add(createSlot(consumer.warmupSlot(format)));
+                        for (int round = 1; round <= options.warmupRounds && consumer.java() && consumer.reads(format); round++) {
+                            slots.add(createSlot(consumer.warmupSlot(format, round)));
                         }
                     }
                 }
@@ -141,8 +142,9 @@ public final class Harness {
                 if (consumer.java()) {
                     // one warm-up at a time, so that each has the machine to itself
                     ChildJvm.Session session = new ChildJvm(target, options.jvmOptions, logs).start(name(workload, format,
-                            consumer), List.of(), ConsumerMain.class, consumer.label(), format.label(),
-                            warmupEnd == null ? "-" : consumer.warmupSlot(format), warmupEnd == null ? "-" : warmupEnd, end);
+                            consumer), consumerProperties(), ConsumerMain.class, consumer.label(), format.label(),
+                            warmupEnd == null ? "-" : warmupSlots(consumer, format), warmupEnd == null ? "-" : warmupEnd, end,
+                            Long.toString(options.warmupQuietMillis));
                     sessions.put(consumer, session);
                     session.await(ConsumerMain.READY);
                 }
@@ -183,6 +185,30 @@ public final class Harness {
             results.add(new Result(workload, format, consumer, counted, ratio));
         });
         return results;
+    }
+
+    /** The warm-up rounds' slots of one consumer, comma-separated, in the order it reads them. */
+    private String warmupSlots(Consumer consumer, Format format) {
+        List<String> slots = new ArrayList<>();
+        for (int round = 1; round <= options.warmupRounds; round++) {
+            slots.add(consumer.warmupSlot(format, round));
+        }
+        return String.join(",", slots);
+    }
+
+    /** System properties of every consumer JVM alike; only pgrepl's consumers read the read interval. */
+    private List<String> consumerProperties() {
+        return options.minReadIntervalMillis == null ? List.of()
+                : List.of("-D" + Target.MIN_READ_INTERVAL_PROPERTY + "=" + Math.round(options.minReadIntervalMillis * 1e6));
+    }
+
+    /** The run's settings, for the header of the output and of results.md. */
+    private String settings() {
+        return "consumer JVMs: " + String.join(" ", options.jvmOptions) + "; warm-up " + options.warmup + " x "
+                + options.warmupRounds + " round(s)" + (options.warmupQuietMillis < 0 ? "" : ", ending after two in a row with at most "
+                + options.warmupQuietMillis + " ms of JIT CPU each") + "; " + options.rounds + " measured rounds; pgrepl minReadInterval "
+                + (options.minReadIntervalMillis == null ? "default (" + target.config().minReadInterval().toMillis() + " ms)"
+                : options.minReadIntervalMillis + " ms");
     }
 
     private static String name(Workload workload, Format format, Consumer consumer) {

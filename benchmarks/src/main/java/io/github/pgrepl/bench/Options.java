@@ -23,6 +23,15 @@ final class Options {
               --warmup F             before measuring, each Java consumer reads a warm-up workload of F times the
                                      size on a slot of its own, so that JIT compilation is not measured (default 0.2;
                                      0 measures a cold JVM)
+              --warmup-rounds N      how many times each Java consumer reads the warm-up workload, each time on a
+                                     slot of its own and a new connection, as it reads the measured rounds (default
+                                     1). The event loop's outer methods run once per read cycle, not once per
+                                     message: with a short warm-up C2 compiles them during the measured rounds
+              --warmup-quiet-ms M    end a consumer's warm-up early, after two warm-up rounds in a row in which its
+                                     JIT compiler threads used at most M ms of CPU each (default: read all rounds)
+              --min-read-interval-ms N
+                                     pgrepl's ConnectionConfig.minReadInterval for the pgrepl consumers, in ms
+                                     (default: pgrepl's default, 1 ms); the other clients have no such setting
               --rounds N             each consumer reads the workload N times, each time on a slot of its own (the
                                      Java ones in one JVM, after the warm-up); the table shows each consumer's
                                      median round, the CSV every round (default 3)
@@ -38,6 +47,11 @@ final class Options {
     List<Format> formats = List.of(Format.values());
     List<Consumer> consumers = List.of(Consumer.values());
     double warmup = 0.2;
+    int warmupRounds = 1;
+    /** Negative: no early end. */
+    long warmupQuietMillis = -1;
+    /** Null: pgrepl's default. */
+    Double minReadIntervalMillis;
     int rounds = 3;
     List<String> jvmOptions = List.of("-Xms512m", "-Xmx512m");
     int backlogMegabytes = 1024;
@@ -63,6 +77,9 @@ final class Options {
                 case "--formats" -> o.formats = list(value, Format::of);
                 case "--consumers" -> o.consumers = list(value, Consumer::of);
                 case "--warmup" -> o.warmup = Double.parseDouble(value);
+                case "--warmup-rounds" -> o.warmupRounds = positive(name, Integer.parseInt(value));
+                case "--warmup-quiet-ms" -> o.warmupQuietMillis = Long.parseLong(value);
+                case "--min-read-interval-ms" -> o.minReadIntervalMillis = Double.parseDouble(value);
                 case "--rounds" -> o.rounds = positive(name, Integer.parseInt(value));
                 case "--jvm" -> o.jvmOptions = Arrays.asList(value.trim().split("\\s+"));
                 case "--backlog-mb" -> o.backlogMegabytes = Integer.parseInt(value);

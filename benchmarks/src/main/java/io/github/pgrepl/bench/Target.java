@@ -30,12 +30,18 @@ record Target(String url, ConnectionConfig config) {
         return new Target(url, config.toBuilder().eventLoopGroup(group).build());
     }
 
+    /** The harness's {@code --min-read-interval-ms}, in ns, as a system property of the consumer JVMs. */
+    static final String MIN_READ_INTERVAL_PROPERTY = "pgrepl.bench.minReadIntervalNanos";
+
     static Target fromEnvironment() {
         String url = System.getenv(URL_VARIABLE);
         if (url == null) {
             throw new IllegalStateException(URL_VARIABLE + " is not set; consumers are started by the Harness");
         }
-        return of(url);
+        Target target = of(url);
+        String interval = System.getProperty(MIN_READ_INTERVAL_PROPERTY);
+        return interval == null ? target
+                : new Target(url, target.config.toBuilder().minReadInterval(Duration.ofNanos(Long.parseLong(interval))).build());
     }
 
     String sslMode() {
