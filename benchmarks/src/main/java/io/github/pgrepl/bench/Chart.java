@@ -29,7 +29,7 @@ final class Chart {
     private static final int GROUP_GAP = 26;
     private static final Color[] COLORS = {
             new Color(0x4C, 0x72, 0xB0), new Color(0xDD, 0x84, 0x52), new Color(0x55, 0xA8, 0x68), new Color(0xC4, 0x4E, 0x52),
-            new Color(0x81, 0x72, 0xB3), new Color(0x93, 0x78, 0x60), new Color(0x8C, 0x8C, 0x8C)};
+            new Color(0x81, 0x72, 0xB3), new Color(0x93, 0x78, 0x60), new Color(0x8C, 0x8C, 0x8C), new Color(0x64, 0xB5, 0xCD)};
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 18);
     private static final Font TEXT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 11);

@@ -10,6 +10,8 @@ enum Consumer {
     PGREPL_RAW("pgrepl-raw"),
     /** pgrepl's PgOutputHandler, decoding every message, with a no-op ChangeListener. */
     PGREPL_PGOUTPUT("pgrepl-pgoutput"),
+    /** The same with borrowed rows (PgOutputHandler.Builder.borrowedRows): tuples in pooled buffers. */
+    PGREPL_PGOUTPUT_BORROWED("pgrepl-pgoutput-borrowed"),
     /**
      * pgrepl-kafka's relay on a PgOutputHandler: every change a JSON record sent to a broker on this machine, timed
      * until the broker acknowledged the last one.

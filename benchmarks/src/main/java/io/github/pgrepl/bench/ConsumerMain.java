@@ -71,7 +71,8 @@ public final class ConsumerMain {
         return switch (consumer) {
             case PGJDBC -> new PgjdbcConsumer();
             case PGREPL_RAW -> new RawConsumer();
-            case PGREPL_PGOUTPUT -> new PgOutputConsumer();
+            case PGREPL_PGOUTPUT -> new PgOutputConsumer(false);
+            case PGREPL_PGOUTPUT_BORROWED -> new PgOutputConsumer(true);
             case PGREPL_KAFKA -> new RelayConsumer();
             case PGREPL_SPRING -> new SpringConsumer();
             case DEBEZIUM -> new DebeziumConsumer();

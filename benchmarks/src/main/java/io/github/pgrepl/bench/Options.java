@@ -16,9 +16,10 @@ final class Options {
               --transactions N       small one-row transactions (default 100000)
               --workloads a,b        big-transaction,small-transactions (default both)
               --formats a,b          text,binary (default both)
-              --consumers a,b        pg_recvlogical,pgjdbc,pgrepl-raw,pgrepl-pgoutput,pgrepl-kafka,pgrepl-spring,
-                                     debezium (default all; pgrepl-kafka starts a Kafka broker in this JVM;
-                                     debezium reads the text format only)
+              --consumers a,b        pg_recvlogical,pgjdbc,pgrepl-raw,pgrepl-pgoutput,pgrepl-pgoutput-borrowed,
+                                     pgrepl-kafka,pgrepl-spring,debezium (default all; pgrepl-pgoutput-borrowed is
+                                     pgrepl-pgoutput with borrowed rows; pgrepl-kafka starts a Kafka broker in this
+                                     JVM; debezium reads the text format only)
               --warmup F             before measuring, each Java consumer reads a warm-up workload of F times the
                                      size on a slot of its own, so that JIT compilation is not measured (default 0.2;
                                      0 measures a cold JVM)

@@ -9,9 +9,16 @@ import java.time.Duration;
 
 /**
  * pgrepl's {@link PgOutputHandler}: every message decoded into a {@link ChangeEvent} and handed to a
- * listener thread that only counts it, and stops at the end marker. Values in rows are not read.
+ * listener thread that only counts it, and stops at the end marker. Values in rows are not read. With borrowed rows
+ * ({@code pgrepl-pgoutput-borrowed}) the tuples go to pooled buffers, valid during the listener's call only.
  */
 final class PgOutputConsumer implements JavaConsumer {
+
+    private final boolean borrowedRows;
+
+    PgOutputConsumer(boolean borrowedRows) {
+        this.borrowedRows = borrowedRows;
+    }
 
     @Override
     public Measurement run(Target target, String slot, Format format, StreamProbe probe) throws Exception {
@@ -28,6 +35,7 @@ final class PgOutputConsumer implements JavaConsumer {
                 .streaming(false)
                 .messages(true)
                 .binary(format.binary())
+                .borrowedRows(borrowedRows)
                 .build();
         try (ReplicationConnection connection = ReplicationConnection.start(target.config(),
                 new FirstByteHandler(handler, probe))) {

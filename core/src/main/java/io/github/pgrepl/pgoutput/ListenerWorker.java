@@ -28,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * event and a growing list per batch cost about 50 bytes per change. Only these internal arrays are reused, never
  * an event: the listener may keep what it was given.
  *
+ * <p>With {@linkplain PgOutputHandler.Builder#borrowedRows borrowed rows}, an event's rows end their lifetime here:
+ * when the listener returned from the event (for the last time, after retries), the worker expires their leases, so
+ * that the rows refuse to read from then on, and keeps the leases in the batch; they go back to the connection's pool
+ * with the batch, when the connection's thread takes it to fill again. A lease crosses between the threads only inside
+ * a batch, through the two queues: no lock of its own. The rows of an event the listener failed on are never expired
+ * (the failure's message prints the event), nor those of events dropped at a stop: the pool makes others.
+ *
  * <p>The counters both threads read (events and bytes waiting) change once per batch on either side,
  * not once per event: the connection's thread adds a batch when it hands it over, the worker subtracts what it
  * delivered when the batch is done, or at once after each event while the connection is paused for the queue (so
@@ -67,6 +74,9 @@ final class ListenerWorker {
         int[] sizes;
         long[] confirmLsns;
         int count;
+        /** Leases of delivered events' borrowed rows, expired, for the connection's pool. */
+        RowLease[] expired = NO_LEASES;
+        int expiredCount;
 
         Batch(int capacity) {
             events = new ChangeEvent[capacity];
@@ -87,6 +97,27 @@ final class ListenerWorker {
             count++;
         }
 
+        /** Ends the lifetime of {@code event}'s borrowed rows, keeping their leases for the pool. */
+        void expireRowsOf(ChangeEvent event) {
+            if (expired.length - expiredCount < 3) {
+                expired = Arrays.copyOf(expired, Math.max(16, expired.length * 2));
+            }
+            int from = expiredCount;
+            expiredCount = RowLeases.leasesOf(event, expired, from);
+            for (int i = from; i < expiredCount; i++) {
+                expired[i].expire();
+            }
+        }
+
+        /** Gives the expired leases to the pool (on the connection's thread, the batch taken from the spare ones). */
+        void giveBackLeases(RowLeases pool) {
+            for (int i = 0; i < expiredCount; i++) {
+                pool.giveBack(expired[i]);
+                expired[i] = null;
+            }
+            expiredCount = 0;
+        }
+
         /** Forgets the events, so that a spare batch keeps none of them alive. */
         void clear() {
             Arrays.fill(events, 0, count, null);
@@ -94,11 +125,15 @@ final class ListenerWorker {
         }
     }
 
+    private static final RowLease[] NO_LEASES = new RowLease[0];
+
     static final int MAX_BATCH = 256;
     /** Batches kept for reuse: enough for a busy stream's batches in flight, little memory when idle. */
     static final int SPARE_BATCHES = 8;
 
     private final ChangeListener listener;
+    /** The pool of borrowed rows' leases (confined to the connection's thread), or {@code null} without borrowed rows. */
+    private final RowLeases leases;
     private final int capacity;
     private final long maxBytes;
     private final int maxAttempts;
@@ -137,7 +172,17 @@ final class ListenerWorker {
      */
     ListenerWorker(String name, ThreadFactory threadFactory, ChangeListener listener, int capacity, long maxBytes,
                    int maxAttempts, Duration retryBackoff, Consumer<Object> mailbox) {
+        this(name, threadFactory, listener, capacity, maxBytes, maxAttempts, retryBackoff, mailbox, null);
+    }
+
+    /**
+     * @param leases the pool the leases of delivered events' borrowed rows go back to, or {@code null} without
+     *     borrowed rows
+     */
+    ListenerWorker(String name, ThreadFactory threadFactory, ChangeListener listener, int capacity, long maxBytes,
+                   int maxAttempts, Duration retryBackoff, Consumer<Object> mailbox, RowLeases leases) {
         this.listener = listener;
+        this.leases = leases;
         this.capacity = capacity;
         this.maxBytes = maxBytes;
         this.maxAttempts = maxAttempts;
@@ -167,14 +212,34 @@ final class ListenerWorker {
      * the worker will ask for a resume.
      */
     boolean offer(ChangeEvent event, int size, Lsn confirmAfter) {
+        add(event, size, confirmAfter);
+        return handOverIfDue();
+    }
+
+    /**
+     * The first half of {@link #offer}: queues the event, and hands nothing over yet, so that the connection's thread
+     * may still read the event's rows (borrowed ones end their lifetime once the listener is done with them). Then
+     * {@link #handOverIfDue}.
+     */
+    void add(ChangeEvent event, int size, Lsn confirmAfter) {
         if (unflushed == null) {
             Batch reused = spare.poll();
-            unflushed = reused != null ? reused : new Batch(8);
+            if (reused == null) {
+                reused = new Batch(8);
+            } else if (leases != null) {
+                reused.giveBackLeases(leases);
+            }
+            unflushed = reused;
         }
         unflushed.add(event, size, confirmAfter == null ? 0L : confirmAfter.value());
         unflushedBytes += size;
-        boolean full = waiting.get() + unflushed.count >= capacity || bytes.get() + unflushedBytes >= maxBytes;
-        if (full || unflushed.count >= MAX_BATCH) {
+    }
+
+    /** The second half of {@link #offer}: hands the events over if the batch is due, returns whether to pause. */
+    boolean handOverIfDue() {
+        int offered = unflushed == null ? 0 : unflushed.count;
+        boolean full = waiting.get() + offered >= capacity || bytes.get() + unflushedBytes >= maxBytes;
+        if (full || offered >= MAX_BATCH) {
             flush();
         }
         if (!full) {
@@ -210,6 +275,11 @@ final class ListenerWorker {
     int pending() {
         Batch offered = unflushed;
         return waiting.get() + (offered == null ? 0 : offered.count);
+    }
+
+    /** Batches waiting for the connection's thread to fill them again: a probe for tests. */
+    int spareBatches() {
+        return spare.size();
     }
 
     int queuedEvents() {
@@ -289,6 +359,9 @@ final class ListenerWorker {
                 batch.events[i] = null; // the batch does not keep what the listener is done with
                 if (!deliver(event)) {
                     return false;
+                }
+                if (leases != null) {
+                    batch.expireRowsOf(event); // the listener returned: its borrowed rows' lifetime ends here
                 }
                 inTransaction = opensOrContinues(event, inTransaction);
                 long confirmLsn = batch.confirmLsns[i];

@@ -21,7 +21,7 @@ import java.util.Objects;
  * (inside one, changes carry their transaction id).
  *
  * <p>The buffer passed to {@link #decode(ByteBuffer)} is read only during the call: events copy
- * what they keep. Malformed input fails with a {@link DecodeException} naming the message type
+ * what they keep (a {@link PgOutputHandler} with borrowed rows has them copied into buffers it reuses). Malformed input fails with a {@link DecodeException} naming the message type
  * and byte offset, and the decoder's state is then as before the call.
  */
 public final class PgOutputDecoder {
@@ -38,6 +38,8 @@ public final class PgOutputDecoder {
 
     private final int protocolVersion;
     private final TypeResolver types;
+    /** Where borrowed rows' buffers come from ({@link PgOutputHandler.Builder#borrowedRows}); {@code null}: owned rows. */
+    private final RowLeases leases;
     private final OidMap<RowSchema> relations = new OidMap<>();
     /** Reads every message in turn: confined to the decoding thread, as the decoder is. */
     private final WireReader reader = new WireReader();
@@ -55,7 +57,16 @@ public final class PgOutputDecoder {
 
     /** @param types where domains and enums resolve to, from the catalog */
     PgOutputDecoder(int protocolVersion, TypeResolver types) {
+        this(protocolVersion, types, null);
+    }
+
+    /**
+     * @param leases where the tuples of borrowed rows go, or {@code null} for rows that own their tuple; the caller
+     *     ends each event's rows' lifetime ({@link RowLeases#release}, or the listener worker)
+     */
+    PgOutputDecoder(int protocolVersion, TypeResolver types, RowLeases leases) {
         this.types = types;
+        this.leases = leases;
         if (protocolVersion < MIN_PROTOCOL_VERSION || protocolVersion > MAX_PROTOCOL_VERSION) {
             throw new IllegalArgumentException("pgoutput protocol version " + protocolVersion + " is not supported; use "
                     + MIN_PROTOCOL_VERSION + " to " + MAX_PROTOCOL_VERSION);
@@ -100,10 +111,25 @@ public final class PgOutputDecoder {
             throw new DecodeException("Malformed pgoutput message at byte 0: the payload is empty, expected a message type");
         }
         byte type = message.get(message.position());
+        if (leases == null) {
+            try {
+                return decode(type, message);
+            } finally {
+                reader.finish();
+            }
+        }
+        boolean decoded = false;
         try {
-            return decode(type, message);
+            ChangeEvent event = decode(type, message);
+            decoded = true;
+            return event;
         } finally {
             reader.finish();
+            if (decoded) {
+                leases.decoded();
+            } else {
+                leases.decodeFailed(); // an Update whose new tuple was malformed: its old one's lease comes back
+            }
         }
     }
 
@@ -223,7 +249,7 @@ public final class PgOutputDecoder {
         long xid = streamXid(in);
         RowSchema schema = schema(in);
         expectTupleTag(in, 'N', "'N' (new tuple)");
-        Row newRow = TupleReader.read(in, schema, messageName);
+        Row newRow = TupleReader.read(in, schema, messageName, leases);
         in.expectEnd();
         return new ChangeEvent.Insert(schema.relation(), newRow, xid);
     }
@@ -235,16 +261,16 @@ public final class PgOutputDecoder {
         Row oldRow = null;
         byte tag = in.readByte("tuple tag");
         if (tag == 'K') {
-            oldKey = TupleReader.read(in, schema, messageName);
+            oldKey = TupleReader.read(in, schema, messageName, leases);
             tag = in.readByte("tuple tag");
         } else if (tag == 'O') {
-            oldRow = TupleReader.read(in, schema, messageName);
+            oldRow = TupleReader.read(in, schema, messageName, leases);
             tag = in.readByte("tuple tag");
         }
         if (tag != 'N') {
             throw tagError(in, tag, oldKey == null && oldRow == null ? "'K', 'O' or 'N'" : "'N' (new tuple)");
         }
-        Row newRow = TupleReader.read(in, schema, messageName);
+        Row newRow = TupleReader.read(in, schema, messageName, leases);
         in.expectEnd();
         return new ChangeEvent.Update(schema.relation(), oldKey, oldRow, newRow, xid);
     }
@@ -256,7 +282,7 @@ public final class PgOutputDecoder {
         if (tag != 'K' && tag != 'O') {
             throw tagError(in, tag, "'K' (old key) or 'O' (old tuple)");
         }
-        Row old = TupleReader.read(in, schema, messageName);
+        Row old = TupleReader.read(in, schema, messageName, leases);
         in.expectEnd();
         return new ChangeEvent.Delete(schema.relation(), tag == 'K' ? old : null, tag == 'O' ? old : null, xid);
     }

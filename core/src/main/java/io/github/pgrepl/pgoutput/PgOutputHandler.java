@@ -73,6 +73,8 @@ public final class PgOutputHandler implements ReplicationHandler {
     // Confined to the connection's thread.
     private ReplicationConnection connection;
     private ListenerWorker worker;
+    /** The buffers of borrowed rows ({@link Builder#borrowedRows}), or {@code null}. */
+    private RowLeases leases;
     private Snapshots snapshots;
     private PgOutputDecoder decoder;
     private final StreamPositions positions = new StreamPositions();
@@ -221,8 +223,10 @@ public final class PgOutputHandler implements ReplicationHandler {
                 return positions.delivered();
             }
         }, snapshots.initial());
+        this.leases = options.borrowedRows ? new RowLeases() : null;
         this.worker = new ListenerWorker(connection.config().name(), options.threadFactory, options.listener,
-                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send);
+                options.queueCapacity, options.queueMaxBytes, options.maxAttempts, options.retryBackoff, connection::send,
+                leases);
         support.attach(worker, setup);
         worker.start();
     }
@@ -245,7 +249,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         // transaction twice; the server starts from the slot's own position when that is later.
         Lsn from = positions.start(slotConfirmed);
         int protocolVersion = setup.protocolVersion();
-        decoder = new PgOutputDecoder(protocolVersion, setup.types());
+        decoder = new PgOutputDecoder(protocolVersion, setup.types(), leases);
         if (!timerRunning) {
             timerRunning = true;
             connection.sendAfter(Signal.STATUS_TICK, setup.statusInterval());
@@ -278,6 +282,13 @@ public final class PgOutputHandler implements ReplicationHandler {
         return handleEvent(event, payloadBytes);
     }
 
+    /** Ends the lifetime of the borrowed rows of an event that no listener gets. */
+    private void release(ChangeEvent event) {
+        if (leases != null) {
+            leases.release(event);
+        }
+    }
+
     private Action handleKeepalive(ReplicationMessage message) {
         if (!(message instanceof PrimaryKeepalive keepalive)) {
             throw new IllegalStateException("Unexpected replication message " + message);
@@ -289,11 +300,21 @@ public final class PgOutputHandler implements ReplicationHandler {
 
     private Action handleEvent(ChangeEvent event, int payloadBytes) {
         if (positions.alreadyQueued(event)) {
+            release(event);
             return Action.noReply();
         }
         Lsn confirmAfter = positions.queued(event);
-        boolean full = snapshots.admits(event) && worker.offer(event, payloadBytes, confirmAfter);
-        if (snapshots.afterEvent(event) | full) { // a high watermark offers its chunk's rows
+        boolean admitted = snapshots.admits(event);
+        if (admitted) {
+            worker.add(event, payloadBytes, confirmAfter);
+        } else {
+            release(event);
+        }
+        // A snapshot's window reads the keys of the event's rows: before the event is handed over, while a borrowed
+        // row is still valid (the listener may be done with it as soon as it has it).
+        boolean chunkOffered = snapshots.afterEvent(event); // a high watermark offers its chunk's rows
+        boolean full = admitted && worker.handOverIfDue();
+        if (chunkOffered | full) {
             return Action.noReplyAndPause();
         }
         if (worker.hasUnflushed() && !flushScheduled) {
@@ -434,6 +455,7 @@ public final class PgOutputHandler implements ReplicationHandler {
         Duration retryBackoff = Duration.ofSeconds(1);
         Duration closeTimeout = Duration.ofSeconds(10);
         int maxMessages = Action.DEFAULT_MAX_MESSAGES;
+        boolean borrowedRows;
         ThreadFactory threadFactory;
         SnapshotOptions snapshot = SnapshotOptions.defaults();
 
@@ -572,6 +594,22 @@ public final class PgOutputHandler implements ReplicationHandler {
          */
         public Builder maxMessages(int maxMessages) {
             this.maxMessages = OptionChecks.atLeastOne(maxMessages, "maxMessages");
+            return this;
+        }
+
+        /**
+         * Borrowed rows (default false): the tuples of Insert, Update and Delete rows are copied into buffers the handler
+         * reuses, instead of an array of their own per row, for a listener that reads each row during its call and
+         * keeps nothing of it but values it read or {@link Row#copy() copies}: about half of what a change allocates
+         * goes. A {@link Row} is then valid only during the {@link ChangeListener#onChange} call that received it (until
+         * it returned for the last time, if retried); afterwards every getter throws an {@link IllegalStateException}
+         * saying so, never another tuple's value. Take {@link Row#copy()} inside the call to keep a row.
+         *
+         * <p>Leave it off for a listener that keeps events or rows past its call (to batch them, to hand them to
+         * another thread). The handler keeps at most 4,096 buffers of at most 2 KiB each between calls.
+         */
+        public Builder borrowedRows(boolean borrowedRows) {
+            this.borrowedRows = borrowedRows;
             return this;
         }
 

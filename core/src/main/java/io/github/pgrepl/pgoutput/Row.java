@@ -7,6 +7,7 @@ import io.github.pgrepl.pgoutput.internal.PgType;
 import io.github.pgrepl.pgoutput.internal.Strings;
 import io.github.pgrepl.pgoutput.internal.TextFormatter;
 import io.github.pgrepl.pgoutput.internal.TextValues;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -15,6 +16,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -26,9 +28,16 @@ import java.util.function.Supplier;
  * The column values of one tuple of an Insert, Update or Delete, in the relation's column order.
  *
  * <p>The tuple's bytes were copied once when the message was decoded; a value is converted only
- * when a getter asks for it, then cached. Nothing in a row changes once the listener has it: a row is
+ * when a getter asks for it, then cached. By default nothing in a row changes once the listener has it: a row is
  * never reused for another tuple, so a listener may keep it. Text ({@code t}) and binary ({@code b}) values of the
  * same data give the same Java values.
+ *
+ * <p><b>Borrowed rows</b> ({@link PgOutputHandler.Builder#borrowedRows(boolean)}, off by default): the tuple's bytes
+ * are in a buffer the handler reuses once the {@link ChangeListener#onChange} call that received the row has returned
+ * (for the last time, when the listener is retried). A borrowed row is valid during that call only: afterwards every
+ * getter throws an {@link IllegalStateException} saying so, rather than read what the buffer holds by then; it never
+ * shows another tuple's values. To keep a row, take {@link #copy()} inside the call. {@link #toString()} of such a
+ * row says it was released instead of throwing, for log lines.
  *
  * <p>Getters return {@code null} for SQL NULL. For a column whose TOASTed value did not change in
  * an Update, the server sends no value at all: {@link #isUnchangedToast(int)} is true, and every
@@ -88,8 +97,12 @@ public final class Row {
     private static final int MAX_SHOWN_CHARS = 64;
 
     private final RowSchema schema;
-    /** The tuple as sent, from the first column's kind byte on. */
-    private final byte[] data;
+    /**
+     * The tuple as sent, from the first column's kind byte on: a {@code byte[]} of its own, or for a borrowed row the
+     * {@link RowLease} whose buffer holds it while the lease is lent to this row. One field for either, so that a row
+     * takes no more memory than before borrowed rows existed (32 bytes).
+     */
+    private final Object tuple;
     private final String messageName;
     /** Offset of {@code data[0]} in the message, for error messages. */
     private final int messageOffset;
@@ -105,7 +118,7 @@ public final class Row {
      */
     Row(RowSchema schema, byte[] data, int[] starts, String messageName, int messageOffset) {
         this.schema = schema;
-        this.data = data;
+        this.tuple = data;
         this.messageName = messageName;
         this.messageOffset = messageOffset;
         if (starts != null) {
@@ -115,6 +128,23 @@ public final class Row {
             }
             this.columns = new Columns(starts);
         }
+    }
+
+    /**
+     * A borrowed row: its tuple is at the start of {@code lease}'s buffer, valid while the lease is lent to it (the
+     * caller lends it, {@link RowLease#lendTo}, once the row is made).
+     */
+    Row(RowSchema schema, RowLease lease, String messageName, int messageOffset) {
+        this.schema = schema;
+        this.tuple = lease;
+        this.messageName = messageName;
+        this.messageOffset = messageOffset;
+    }
+
+    /** The tuple's bytes (of a borrowed row, its lease's buffer: check {@link #checkBorrowed} around the reads). */
+    private byte[] data() {
+        Object found = tuple;
+        return found instanceof byte[] bytes ? bytes : ((RowLease) found).bytes;
     }
 
     /**
@@ -134,10 +164,77 @@ public final class Row {
     private Columns columns() {
         Columns found = columns;
         if (found == null) {
-            found = new Columns(starts(data, schema.size()));
+            checkBorrowed();
+            int[] starts;
+            try {
+                starts = starts(data(), schema.size());
+            } catch (RuntimeException e) {
+                checkBorrowed(); // bytes of another tuple, read while the buffer was reused: say so, not this
+                throw e;
+            }
+            found = new Columns(checked(starts));
             columns = found;
+        } else if (tuple instanceof RowLease) {
+            checkBorrowed();
         }
         return found;
+    }
+
+    /**
+     * An owned copy of this row, for keeping it past the listener's call: of a borrowed row, a row with its own copy of
+     * the tuple, which never changes; of any other row, the row itself (it never changes either).
+     *
+     * @throws IllegalStateException when this borrowed row's call has returned already
+     */
+    public Row copy() {
+        if (!(tuple instanceof RowLease)) {
+            return this;
+        }
+        Columns found = columns();
+        byte[] own = checked(Arrays.copyOf(data(), endOfTuple(found.starts)));
+        return new Row(schema, own, found.starts, messageName, messageOffset);
+    }
+
+    /** The lease of a borrowed row, else {@code null}. */
+    RowLease lease() {
+        return tuple instanceof RowLease lease ? lease : null;
+    }
+
+    /** Where the tuple ends: after its last column's value, or its kind byte. */
+    private int endOfTuple(int[] starts) {
+        if (starts.length == 0) {
+            return 0;
+        }
+        int last = starts.length - 1;
+        byte kind = data()[starts[last]];
+        return kind == 't' || kind == 'b' ? valueStart(last) + valueLength(last) : starts[last] + 1;
+    }
+
+    /**
+     * For a borrowed row: throws once the call it was lent for has returned (the lease is lent to another row, or to
+     * none). Called before reading the buffer and
+     * again after (see {@link #checked}), so that a read racing with the buffer's reuse on another thread fails too.
+     */
+    private void checkBorrowed() {
+        if (released()) {
+            throw new IllegalStateException("This row of " + relation().qualifiedName() + " was borrowed for the"
+                    + " ChangeListener call that received it, and that call has returned: with borrowed rows"
+                    + " (PgOutputHandler.Builder.borrowedRows(true)) its buffer holds other tuples now. Call Row.copy()"
+                    + " inside the call to keep a row, or turn borrowed rows off");
+        }
+    }
+
+    /** {@code value}, read from the buffer, once the row is known to have been valid while it was read. */
+    private <T> T checked(T value) {
+        if (tuple instanceof RowLease) {
+            VarHandle.acquireFence(); // the buffer's reads above happen before the borrower's read below
+            checkBorrowed();
+        }
+        return value;
+    }
+
+    private boolean released() {
+        return tuple instanceof RowLease lease && !lease.isLentTo(this);
     }
 
     /** Where each column starts in a tuple whose structure was checked when it was decoded. */
@@ -173,7 +270,7 @@ public final class Row {
      * how many rows a consumer keeps in memory.
      */
     public int dataSize() {
-        return data.length;
+        return tuple instanceof byte[] data ? data.length : endOfTuple(columns().starts);
     }
 
     /**
@@ -226,7 +323,7 @@ public final class Row {
             return type != null && type.isTextual() ? (String) value(index) : text(index);
         }
         if (type == null) {
-            return TextFormatter.hex(data, valueStart(index), valueLength(index));
+            return hex(index);
         }
         return TextFormatter.format(value(index));
     }
@@ -410,6 +507,26 @@ public final class Row {
     /** At most 32 columns, each value cut to 64 characters. */
     @Override
     public String toString() {
+        if (released()) {
+            return RELEASED;
+        }
+        String shown;
+        try {
+            shown = show();
+        } catch (RuntimeException e) {
+            if (released()) {
+                return RELEASED; // read while the buffer was reused on another thread
+            }
+            throw e;
+        }
+        VarHandle.acquireFence();
+        return released() ? RELEASED : shown;
+    }
+
+    private static final String RELEASED = "{<borrowed row, released when its ChangeListener call returned:"
+            + " Row.copy() inside the call keeps one>}";
+
+    private String show() {
         StringBuilder out = new StringBuilder("{");
         int shown = Math.min(size(), MAX_SHOWN_COLUMNS);
         for (int i = 0; i < shown; i++) {
@@ -431,7 +548,7 @@ public final class Row {
             case 't':
                 // Only the start of a long value is decoded.
                 int length = Math.min(valueLength(index), MAX_SHOWN_CHARS * 4);
-                String text = new String(data, valueStart(index), length, StandardCharsets.UTF_8);
+                String text = new String(data(), valueStart(index), length, StandardCharsets.UTF_8);
                 return Strings.abbreviate(text, MAX_SHOWN_CHARS)
                         + (length < valueLength(index) && text.length() <= MAX_SHOWN_CHARS ? "..." : "");
             default:
@@ -472,7 +589,7 @@ public final class Row {
             }
             if (accepted == ARRAYS) {
                 // An array's binary form names its element type: a list of element texts, as text mode gives.
-                return convert(index, () -> BinaryArrays.decodeTexts(data, valueStart(index), valueLength(index),
+                return convert(index, () -> BinaryArrays.decodeTexts(data(), valueStart(index), valueLength(index),
                         schema.resolver()));
             }
             throw new IllegalStateException(getter + "() cannot read column " + describe(index)
@@ -496,11 +613,11 @@ public final class Row {
         PgType type = schema.type(index);
         Object value;
         if (type == null) {
-            value = kind(index) == 't' ? text(index) : TextFormatter.hex(data, valueStart(index), valueLength(index));
+            value = kind(index) == 't' ? text(index) : hex(index);
         } else if (kind(index) == 't') {
             value = convert(index, () -> TextValues.decode(type, text(index)));
         } else {
-            value = convert(index, () -> BinaryValues.decode(type, data, valueStart(index), valueLength(index),
+            value = convert(index, () -> BinaryValues.decode(type, data(), valueStart(index), valueLength(index),
                     schema.resolver()));
         }
         if (values == null) {
@@ -514,11 +631,15 @@ public final class Row {
     /** Runs a conversion, turning a value its type cannot hold into a DecodeException that says where. */
     private Object convert(int index, Supplier<Object> conversion) {
         try {
-            return conversion.get();
+            return checked(conversion.get());
         } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+            checkBorrowed(); // bytes of another tuple, read while the buffer was reused: say so, not this
             throw new DecodeException("Malformed " + (kind(index) == 't' ? "text" : "binary") + " value of column "
                     + describe(index) + " in pgoutput " + messageName + " message at byte "
                     + (messageOffset + valueStart(index)) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            checkBorrowed(); // as above
+            throw e;
         }
     }
 
@@ -541,7 +662,12 @@ public final class Row {
 
     private byte kind(int index) {
         int[] starts = columns().starts;
-        return data[starts[Objects.checkIndex(index, starts.length)]];
+        byte kind = data()[starts[Objects.checkIndex(index, starts.length)]];
+        if (tuple instanceof RowLease) {
+            VarHandle.acquireFence();
+            checkBorrowed();
+        }
+        return kind;
     }
 
     private int valueStart(int index) {
@@ -550,10 +676,25 @@ public final class Row {
 
     private int valueLength(int index) {
         int at = columns().starts[index] + 1;
+        byte[] data = data();
         return (data[at] & 0xFF) << 24 | (data[at + 1] & 0xFF) << 16 | (data[at + 2] & 0xFF) << 8 | data[at + 3] & 0xFF;
     }
 
     private String text(int index) {
-        return new String(data, valueStart(index), valueLength(index), StandardCharsets.UTF_8);
+        try {
+            return checked(new String(data(), valueStart(index), valueLength(index), StandardCharsets.UTF_8));
+        } catch (IndexOutOfBoundsException e) {
+            checkBorrowed(); // a length of another tuple, read while the buffer was reused: say so, not this
+            throw e;
+        }
+    }
+
+    private String hex(int index) {
+        try {
+            return checked(TextFormatter.hex(data(), valueStart(index), valueLength(index)));
+        } catch (IndexOutOfBoundsException e) {
+            checkBorrowed(); // as in text()
+            throw e;
+        }
     }
 }

@@ -6,14 +6,16 @@ import io.github.pgrepl.pgoutput.internal.WireReader;
  * Reads a {@code TupleData}: an int16 column count, then per column a kind byte ({@code n} null,
  * {@code u} unchanged TOAST, {@code t} text, {@code b} binary) and, for {@code t} and {@code b},
  * an int32 length and the value. The structure is checked in one pass, then the tuple's bytes are
- * copied once, in one array of their exact size, into the {@link Row}, which converts values only when asked.
+ * copied once, in one array of their exact size, into the {@link Row}, which converts values only when asked; or, with
+ * {@linkplain PgOutputHandler.Builder#borrowedRows borrowed rows}, into a pooled buffer the row borrows.
  */
 final class TupleReader {
 
     private TupleReader() {
     }
 
-    static Row read(WireReader in, RowSchema schema, String messageName) {
+    /** @param leases where borrowed rows' buffers come from, or {@code null} for rows of their own */
+    static Row read(WireReader in, RowSchema schema, String messageName, RowLeases leases) {
         int count = in.readShort("tuple column count");
         if (count != schema.size()) {
             throw in.error("tuple has " + count + " columns but the Relation message for "
@@ -44,6 +46,14 @@ final class TupleReader {
                             + "; expected n, u, t or b");
             }
         }
-        return new Row(schema, in.copy(from, in.offset()), null, messageName, from);
+        int to = in.offset();
+        if (leases == null) {
+            return new Row(schema, in.copy(from, to), null, messageName, from);
+        }
+        RowLease lease = leases.take(to - from);
+        in.copyTo(from, to, lease.bytes);
+        Row row = new Row(schema, lease, messageName, from);
+        lease.lendTo(row);
+        return row;
     }
 }

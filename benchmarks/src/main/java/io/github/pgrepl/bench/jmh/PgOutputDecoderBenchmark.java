@@ -6,6 +6,11 @@ import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.PgOutputDecoder;
 import io.github.pgrepl.pgoutput.Row;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +32,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * them on), an Insert decoded with every value read, Begin and Commit alone, a one-row transaction
  * (Begin, Insert, Commit), and the two ways of getting from a CopyData to its pgoutput message. Run
  * with {@code -prof gc} for bytes per message (gc.alloc.rate.norm).
+ *
+ * <p>The {@code Borrowed} variants decode with borrowed rows ({@code PgOutputHandler.Builder.borrowedRows}) and end
+ * each event's lifetime as the listener worker does when the listener returns, so that the next message reuses the
+ * buffer. The handler is what builds a decoder with borrowed rows, not a public constructor: the benchmark reaches the
+ * package-private one and the pool's release by reflection, once, in its setup.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,7 +49,33 @@ public class PgOutputDecoderBenchmark {
     @Param({"text", "binary"})
     String format;
 
+    private static final MethodHandle RELEASE;
+    private static final Constructor<?> LEASES;
+    private static final Constructor<PgOutputDecoder> BORROWING;
+
+    static {
+        try {
+            Class<?> leases = Class.forName("io.github.pgrepl.pgoutput.RowLeases");
+            Class<?> resolver = Class.forName("io.github.pgrepl.pgoutput.internal.TypeResolver");
+            LEASES = leases.getDeclaredConstructor();
+            LEASES.setAccessible(true);
+            BORROWING = PgOutputDecoder.class.getDeclaredConstructor(int.class, resolver, leases);
+            BORROWING.setAccessible(true);
+            Method release = leases.getDeclaredMethod("release", ChangeEvent.class);
+            release.setAccessible(true);
+            RELEASE = MethodHandles.lookup().unreflect(release)
+                    .asType(MethodType.methodType(void.class, Object.class, ChangeEvent.class));
+            BUILT_IN = resolver.getField("BUILT_IN").get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final Object BUILT_IN;
+
     private PgOutputDecoder decoder;
+    private PgOutputDecoder borrowing;
+    private Object leases;
     private ByteBuffer insert;
     private ByteBuffer begin;
     private ByteBuffer commit;
@@ -49,6 +85,13 @@ public class PgOutputDecoderBenchmark {
     public void setUp() {
         decoder = new PgOutputDecoder(1);
         decoder.decode(PgOutputMessages.relation());
+        try {
+            leases = LEASES.newInstance();
+            borrowing = BORROWING.newInstance(1, BUILT_IN, leases);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        borrowing.decode(PgOutputMessages.relation());
         insert = direct(PgOutputMessages.insert("binary".equals(format)));
         begin = direct(PgOutputMessages.begin());
         commit = direct(PgOutputMessages.commit());
@@ -71,6 +114,33 @@ public class PgOutputDecoderBenchmark {
         for (int i = 0; i < row.size(); i++) {
             blackhole.consume(row.getObject(i));
         }
+    }
+
+    /** An Insert with a borrowed row, whose lifetime ends at once: what the listener worker does after its call. */
+    @Benchmark
+    public ChangeEvent insertBorrowed() throws Throwable {
+        ChangeEvent event = borrowing.decode(insert);
+        RELEASE.invokeExact(leases, event);
+        return event;
+    }
+
+    @Benchmark
+    public void insertAndReadValuesBorrowed(Blackhole blackhole) throws Throwable {
+        ChangeEvent event = borrowing.decode(insert);
+        Row row = ((ChangeEvent.Insert) event).newRow();
+        for (int i = 0; i < row.size(); i++) {
+            blackhole.consume(row.getObject(i));
+        }
+        RELEASE.invokeExact(leases, event);
+    }
+
+    @Benchmark
+    public void oneRowTransactionBorrowed(Blackhole blackhole) throws Throwable {
+        blackhole.consume(borrowing.decode(begin));
+        ChangeEvent event = borrowing.decode(insert);
+        blackhole.consume(event);
+        RELEASE.invokeExact(leases, event);
+        blackhole.consume(borrowing.decode(commit));
     }
 
     @Benchmark

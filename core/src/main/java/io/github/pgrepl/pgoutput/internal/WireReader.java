@@ -140,6 +140,15 @@ public final class WireReader {
         return bytes;
     }
 
+    /** Copies the bytes between two offsets already read past to the start of {@code into}, which has room for them. */
+    public void copyTo(int fromOffset, int toOffset, byte[] into) {
+        int length = toOffset - fromOffset;
+        if (fromOffset < 1 || length < 0 || start + toOffset > position || length > into.length) {
+            throw new IllegalArgumentException("copy of bytes not yet read, or too many: " + fromOffset + ".." + toOffset);
+        }
+        buffer.get(start + fromOffset, into, 0, length);
+    }
+
     /** Fails unless the whole message was read: extra bytes mean a format we did not expect. */
     public void expectEnd() {
         if (position != end) {
