@@ -20,8 +20,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,13 +73,21 @@ import org.springframework.kafka.support.SendResult;
  * down or slow is waited for (the producer retries), never dropped from.
  *
  * <p><b>Failures.</b> A record the producer gives up on (after its {@code delivery.timeout.ms}, or refused for good,
- * e.g. too large or not authorized) stays in flight: its transaction and every later one stay unconfirmed; at the next
- * change the relay waits until nothing else is in flight and sends the refused records again, in their order, and fails
- * on the change with a {@link KafkaRelayException} while they are still refused, so that the connection's error handler
- * retries it (health DOWN meanwhile). A failed Kafka transaction is aborted and the whole PostgreSQL transaction is sent
- * again when its {@code Commit} is retried. During an initial snapshot the same holds for its rows: a refused row, or a
- * failed Kafka transaction of its rows, fails the next row or {@code SnapshotCompleted}, and the snapshot does not
- * complete until the broker took it.
+ * e.g. too large or not authorized) stays in flight: its transaction and every later one stay unconfirmed. Once nothing
+ * else is in flight the failed records are sent again, in the order they were first sent: at the next change (which
+ * fails with a {@link KafkaRelayException} while they are still refused, so that the connection's error handler retries
+ * it), or by the watchdog while the listener thread is idle (at most once per ack timeout). Health is DOWN until the
+ * broker has them. A producer that for a whole ack timeout acknowledged nothing while it retried (after the broker
+ * refused or split a batch, the idempotent producer can retry the partition's later batches, which the broker answers
+ * with {@code OUT_OF_ORDER_SEQUENCE_NUMBER}, for good) is closed by the watchdog: what it held fails, and is sent again
+ * from a new producer. A failed Kafka transaction is aborted and the whole PostgreSQL transaction is sent again when its
+ * {@code Commit} is retried. During an initial snapshot the same holds for its rows: a refused row, or a failed Kafka
+ * transaction of its rows, fails the next row or {@code SnapshotCompleted}, and the snapshot does not complete until the
+ * broker took it.
+ *
+ * <p><b>Threads.</b> The listener thread relays the events; the watchdog (one daemon thread per relay that is not
+ * transactional) looks at the producer every quarter of the ack timeout; the send lock keeps the two from sending at
+ * once; the producer's thread settles records in the window.
  *
  * <p>Past 500 lines on purpose: the stream's transactions, the initial snapshot's rows and the refused records are one
  * state machine on the listener thread, over one window and one template; the window and the change mapping are
@@ -103,6 +117,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private final KafkaTemplate<byte[], byte[]> template;
     private final ChangeRecordMapper mapper;
     private final InFlightWindow window;
+    private final long ackTimeoutNanos;
     private volatile boolean closing;
 
     // The listener thread's.
@@ -117,6 +132,17 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private Transaction initialRows;
     /** Per table of the initial snapshot ({@code schema.table}), the seq of its next row. */
     private final Map<String, int[]> snapshotSeq = new HashMap<>();
+    /** The watchdog's: when it first looked at the producer in this stall, and the producer's retries then. */
+    private long stallSampledAt;
+    private long retriesAtSample;
+    private final ScheduledExecutorService watchdog;
+    /**
+     * Held by the listener thread while it relays an event, and by the watchdog while it sends failed records again:
+     * records go to the producer from one thread at a time, in order.
+     */
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /** When failed records were last sent again (under the send lock). */
+    private long lastSentAgain;
 
     // Transactional mode: what health and the connection's thread read.
     private volatile boolean transactionOpen;
@@ -126,7 +152,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     /**
      * @param template sends the records: over a producer factory with {@code acks=all} and idempotence; transactional
-     *     exactly when {@code settings.transactional()}
+     *     exactly when {@code settings.transactional()}. The relay {@linkplain
+     *     org.springframework.kafka.core.ProducerFactory#reset() resets} the factory when records are stuck behind a refused
+     *     one; a short physical close timeout (pgrepl's own factory: 0) keeps that from waiting on them.
      */
     public KafkaRelay(KafkaRelaySettings settings, KafkaTemplate<byte[], byte[]> template, ChangeRecordMapper mapper) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -139,6 +167,19 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
                     + " exactly when the relay is transactional");
         }
         this.window = new InFlightWindow(settings.maxInFlightBytes());
+        this.ackTimeoutNanos = settings.ackTimeout().toNanos();
+        this.lastSentAgain = System.nanoTime() - ackTimeoutNanos;
+        if (settings.transactional()) {
+            this.watchdog = null; // one Kafka transaction at a time, its outcome waited for
+        } else {
+            this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "pgrepl-kafka-watchdog-" + settings.connection());
+                thread.setDaemon(true);
+                return thread;
+            });
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), ackTimeoutNanos / 4);
+            watchdog.scheduleWithFixedDelay(this::watchProducer, period, period, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -154,6 +195,15 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     @Override
     public void onChange(ChangeEvent event) throws Exception {
+        sendLock.lock();
+        try {
+            relay(event);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void relay(ChangeEvent event) throws Exception {
         if (closing) {
             throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing: the change"
                     + " stays unconfirmed");
@@ -228,7 +278,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         if (settings.transactional()) {
             commitBatch(rows);
         } else {
-            while (!window.awaitSettled(Long.MAX_VALUE) || window.hasFailures()) {
+            while (!window.awaitSettled(Long.MAX_VALUE) || window.hasFailures()) { // as long as the broker is away
                 if (closing) {
                     throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing: the"
                             + " initial snapshot is not completed");
@@ -348,7 +398,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private void send(InFlightWindow.Transaction inFlight, ProducerRecord<byte[], byte[]> record, long size) {
-        window.sending(inFlight, size);
+        long order = window.sending(inFlight, size);
         CompletableFuture<SendResult<byte[], byte[]>> sent;
         try {
             sent = template.send(record);
@@ -356,36 +406,154 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             window.notSent(inFlight, size);
             throw e;
         }
+        settle(sent, inFlight, record, size, order, false);
+    }
+
+    private void sendAgain(InFlightWindow.FailedRecord failed) {
+        long order = window.sendingAgain(failed);
+        CompletableFuture<SendResult<byte[], byte[]>> sent;
+        try {
+            sent = template.send(failed.record());
+        } catch (RuntimeException e) {
+            window.failed(failed.transaction(), failed.record(), failed.size(), order, true, e);
+            throw e;
+        }
+        settle(sent, failed.transaction(), failed.record(), failed.size(), order, true);
+    }
+
+    private void settle(CompletableFuture<SendResult<byte[], byte[]>> sent, InFlightWindow.Transaction inFlight,
+                        ProducerRecord<byte[], byte[]> record, long size, long order, boolean again) {
         sent.whenComplete((result, error) -> {
             if (error == null) {
-                window.acknowledged(inFlight, size);
+                window.acknowledged(inFlight, size, again);
             } else {
-                window.failed(inFlight, record, size, cause(error));
+                Throwable cause = cause(error);
+                if (window.failed(inFlight, record, size, order, again, cause)) {
+                    log.warn("[{}] A record of topic {} was not delivered: {}. It, and every later record, stays"
+                            + " unconfirmed until it is sent again", connection(), record.topic(), cause.toString());
+                }
             }
         });
     }
 
     /**
-     * Waits until nothing else is in flight, then sends the refused records again in their order, and waits (a
-     * while) for the outcome: so that a row's later changes do not overtake them.
+     * Waits until nothing else is in flight, then sends the failed records again in the order they were first sent, and
+     * waits (a while) for the outcome: so that a row's later changes do not overtake them. Should the producer be stuck
+     * on the records in flight, the {@linkplain #watchProducer() watchdog} replaces it, which fails them: they come
+     * back here with the others.
      *
      * @throws KafkaRelayException while they are refused
      */
     private void resendFailed() throws InterruptedException {
-        List<InFlightWindow.FailedRecord> failed = window.takeFailuresWhenSettled();
-        if (failed.isEmpty()) {
+        window.awaitSettled(Long.MAX_VALUE);
+        if (closing) {
+            throw new InterruptedException("The Kafka relay of connection '" + connection() + "' is closing");
+        }
+        if (!sendAgain()) {
             return;
         }
-        log.warn("[{}] Sending {} record(s) the broker refused again, first to topic {}: {}", connection(), failed.size(),
-                failed.get(0).record().topic(), failed.get(0).error().toString());
-        for (InFlightWindow.FailedRecord record : failed) {
-            send(record.transaction(), record.record(), record.size());
-        }
-        window.awaitSettled(settings.ackTimeout().toNanos());
+        window.awaitSettled(ackTimeoutNanos);
         InFlightWindow.FailedRecord first = window.firstFailure();
         if (first != null) {
             throw refused(first);
         }
+    }
+
+    /**
+     * Sends every failed record again, in the order they were first sent; nothing may be in flight. Under the send lock.
+     *
+     * @return whether there were any
+     */
+    private boolean sendAgain() throws InterruptedException {
+        List<InFlightWindow.FailedRecord> failed = window.takeFailures();
+        if (failed.isEmpty()) {
+            return false;
+        }
+        log.warn("[{}] Sending {} record(s) again, first to topic {}: {}", connection(), failed.size(),
+                failed.get(0).record().topic(), failed.get(0).error().toString());
+        for (int i = 0; i < failed.size(); i++) {
+            try {
+                sendAgain(failed.get(i));
+            } catch (RuntimeException e) {
+                window.stillFailed(failed.subList(i + 1, failed.size()));
+                throw e;
+            }
+        }
+        lastSentAgain = System.nanoTime();
+        return true;
+    }
+
+    /**
+     * The watchdog's look at the producer (its own thread; not transactional): replaces a producer that is stuck, one
+     * that for a whole ack timeout acknowledged nothing while it retried the records it holds. After the broker refused
+     * or split a batch, the idempotent producer can retry the partition's later batches (the broker answers {@code
+     * OUT_OF_ORDER_SEQUENCE_NUMBER}) for as long as {@code delivery.timeout.ms}, which the relay leaves unbounded.
+     * Closing it fails what it holds, which is sent again, in order, from a new producer with fresh sequence numbers. A
+     * record the old producer had written can so arrive twice, as any redelivery can. A broker that is away does not
+     * answer, so the producer does not retry, and it is waited for.
+     *
+     * <p>Failed records, with nothing else in flight, are sent again from here too (at most once per ack timeout) when
+     * the listener thread is idle: the next change may be long in coming, and until they are on the broker nothing after
+     * them is confirmed.
+     */
+    void watchProducer() {
+        try {
+            resendWhileIdle();
+            long stalled = window.stalledNanos();
+            if (stalled < ackTimeoutNanos || closing) {
+                stallSampledAt = 0;
+                return;
+            }
+            long now = System.nanoTime();
+            long retries = producerRetries();
+            if (retries < 0) {
+                return;
+            }
+            if (stallSampledAt == 0 || now - stallSampledAt > stalled) {
+                stallSampledAt = now; // the first look in this stall: judge after an ack timeout more
+                retriesAtSample = retries;
+                return;
+            }
+            if (now - stallSampledAt < ackTimeoutNanos || retries <= retriesAtSample) {
+                return;
+            }
+            log.warn("[{}] {} record(s) unacknowledged for {} ms while the producer retried them {} times: closing it, and"
+                    + " sending them again, in order, from a new one with the next change", connection(),
+                    window.outstanding(), TimeUnit.NANOSECONDS.toMillis(stalled), retries - retriesAtSample);
+            stallSampledAt = 0;
+            template.getProducerFactory().reset();
+            resendWhileIdle();
+        } catch (RuntimeException e) {
+            log.warn("[{}] Could not look at the Kafka producer: {}", connection(), e.toString());
+        }
+    }
+
+    private void resendWhileIdle() {
+        if (closing || !window.hasFailures() || window.outstanding() > 0 || !sendLock.tryLock()) {
+            return; // the listener thread is relaying: it sends them again itself
+        }
+        try {
+            if (System.nanoTime() - lastSentAgain >= ackTimeoutNanos && window.outstanding() == 0) {
+                sendAgain();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("[{}] Could not send the failed records again: {}", connection(), e.toString());
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** The producer's {@code record-retry-total}, or -1 when its metrics do not say. */
+    private long producerRetries() {
+        for (Map.Entry<MetricName, ? extends Metric> metric : template.metrics().entrySet()) {
+            if ("record-retry-total".equals(metric.getKey().name()) && "producer-metrics".equals(metric.getKey().group())
+                    && metric.getValue().metricValue() instanceof Number total) {
+                return total.longValue();
+            }
+        }
+        return -1;
     }
 
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
@@ -476,8 +644,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         Duration sinceLastAck = Duration.ofNanos(window.stalledNanos());
         String problem = null;
         if (window.failedRecords() > 0) {
-            problem = window.failedRecords() + " record(s) refused by the broker, sent again with the next change: "
-                    + window.firstError();
+            problem = window.failedRecords() + " record(s) not delivered, being sent again: " + window.lastError();
         } else if (commitFailure != null) {
             problem = commitFailure + "; retried";
         } else if (sinceLastAck.compareTo(settings.ackTimeout()) >= 0) {
@@ -510,6 +677,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             window.shutDown();
+            stopWatchdog();
         }
     }
 
@@ -518,6 +686,13 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     public void close() {
         closing = true;
         window.shutDown();
+        stopWatchdog();
+    }
+
+    private void stopWatchdog() {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
     }
 
     @Override

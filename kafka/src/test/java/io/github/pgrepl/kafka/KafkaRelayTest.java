@@ -14,11 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -33,11 +38,28 @@ class KafkaRelayTest {
     /** Mock producers, a new one whenever the template closed the last (as it does after a failure). */
     private static final class Producers {
         final List<MockProducer<byte[], byte[]>> all = new CopyOnWriteArrayList<>();
+        /** The producers' {@code record-retry-total}, when set. */
+        volatile LongSupplier metrics;
 
         synchronized MockProducer<byte[], byte[]> current() {
             MockProducer<byte[], byte[]> last = all.isEmpty() ? null : all.get(all.size() - 1);
             if (last == null || last.closed()) {
                 last = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+                LongSupplier retries = metrics;
+                if (retries != null) {
+                    MetricName name = new MetricName("record-retry-total", "producer-metrics", "", Map.of());
+                    last.setMockMetrics(name, new Metric() {
+                        @Override
+                        public MetricName metricName() {
+                            return name;
+                        }
+
+                        @Override
+                        public Object metricValue() {
+                            return (double) retries.getAsLong();
+                        }
+                    });
+                }
                 all.add(last);
             }
             return last;
@@ -115,7 +137,7 @@ class KafkaRelayTest {
         producer.errorNext(new RecordTooLargeException("too large"));
 
         assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
-        assertThat(relay.status().problem()).contains("1 record(s) refused by the broker").contains("too large");
+        assertThat(relay.status().problem()).contains("1 record(s) not delivered").contains("too large");
 
         // The next change: the refused record is sent again first; refused again, the relay fails on the change.
         CompletableFuture<Void> attempt = onChangeAsync(relay, second.get(0));
@@ -140,6 +162,72 @@ class KafkaRelayTest {
                 lsn(first), lsn(first), lsn(first), lsn(second));
         assertThat(relay.confirmLimit()).isNull();
         assertThat(relay.status().isHealthy()).isTrue();
+    }
+
+    /** A relay whose producers retry (their {@code record-retry-total} grows) while {@code retrying}, and whose factory's reset does what closing a Kafka producer with no timeout does: it fails what the producer holds. */
+    private KafkaRelay stuckProducerRelay(AtomicBoolean retrying, List<String> resets) {
+        AtomicLong retries = new AtomicLong();
+        producer.metrics = () -> retrying.get() ? retries.incrementAndGet() : retries.get();
+        MockProducerFactory<byte[], byte[]> factory = new MockProducerFactory<>(producer::current) {
+            @Override
+            public void reset() {
+                for (MockProducer<byte[], byte[]> open : producer.all) {
+                    while (open.errorNext(new KafkaException("Producer is closed forcefully."))) {
+                        resets.add("failed one");
+                    }
+                }
+                resets.add("reset");
+            }
+        };
+        return new KafkaRelay(KafkaRelaySettings.of("shop").withAckTimeout(Duration.ofMillis(200)),
+                new KafkaTemplate<>(factory), new JsonChangeRecordMapper(JsonMapper.shared()));
+    }
+
+    @Test
+    void aProducerThatRetriesWithoutProgressIsReplacedAndWhatItHeldIsSentAgainInOrder() throws Exception {
+        AtomicBoolean retrying = new AtomicBoolean(true);
+        List<String> resets = new CopyOnWriteArrayList<>();
+        KafkaRelay relay = stuckProducerRelay(retrying, resets);
+        try {
+            List<ChangeEvent> first = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                    ChangeEvents.insert("orders", Map.of("id", 2L)), ChangeEvents.insert("orders", Map.of("id", 3L)));
+            deliver(relay, first);
+            // The broker refuses the first; the idempotent producer keeps retrying the two after it, never settling them.
+            producer.errorNext(new RecordTooLargeException("too large"));
+            int before = producer.history().size();
+
+            // No next change: the watchdog replaces the producer and sends all three again, in their order.
+            await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() >= before + 3);
+            assertThat(resets).containsExactly("failed one", "failed one", "reset");
+            assertThat(producer.history().subList(before, before + 3)).as("all three again, in their order")
+                    .extracting(record -> new String(record.key(), StandardCharsets.UTF_8))
+                    .containsExactly("{\"id\":1}", "{\"id\":2}", "{\"id\":3}");
+            retrying.set(false);
+            while (producer.completeNext()) {
+                // the broker takes them
+            }
+            assertThat(relay.confirmLimit()).isNull();
+            assertThat(relay.status().confirmedLsn()).isEqualTo(commitEnd(first));
+            assertThat(relay.status().isHealthy()).isTrue();
+        } finally {
+            relay.close();
+        }
+    }
+
+    @Test
+    void aProducerThatWaitsForABrokerThatIsAwayIsNotReplaced() throws Exception {
+        List<String> resets = new CopyOnWriteArrayList<>();
+        KafkaRelay relay = stuckProducerRelay(new AtomicBoolean(false), resets);
+        try {
+            deliver(relay, ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L))));
+
+            await().atMost(Duration.ofSeconds(2)).until(() -> !relay.status().isHealthy());
+            assertThat(relay.status().problem()).contains("No acknowledgement");
+            await().during(Duration.ofMillis(1000)).atMost(Duration.ofMillis(1500)).until(resets::isEmpty);
+            assertThat(producer.history()).as("sent once, waited for").hasSize(1);
+        } finally {
+            relay.close();
+        }
     }
 
     private static CompletableFuture<Void> onChangeAsync(KafkaRelay relay, ChangeEvent event) {

@@ -22,7 +22,6 @@ import org.springframework.boot.kafka.autoconfigure.SslBundleSslEngineFactory;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.support.LoggingProducerListener;
 import org.springframework.util.StringUtils;
 
 /**
@@ -66,6 +65,9 @@ public class KafkaRelayFactory implements DisposableBean {
         KafkaRelaySettings settings = settings(name, relay);
         DefaultKafkaProducerFactory<byte[], byte[]> producerFactory = new DefaultKafkaProducerFactory<>(
                 producerProperties(name), new ByteArraySerializer(), new ByteArraySerializer());
+        // The relay closes its producer when records are stuck behind a refused one, and at shutdown once it waited its
+        // close timeout: by then what is still in flight is to be failed (and sent again later), not waited for.
+        producerFactory.setPhysicalCloseTimeout(0);
         if (settings.transactional()) {
             producerFactory.setTransactionIdPrefix(StringUtils.hasText(relay.transactionIdPrefix())
                     ? relay.transactionIdPrefix() : "pgrepl-" + name + "-");
@@ -74,9 +76,9 @@ public class KafkaRelayFactory implements DisposableBean {
             producerFactories.add(producerFactory);
         }
         KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(producerFactory);
-        LoggingProducerListener<byte[], byte[]> logging = new LoggingProducerListener<>();
-        logging.setIncludeContents(false); // rows are data, not log lines
-        template.setProducerListener(logging);
+        // No record-by-record error log: the relay logs a refusal once, and when it sends records again, without the
+        // rows (data, not log lines); a producer closed with thousands of records in it would log each.
+        template.setProducerListener(null);
         return new KafkaRelay(settings, template, mapper.get());
     }
 

@@ -4,6 +4,7 @@ import io.github.pgrepl.Lsn;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,12 +33,24 @@ public final class InFlightWindow {
         }
     }
 
-    /** A record the broker refused, kept to be sent again. */
-    public record FailedRecord(Transaction transaction, ProducerRecord<byte[], byte[]> record, long size, Throwable error) {
+    /**
+     * A record the broker refused, kept to be sent again.
+     *
+     * @param sent its place in the order records were sent ({@link #sending}): failures come back in that order, not in
+     *     the order the producer reported them (a producer closed by force fails its batches in no particular order)
+     */
+    public record FailedRecord(Transaction transaction, ProducerRecord<byte[], byte[]> record, long size, long sent,
+                               Throwable error) {
     }
 
-    /** What health shows. */
-    public record Snapshot(int records, long bytes, int transactions, int failedRecords, Throwable firstError,
+    /**
+     * What health shows.
+     *
+     * @param failedRecords records that failed and are not on the broker yet: to be sent again, or sent again and not
+     *     acknowledged yet
+     * @param lastError why the last of them failed
+     */
+    public record Snapshot(int records, long bytes, int transactions, int failedRecords, Throwable lastError,
                            long stalledNanos, long waitingForRoomNanos, Lsn finishedThrough) {
     }
 
@@ -46,6 +59,13 @@ public final class InFlightWindow {
     private final List<FailedRecord> failures = new ArrayList<>();
     private long bytes;
     private int outstanding;
+    private long sent;
+    /**
+     * Failed records taken to be sent again and not acknowledged since, and the last failure: until both are gone the
+     * relay is not well.
+     */
+    private int takenAgain;
+    private Throwable lastError;
     private Lsn finishedThrough = Lsn.ZERO;
     /** When the oldest wait for an acknowledgement began, or the last acknowledgement came: to tell a stalled broker. */
     private long progressNanos;
@@ -98,14 +118,40 @@ public final class InFlightWindow {
         return failures.isEmpty();
     }
 
-    /** A record of {@code transaction} goes to the producer. */
-    public synchronized void sending(Transaction transaction, long size) {
+    /**
+     * A record of {@code transaction} goes to the producer.
+     *
+     * @return its place in the order of sending, to give {@link #failed} should it fail
+     */
+    public synchronized long sending(Transaction transaction, long size) {
         if (outstanding == 0) {
             progressNanos = System.nanoTime();
         }
         transaction.outstanding++;
         outstanding++;
         bytes += size;
+        return sent++;
+    }
+
+    /**
+     * A failed record taken with {@link #takeFailures()} goes to the producer again. Its transaction counts it failed
+     * until now, so that the transaction never looks finished between the records sent again; its wait for an
+     * acknowledgement goes on, it does not begin anew.
+     *
+     * @return its new place in the order of sending
+     */
+    public synchronized long sendingAgain(FailedRecord record) {
+        record.transaction().failed--;
+        record.transaction().outstanding++;
+        outstanding++;
+        return sent++;
+    }
+
+    /** Failed records taken with {@link #takeFailures()} that were not sent again after all: failed still. */
+    public synchronized void stillFailed(List<FailedRecord> records) {
+        failures.addAll(records);
+        takenAgain -= records.size();
+        notifyAll();
     }
 
     /** The producer refused a record at once: it is not in flight after all. */
@@ -117,23 +163,40 @@ public final class InFlightWindow {
         notifyAll();
     }
 
-    /** The broker acknowledged a record. */
-    public synchronized void acknowledged(Transaction transaction, long size) {
+    /**
+     * The broker acknowledged a record.
+     *
+     * @param again whether it was {@linkplain #sendingAgain sent again}
+     */
+    public synchronized void acknowledged(Transaction transaction, long size, boolean again) {
         transaction.outstanding--;
         outstanding--;
+        if (again && --takenAgain == 0 && failures.isEmpty()) {
+            lastError = null;
+        }
         bytes -= size;
         progressNanos = System.nanoTime();
         removeFinished();
         notifyAll();
     }
 
-    /** The broker (or the producer, after its own retries) refused a record: it stays in the window, to be sent again. */
-    public synchronized void failed(Transaction transaction, ProducerRecord<byte[], byte[]> record, long size, Throwable error) {
+    /**
+     * The broker (or the producer, after its own retries) refused a record: it stays in the window, to be sent again.
+     *
+     * @return whether it is the first failure since failed records were last taken
+     */
+    public synchronized boolean failed(Transaction transaction, ProducerRecord<byte[], byte[]> record, long size, long sent,
+                                       boolean again, Throwable error) {
         transaction.outstanding--;
         transaction.failed++;
         outstanding--;
-        failures.add(new FailedRecord(transaction, record, size, error));
+        if (again) {
+            takenAgain--;
+        }
+        lastError = error;
+        failures.add(new FailedRecord(transaction, record, size, sent, error));
         notifyAll();
+        return failures.size() == 1;
     }
 
     public synchronized boolean hasFailures() {
@@ -141,20 +204,24 @@ public final class InFlightWindow {
     }
 
     /**
-     * Waits until no record is in flight (each acknowledged or failed), then hands over the failed ones, oldest first, to
-     * be sent again; their bytes stay counted until they are settled again.
+     * Once no record is in flight (each acknowledged or failed), hands over the failed ones in the order they were sent,
+     * to be sent again ({@link #sendingAgain}, or back with {@link #stillFailed}); their bytes stay counted, and their
+     * transactions unfinished, until they are settled.
+     *
+     * @throws IllegalStateException while a record is in flight: a record sent again could overtake it
      */
-    public synchronized List<FailedRecord> takeFailuresWhenSettled() throws InterruptedException {
-        awaitSettled(Long.MAX_VALUE);
+    public synchronized List<FailedRecord> takeFailures() throws InterruptedException {
         if (closed) {
             throw new InterruptedException("The Kafka relay is closing");
         }
-        List<FailedRecord> taken = List.copyOf(failures);
-        failures.clear();
-        for (FailedRecord failure : taken) {
-            failure.transaction().failed--;
-            bytes -= failure.size(); // sending() counts them again
+        if (outstanding > 0) {
+            throw new IllegalStateException(outstanding + " record(s) still in flight: failed records are taken once"
+                    + " every record is settled");
         }
+        List<FailedRecord> taken = new ArrayList<>(failures);
+        taken.sort(Comparator.comparingLong(FailedRecord::sent));
+        failures.clear();
+        takenAgain += taken.size();
         return taken;
     }
 
@@ -173,9 +240,22 @@ public final class InFlightWindow {
         return outstanding == 0;
     }
 
-    /** The first failure still waiting to be sent again, or {@code null}. */
+    /** The first failure (as reported) still waiting to be sent again, or {@code null}. */
     public synchronized FailedRecord firstFailure() {
         return failures.isEmpty() ? null : failures.get(0);
+    }
+
+    /**
+     * How long records have waited for an acknowledgement: since the last one, or since the first of them was sent;
+     * 0 when none is in flight.
+     */
+    public synchronized long stalledNanos() {
+        return outstanding > 0 ? System.nanoTime() - progressNanos : 0;
+    }
+
+    /** How many records are in flight (sent, neither acknowledged nor failed). */
+    public synchronized int outstanding() {
+        return outstanding;
     }
 
     /**
@@ -194,8 +274,7 @@ public final class InFlightWindow {
 
     public synchronized Snapshot snapshot() {
         long now = System.nanoTime();
-        return new Snapshot(outstanding, bytes, transactions.size(), failures.size(),
-                failures.isEmpty() ? null : failures.get(0).error(), outstanding > 0 ? now - progressNanos : 0,
+        return new Snapshot(outstanding, bytes, transactions.size(), failures.size() + takenAgain, lastError, outstanding > 0 ? now - progressNanos : 0,
                 waitingForRoomSince == 0 ? 0 : now - waitingForRoomSince, finishedThrough);
     }
 

@@ -1,11 +1,14 @@
 package io.github.pgrepl.kafka.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.Lsn;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -30,9 +33,9 @@ class InFlightWindowTest {
         window.close(second, Lsn.of(200));
         assertThat(window.confirmLimit()).isEqualTo(Lsn.ZERO);
 
-        window.acknowledged(second, 10);
+        window.acknowledged(second, 10, false);
         assertThat(window.confirmLimit()).as("the first still lacks an ack").isEqualTo(Lsn.ZERO);
-        window.acknowledged(first, 10);
+        window.acknowledged(first, 10, false);
         assertThat(window.confirmLimit()).as("both finished").isNull();
         assertThat(window.snapshot().finishedThrough()).isEqualTo(Lsn.of(200));
 
@@ -48,7 +51,7 @@ class InFlightWindowTest {
         InFlightWindow window = new InFlightWindow(100);
         InFlightWindow.Transaction transaction = window.open();
         assertThat(window.awaitRoom(60)).isTrue();
-        window.sending(transaction, 60);
+        long sent = window.sending(transaction, 60);
 
         CompletableFuture<Boolean> room = CompletableFuture.supplyAsync(() -> {
             try {
@@ -60,18 +63,66 @@ class InFlightWindowTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> window.snapshot().waitingForRoomNanos() > 0);
         assertThat(room).isNotDone();
 
-        window.failed(transaction, RECORD, 60, new IllegalStateException("too large"));
+        window.failed(transaction, RECORD, 60, sent, false, new IllegalStateException("too large"));
         assertThat(room.get()).as("a failure ends the wait: resend first").isFalse();
         window.close(transaction, Lsn.of(100));
         assertThat(window.confirmLimit()).as("a refused record holds its transaction").isEqualTo(Lsn.ZERO);
         assertThat(window.snapshot().bytes()).isEqualTo(60);
 
-        List<InFlightWindow.FailedRecord> failed = window.takeFailuresWhenSettled();
+        List<InFlightWindow.FailedRecord> failed = window.takeFailures();
         assertThat(failed).extracting(InFlightWindow.FailedRecord::record).containsExactly(RECORD);
-        window.sending(failed.get(0).transaction(), 60);
+        window.sendingAgain(failed.get(0));
         assertThat(window.confirmLimit()).isEqualTo(Lsn.ZERO);
-        window.acknowledged(failed.get(0).transaction(), 60);
+        window.acknowledged(failed.get(0).transaction(), 60, true);
         assertThat(window.confirmLimit()).isNull();
+        assertThat(window.snapshot().bytes()).isZero();
+    }
+
+    @Test
+    void failedRecordsComeBackInTheOrderTheyWereSentAndOnlyOnceNothingIsInFlight() throws Exception {
+        InFlightWindow window = new InFlightWindow(1024);
+        InFlightWindow.Transaction transaction = window.open();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        List<Long> sent = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            records.add(new ProducerRecord<>("topic", ("key" + i).getBytes(StandardCharsets.US_ASCII), new byte[1]));
+            sent.add(window.sending(transaction, 10));
+        }
+        window.close(transaction, Lsn.of(100));
+        long waited = Duration.ofMillis(20).toNanos();
+        await().atMost(Duration.ofSeconds(5)).until(() -> window.stalledNanos() > waited);
+        // A producer closed by force fails its batches in no particular order.
+        window.failed(transaction, records.get(2), 10, sent.get(2), false, new IllegalStateException("closed forcefully"));
+        window.failed(transaction, records.get(0), 10, sent.get(0), false, new IllegalStateException("too large"));
+        assertThatThrownBy(window::takeFailures).as("one still in flight: a record sent again could overtake it")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("1 record(s) still in flight");
+        window.failed(transaction, records.get(1), 10, sent.get(1), false, new IllegalStateException("closed forcefully"));
+
+        List<InFlightWindow.FailedRecord> failed = window.takeFailures();
+        assertThat(failed).extracting(InFlightWindow.FailedRecord::record).containsExactlyElementsOf(records);
+        assertThat(window.hasFailures()).isFalse();
+        assertThat(window.confirmLimit()).as("taken to be sent again: not finished").isEqualTo(Lsn.ZERO);
+
+        // Sent again one by one: the transaction is not finished while one of them is still to be sent.
+        window.sendingAgain(failed.get(0));
+        assertThat(window.stalledNanos()).as("sent again: the wait for an acknowledgement goes on, it does not begin anew")
+                .isGreaterThan(waited);
+        window.acknowledged(transaction, 10, true);
+        assertThat(window.confirmLimit()).as("two of its records still to be sent again").isEqualTo(Lsn.ZERO);
+        window.stillFailed(failed.subList(1, 3)); // the producer threw: back among the failures
+        assertThat(window.hasFailures()).isTrue();
+        assertThat(window.takeFailures()).extracting(InFlightWindow.FailedRecord::record)
+                .containsExactlyElementsOf(records.subList(1, 3));
+        window.sendingAgain(failed.get(1));
+        window.sendingAgain(failed.get(2));
+        window.acknowledged(transaction, 10, true);
+        assertThat(window.snapshot().failedRecords()).as("sent again, not on the broker yet: not well yet").isEqualTo(1);
+        assertThat(window.snapshot().lastError()).hasMessage("closed forcefully");
+        window.acknowledged(transaction, 10, true);
+        assertThat(window.snapshot().failedRecords()).isZero();
+        assertThat(window.snapshot().lastError()).isNull();
+        assertThat(window.confirmLimit()).isNull();
+        assertThat(window.snapshot().finishedThrough()).isEqualTo(Lsn.of(100));
         assertThat(window.snapshot().bytes()).isZero();
     }
 
