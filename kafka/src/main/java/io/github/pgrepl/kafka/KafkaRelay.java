@@ -3,6 +3,7 @@ package io.github.pgrepl.kafka;
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.kafka.internal.InFlightWindow;
+import io.github.pgrepl.kafka.internal.ProducerWatchdog;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
@@ -20,14 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,8 +86,8 @@ import org.springframework.kafka.support.SendResult;
  * once; the producer's thread settles records in the window.
  *
  * <p>Past 500 lines on purpose: the stream's transactions, the initial snapshot's rows and the refused records are one
- * state machine on the listener thread, over one window and one template; the window and the change mapping are
- * classes of their own.
+ * state machine on the listener thread, over one window and one template; the window, the producer watchdog and the
+ * change mapping are classes of their own.
  */
 public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
@@ -132,10 +128,8 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private Transaction initialRows;
     /** Per table of the initial snapshot ({@code schema.table}), the seq of its next row. */
     private final Map<String, int[]> snapshotSeq = new HashMap<>();
-    /** The watchdog's: when it first looked at the producer in this stall, and the producer's retries then. */
-    private long stallSampledAt;
-    private long retriesAtSample;
-    private final ScheduledExecutorService watchdog;
+    /** Replaces a stuck producer, and sends failed records again while the listener thread is idle; not transactional. */
+    private final ProducerWatchdog watchdog;
     /**
      * Held by the listener thread while it relays an event, and by the watchdog while it sends failed records again:
      * records go to the producer from one thread at a time, in order.
@@ -169,17 +163,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         this.window = new InFlightWindow(settings.maxInFlightBytes());
         this.ackTimeoutNanos = settings.ackTimeout().toNanos();
         this.lastSentAgain = System.nanoTime() - ackTimeoutNanos;
-        if (settings.transactional()) {
-            this.watchdog = null; // one Kafka transaction at a time, its outcome waited for
-        } else {
-            this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, "pgrepl-kafka-watchdog-" + settings.connection());
-                thread.setDaemon(true);
-                return thread;
-            });
-            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), ackTimeoutNanos / 4);
-            watchdog.scheduleWithFixedDelay(this::watchProducer, period, period, TimeUnit.NANOSECONDS);
-        }
+        // Transactional: one Kafka transaction at a time, its outcome waited for on the listener thread.
+        this.watchdog = settings.transactional() ? null
+                : new ProducerWatchdog(settings.connection(), window, template, settings.ackTimeout(), this::resendWhileIdle);
     }
 
     @Override
@@ -439,7 +425,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     /**
      * Waits until nothing else is in flight, then sends the failed records again in the order they were first sent, and
      * waits (a while) for the outcome: so that a row's later changes do not overtake them. Should the producer be stuck
-     * on the records in flight, the {@linkplain #watchProducer() watchdog} replaces it, which fails them: they come
+     * on the records in flight, the {@link ProducerWatchdog} replaces it, which fails them: they come
      * back here with the others.
      *
      * @throws KafkaRelayException while they are refused
@@ -484,50 +470,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     /**
-     * The watchdog's look at the producer (its own thread; not transactional): replaces a producer that is stuck, one
-     * that for a whole ack timeout acknowledged nothing while it retried the records it holds. After the broker refused
-     * or split a batch, the idempotent producer can retry the partition's later batches (the broker answers {@code
-     * OUT_OF_ORDER_SEQUENCE_NUMBER}) for as long as {@code delivery.timeout.ms}, which the relay leaves unbounded.
-     * Closing it fails what it holds, which is sent again, in order, from a new producer with fresh sequence numbers. A
-     * record the old producer had written can so arrive twice, as any redelivery can. A broker that is away does not
-     * answer, so the producer does not retry, and it is waited for.
-     *
-     * <p>Failed records, with nothing else in flight, are sent again from here too (at most once per ack timeout) when
-     * the listener thread is idle: the next change may be long in coming, and until they are on the broker nothing after
-     * them is confirmed.
+     * The watchdog's: sends the failed records again while the listener thread is idle and nothing else is in flight,
+     * at most once per ack timeout.
      */
-    void watchProducer() {
-        try {
-            resendWhileIdle();
-            long stalled = window.stalledNanos();
-            if (stalled < ackTimeoutNanos || closing) {
-                stallSampledAt = 0;
-                return;
-            }
-            long now = System.nanoTime();
-            long retries = producerRetries();
-            if (retries < 0) {
-                return;
-            }
-            if (stallSampledAt == 0 || now - stallSampledAt > stalled) {
-                stallSampledAt = now; // the first look in this stall: judge after an ack timeout more
-                retriesAtSample = retries;
-                return;
-            }
-            if (now - stallSampledAt < ackTimeoutNanos || retries <= retriesAtSample) {
-                return;
-            }
-            log.warn("[{}] {} record(s) unacknowledged for {} ms while the producer retried them {} times: closing it, and"
-                    + " sending them again, in order, from a new one with the next change", connection(),
-                    window.outstanding(), TimeUnit.NANOSECONDS.toMillis(stalled), retries - retriesAtSample);
-            stallSampledAt = 0;
-            template.getProducerFactory().reset();
-            resendWhileIdle();
-        } catch (RuntimeException e) {
-            log.warn("[{}] Could not look at the Kafka producer: {}", connection(), e.toString());
-        }
-    }
-
     private void resendWhileIdle() {
         if (closing || !window.hasFailures() || window.outstanding() > 0 || !sendLock.tryLock()) {
             return; // the listener thread is relaying: it sends them again itself
@@ -543,17 +488,6 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         } finally {
             sendLock.unlock();
         }
-    }
-
-    /** The producer's {@code record-retry-total}, or -1 when its metrics do not say. */
-    private long producerRetries() {
-        for (Map.Entry<MetricName, ? extends Metric> metric : template.metrics().entrySet()) {
-            if ("record-retry-total".equals(metric.getKey().name()) && "producer-metrics".equals(metric.getKey().group())
-                    && metric.getValue().metricValue() instanceof Number total) {
-                return total.longValue();
-            }
-        }
-        return -1;
     }
 
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
@@ -691,7 +625,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     private void stopWatchdog() {
         if (watchdog != null) {
-            watchdog.shutdownNow();
+            watchdog.close();
         }
     }
 
