@@ -29,6 +29,28 @@ class InitialSnapshotIT {
     Path dir;
 
     @Test
+    void anInitialSnapshotCountsAsCompletedOnlyOnceItsSlotIsMade() {
+        String table = unique("done");
+        String publication = unique("pub");
+        String slot = unique("slot");
+        pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)",
+                "INSERT INTO " + table + " SELECT generate_series(1, 1000)",
+                "CREATE PUBLICATION " + publication + " FOR TABLE " + table);
+        ChangeListener ignoring = event -> { };
+        PgOutputHandler handler = PgOutputHandler.builder(ignoring).slot(slot).publications(publication).createSlot(true)
+                .snapshot(SnapshotOptions.defaults().mode(SnapshotMode.INITIAL)).build();
+        try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler)) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(() -> handler.snapshotProgress()
+                    .map(progress -> progress.state() == SnapshotProgress.State.COMPLETED).orElse(false));
+            // Stopped the moment the snapshot says it completed: it stays completed, its slot stays, permanent.
+        }
+        assertThat(handler.snapshotProgress()).hasValueSatisfying(progress ->
+                assertThat(progress.state()).as("a stop after completion fails nothing").isEqualTo(SnapshotProgress.State.COMPLETED));
+        assertThat(pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot
+                + "' AND NOT temporary")).as("the snapshot's permanent slot").isEqualTo("1");
+    }
+
+    @Test
     void snapshotThenStreamEqualsTheTablesWhileTheyChange() throws Exception {
         SnapshotWorkload workload = SnapshotWorkload.create(pg.server(), "initial", 100_000, 60_000, 40_000);
         Projection projection = new Projection();

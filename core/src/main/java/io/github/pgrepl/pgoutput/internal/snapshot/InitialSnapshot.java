@@ -357,7 +357,6 @@ public final class InitialSnapshot {
             host.connection().sendAfter(new DrainCheck(attempt), DRAIN_POLL);
             return Action.noReply();
         }
-        progress.finished();
         log.info("[{}] initial snapshot read and processed: {} rows of {} table(s)", name(), progress.progress().rows(),
                 progress.progress().tables().size());
         if (temporarySlot) {
@@ -371,6 +370,9 @@ public final class InitialSnapshot {
 
     private Action finished() {
         phase = Phase.DONE;
+        // Completed only now, with the slot made: a stop while it was being made fails the snapshot, which is then taken
+        // again, so progress must not have said completed before.
+        progress.finished();
         if (options.mode() == SnapshotMode.INITIAL_ONLY) {
             log.info("[{}] snapshot.mode=initial-only: done. Replication slot {} stays at the snapshot's consistent point"
                     + " {}: a later start with snapshot.mode=never (or initial) streams from there, without a gap", name(), slot,
