@@ -66,7 +66,9 @@ import java.util.function.Supplier;
  * <p>Not thread-safe while values are first converted; safe to share once read.
  *
  * <p>Past 500 lines for one reason: its public getters, a documented pair (by index, by name) per Java type. The
- * conversions themselves live in {@code internal} ({@code TextValues}, {@code BinaryValues}, the array readers).
+ * conversions themselves live in {@code internal} ({@code TextValues}, {@code BinaryValues}, the array readers); what
+ * stays besides the getters is how the row reaches its own tuple (its array, or a borrowed row's lease, checked around
+ * every read), which no other class may see. The pool of leases is {@code RowLeases}.
  */
 public final class Row {
 
