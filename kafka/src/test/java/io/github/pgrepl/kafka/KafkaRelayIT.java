@@ -339,13 +339,12 @@ class KafkaRelayIT {
              KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "refused\\..*", false)) {
             KafkaRelay relay = context.getBean(KafkaRelay.class);
             ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
-            await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().problem() != null
-                    && relay.status().problem().contains("not delivered"));
-            // Refused: the snapshot does not complete, the slot is not made, the stream does not start.
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
-                    connections.connection(name).status().state() != ConnectionState.STREAMING
-                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
-                            + name + "_slot'").equals("0"));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(relay.status().problem()).as("relay problem").isNotNull().contains("not delivered"));
+            // Refused: the snapshot does not complete, the slot is not made, the stream does not start. A made slot
+            // stays: atMost's margin cannot hide one.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertNotStarted(
+                    connections, name));
 
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
                     new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
@@ -383,8 +382,10 @@ class KafkaRelayIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> !relay.status().isHealthy());
             List<Relayed> records = new ArrayList<>(poll(consumer, 1, Duration.ofSeconds(20)));
             Lsn commit = records.get(0).lsn();
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
-                    .until(() -> !confirmed(pg.server(), name + "_slot").isAfter(commit) && !relay.status().isHealthy());
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(6)).untilAsserted(() -> {
+                assertThat(confirmed(pg.server(), name + "_slot")).as("confirmed flush LSN").isLessThanOrEqualTo(commit);
+                assertThat(relay.status().isHealthy()).as("healthy: " + relay.status().problem()).isFalse();
+            });
 
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
                     new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
