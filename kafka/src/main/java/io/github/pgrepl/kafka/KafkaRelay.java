@@ -497,13 +497,14 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
         if (INITIAL_SNAPSHOT_LSN.equals(header(failed.record(), LSN_HEADER))) {
             return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (a row of"
-                    + " the initial snapshot): " + failed.error() + ". The initial snapshot does not complete, and the stream"
-                    + " does not start, while it is refused; the record is sent again with the next try", failed.error());
+                    + " the initial snapshot): " + text(failed.error()) + ". The initial snapshot does not complete, and the stream"
+                    + " does not start, while it is refused; the record is sent again with the next try."
+                    + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
         }
         return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (transaction "
                 + header(failed.record(), XID_HEADER) + ", commit " + header(failed.record(), LSN_HEADER) + "): "
-                + failed.error() + ". It and every later transaction stay unconfirmed; the record is sent again with the"
-                + " next try", failed.error());
+                + text(failed.error()) + ". It and every later transaction stay unconfirmed; the record is sent again with the"
+                + " next try." + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
     }
 
     /** Sends the initial snapshot's rows held so far in one Kafka transaction; they are let go once it committed. */
@@ -532,8 +533,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             int refused = refusedSend(sends);
             Throwable why = refused < 0 ? cause(e) : sendError(sends.get(refused));
             String topic = refused < 0 ? null : current.buffered.get(refused).topic();
-            String what = (topic == null ? "" : "the broker refused a record of topic " + topic + ": ") + why;
-            what = what.endsWith(".") ? what.substring(0, what.length() - 1) : what;
+            String what = (topic == null ? "" : "the broker refused a record of topic " + topic + ": ") + text(why);
             String fix = Refusals.fix(why, topic, connection());
             if (current.initialSnapshot) {
                 String failure = "Kafka transaction for " + current.buffered.size() + " rows of the initial snapshot failed: "
@@ -589,6 +589,12 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         return cause;
     }
 
+    /** The error as a message's clause: without the full stop its own message may end with. */
+    private static String text(Throwable error) {
+        String text = String.valueOf(error);
+        return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
+    }
+
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null ? "?" : new String(header.value(), StandardCharsets.US_ASCII);
@@ -612,7 +618,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         Duration sinceLastAck = Duration.ofNanos(window.stalledNanos());
         String problem = null;
         if (window.failedRecords() > 0) {
-            problem = window.failedRecords() + " record(s) not delivered, being sent again: " + window.lastError();
+            problem = window.failedRecords() + " record(s) not delivered, being sent again; the last, of topic "
+                    + window.lastErrorTopic() + ": " + text(window.lastError()) + "."
+                    + Refusals.fix(window.lastError(), window.lastErrorTopic(), connection());
         } else if (commitFailure != null) {
             problem = commitFailure;
         } else if (sinceLastAck.compareTo(settings.ackTimeout()) >= 0) {

@@ -141,7 +141,8 @@ class KafkaRelayTest {
         producer.errorNext(new RecordTooLargeException("too large"));
 
         assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
-        assertThat(relay.status().problem()).contains("1 record(s) not delivered").contains("too large");
+        assertThat(relay.status().problem()).contains("1 record(s) not delivered").contains("too large")
+                .contains("of topic shop.public.orders").contains("Fix: raise max.message.bytes of topic shop.public.orders");
 
         // The next change: the refused record is sent again first; refused again, the relay fails on the change.
         CompletableFuture<Void> attempt = onChangeAsync(relay, second.get(0));
@@ -149,7 +150,7 @@ class KafkaRelayTest {
         producer.errorNext(new RecordTooLargeException("still too large"));
         assertThatThrownBy(attempt::join).hasCauseInstanceOf(KafkaRelayException.class)
                 .hasMessageContaining("The broker refused a record of topic shop.public.orders")
-                .hasMessageContaining("still too large");
+                .hasMessageContaining("still too large").hasMessageContaining("Fix: raise max.message.bytes");
         assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
 
         // The error handler's retry of the change: sent a third time, taken; then the change itself.
