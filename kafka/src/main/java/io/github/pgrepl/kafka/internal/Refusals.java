@@ -31,8 +31,8 @@ public final class Refusals {
             return " Fix: grant the producer's principal WRITE on " + where + ".";
         }
         if (error instanceof TransactionalIdAuthorizationException) {
-            return " Fix: grant the producer's principal WRITE on the transactional ids that begin with pgrepl.connections."
-                    + connection + ".kafka.transaction-id-prefix (by default pgrepl-" + connection + "-).";
+            return " Fix: grant the producer's principal WRITE on the transactional ids that begin with the value of"
+                    + " pgrepl.connections." + connection + ".kafka.transaction-id-prefix (by default pgrepl-" + connection + "-).";
         }
         return "";
     }
