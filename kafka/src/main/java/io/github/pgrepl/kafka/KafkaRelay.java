@@ -79,8 +79,9 @@ import org.springframework.kafka.support.SendResult;
  * refused or split a batch, the idempotent producer can retry the partition's later batches, which the broker answers
  * with {@code OUT_OF_ORDER_SEQUENCE_NUMBER}, for good) is closed by the watchdog: what it held fails, and is sent again
  * from a new producer. A failed Kafka transaction is aborted (spring-kafka closes the producer whose commit failed,
- * which aborts it; should the producer not reach the broker to do so, the broker aborts it after the producer's
- * {@code transaction.timeout.ms}) and the whole PostgreSQL transaction is sent again when its {@code Commit} is retried;
+ * which aborts it; should the producer not reach the broker to do so, the next producer, with the same
+ * {@code transactional.id}, aborts it as it starts, or the broker after the producer's {@code transaction.timeout.ms})
+ * and the whole PostgreSQL transaction is sent again when its {@code Commit} is retried;
  * health names the refused record's topic, and the fix where the error tells it. During an initial snapshot the same
  * holds for its rows: a refused row, or a failed Kafka transaction of its rows, fails the next row or {@code
  * SnapshotCompleted}, and the snapshot does not complete until the broker took it.
@@ -150,7 +151,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     /**
      * @param template sends the records: over a producer factory with {@code acks=all} and idempotence; transactional
-     *     exactly when {@code settings.transactional()}. The relay {@linkplain
+     *     exactly when {@code settings.transactional()}, then best with one {@code transactional.id} for every producer
+     *     (pgrepl's own factory: {@code <prefix>0}), so that a producer that replaces a failed one, or a restarted
+     *     application's, fences the one before it and the broker keeps one id. The relay {@linkplain
      *     org.springframework.kafka.core.ProducerFactory#reset() resets} the factory when records are stuck behind a refused
      *     one; a short physical close timeout (pgrepl's own factory: 0) keeps that from waiting on them.
      */

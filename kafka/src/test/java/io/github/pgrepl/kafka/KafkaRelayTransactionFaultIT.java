@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.config.ConfigResource;
@@ -49,8 +50,9 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * {@code max.message.bytes} is below it): the Kafka transaction fails and is aborted, a {@code read_committed} consumer
  * sees nothing of it (not even its small rows, which the broker took) nor of the transactions after it, the slot stays
  * before it and health says why and what to do; the operator raises the topic's limit and the transaction arrives whole,
- * once, the later ones after it. A broker of its own: a topic refusing records, and Kafka transactions left open, are
- * no other test's business.
+ * once, the later ones after it. Every attempt, failed or not, uses the one transactional id {@code <prefix>0}: the
+ * broker keeps one id, the one a restarted application's producer takes (and so fences the old one with). A broker of
+ * its own: a topic refusing records, and Kafka transactions left open, are no other test's business.
  */
 class KafkaRelayTransactionFaultIT {
 
@@ -59,6 +61,8 @@ class KafkaRelayTransactionFaultIT {
 
     private static final String NAME = "txfault";
     private static final String TOPIC = NAME + ".public.items";
+    /** The relay's default transactional id prefix. */
+    private static final String TRANSACTION_ID_PREFIX = "pgrepl-" + NAME + "-";
     /** Below the large row's record (~50 KB), above a partition's share of the small rows of one transaction. */
     private static final int REFUSING_MAX_MESSAGE_BYTES = 20_000;
 
@@ -147,6 +151,19 @@ class KafkaRelayTransactionFaultIT {
                 // The small rows did reach the log, in aborted Kafka transactions: read_committed skipped them.
                 assertThat(ids(uncommitted, id -> id > 100 && id <= 150)).as("read_uncommitted: ids of the refused"
                         + " transaction").isNotEmpty().doesNotContain(125L);
+                // Each failed attempt wrote the rows the broker took again, in a Kafka transaction of its own, aborted:
+                // the most copies of one of them is the number of attempts so far.
+                long attempts = uncommitted.stream().filter(record -> record.id() > 100 && record.id() <= 150)
+                        .collect(Collectors.groupingBy(Relayed::id, Collectors.counting())).values().stream()
+                        .max(Long::compare).orElse(0L);
+                List<String> transactionalIds = transactionalIds(admin);
+                System.out.println("refused Kafka transaction, while refused: " + attempts + " attempts, transactional ids "
+                        + transactionalIds);
+                assertThat(attempts).as("attempts of the refused transaction, aborted").isGreaterThanOrEqualTo(3);
+                // Not an id per attempt: the broker would keep each for transactional.id.expiration.ms (7 days), and a
+                // restarted application's producer (<prefix>0) would fence none of them.
+                assertThat(transactionalIds).as("transactional ids the broker knows, after %d failed attempts", attempts)
+                        .containsExactly(TRANSACTION_ID_PREFIX + "0");
                 Lsn confirmedWhileRefused = confirmed(pg.server(), NAME + "_slot");
 
                 long fixedAt = System.nanoTime();
@@ -185,6 +202,8 @@ class KafkaRelayTransactionFaultIT {
                         .as("confirmed flush LSN after the fix").isGreaterThanOrEqualTo(end));
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(health.health().getStatus())
                         .as("relay health after the fix").isEqualTo(Status.UP));
+                assertThat(transactionalIds(admin)).as("transactional ids the broker knows, after the fix")
+                        .containsExactly(TRANSACTION_ID_PREFIX + "0");
             }
         } finally {
             if (refusing) {
@@ -203,6 +222,12 @@ class KafkaRelayTransactionFaultIT {
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(
                 new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
                 .all().get(10, TimeUnit.SECONDS);
+    }
+
+    /** The transactional ids the broker's transaction coordinators know that begin with the relay's prefix. */
+    private static List<String> transactionalIds(Admin admin) throws Exception {
+        return admin.listTransactions().all().get(10, TimeUnit.SECONDS).stream().map(TransactionListing::transactionalId)
+                .filter(id -> id.startsWith(TRANSACTION_ID_PREFIX)).sorted().toList();
     }
 
     /** Adds what the consumer has now. */

@@ -43,8 +43,9 @@ public record PgReplKafkaProperties(Map<String, Connection> connections) {
      *     consumers see whole transactions. Costs a round trip to the broker's transaction coordinator per transaction,
      *     and holds each transaction's records in memory until its commit.
      * @param transactionIdPrefix The transactional.id prefix of a transactional relay; by default
-     *     pgrepl-<name>-. Keep it the same across restarts and instances of the application: a new producer then fences
-     *     the old one.
+     *     pgrepl-<name>-. Its producers' transactional.id is the prefix and 0, also after a failed Kafka transaction.
+     *     Keep it the same across restarts and instances of the application, and distinct between connections: a new
+     *     producer then fences the old one.
      * @param maxInFlight Most bytes of records sent and not yet acknowledged (transactional: of one transaction's records,
      *     held until its commit); the relay waits beyond it, and the connection pauses meanwhile.
      * @param ackTimeout How long records may wait for an acknowledgement before the relay's health is DOWN; nothing is

@@ -1,6 +1,7 @@
 package io.github.pgrepl.kafka.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pgrepl.kafka.ChangeRecordMapper;
 import io.github.pgrepl.kafka.JsonChangeRecordMapper;
@@ -94,6 +95,25 @@ class PgReplKafkaAutoConfigurationTest {
             assertThat(template.isTransactional()).isTrue();
             assertThat(template.getProducerFactory().getTransactionIdPrefix()).isEqualTo("pgrepl-orders-");
             assertThat(producerConfig(relay)).containsEntry("client.id", "shop-pgrepl-orders");
+        });
+    }
+
+    @Test
+    void aTransactionalRelaysProducerThatCannotBeConstructedSaysWhyAtEveryAttempt() {
+        // The keystore is not there (a secret not mounted yet, a certificate being rotated): each attempt fails
+        // constructing the producer, before any connection, and keeps saying why. A suffix strategy with one suffix to
+        // hand out (DefaultTransactionIdSuffixStrategy(1)) loses it at the first failure, and every later attempt fails
+        // with NoProducerAvailableException, for good.
+        String keystore = "/nonexistent/pgrepl-test-keystore.p12";
+        runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.transactional=true",
+                "spring.kafka.producer.properties.security.protocol=SSL",
+                "spring.kafka.producer.properties.ssl.keystore.location=" + keystore,
+                "spring.kafka.producer.properties.ssl.keystore.password=changeit").run(context -> {
+            KafkaTemplate<byte[], byte[]> template = template(context.getBean(KafkaRelay.class));
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                assertThatThrownBy(() -> template.executeInTransaction(operations -> null)).as("attempt %d", attempt)
+                        .hasStackTraceContaining("Failed to load SSL keystore " + keystore);
+            }
         });
     }
 
