@@ -94,8 +94,7 @@ public class KafkaRelayFactory implements DisposableBean {
         // close timeout: by then what is still in flight is to be failed (and sent again later), not waited for.
         producerFactory.setPhysicalCloseTimeout(0);
         if (settings.transactional()) {
-            producerFactory.setTransactionIdPrefix(StringUtils.hasText(relay.transactionIdPrefix())
-                    ? relay.transactionIdPrefix() : "pgrepl-" + name + "-");
+            producerFactory.setTransactionIdPrefix(transactionIdPrefix(name));
             producerFactory.setTransactionIdSuffixStrategy(ONE_TRANSACTIONAL_ID);
         }
         synchronized (producerFactories) {
@@ -106,6 +105,28 @@ public class KafkaRelayFactory implements DisposableBean {
         // rows (data, not log lines); a producer closed with thousands of records in it would log each.
         template.setProducerListener(null);
         return new KafkaRelay(settings, template, mapper.get());
+    }
+
+    /**
+     * The connection's transactional.id prefix, refused when another transactional relay has the same: their producers,
+     * one id each ({@code <prefix>0}), would fence each other at every transaction, and neither would relay.
+     */
+    private String transactionIdPrefix(String name) {
+        String prefix = transactionIdPrefix(name, properties.connections().get(name).kafka());
+        properties.connections().forEach((other, connection) -> {
+            if (!other.equals(name) && connection.kafka().enabled() && connection.kafka().transactional()
+                    && prefix.equals(transactionIdPrefix(other, connection.kafka()))) {
+                throw new InvalidReplicationPropertyException("pgrepl.connections." + name + ".kafka.transaction-id-prefix",
+                        "is '" + prefix + "', the same as connection '" + other + "''s: their transactional producers"
+                        + " would fence each other", "Give each connection a prefix of its own (the default,"
+                        + " pgrepl-<connection>-, is).");
+            }
+        });
+        return prefix;
+    }
+
+    private static String transactionIdPrefix(String name, PgReplKafkaProperties.Kafka relay) {
+        return StringUtils.hasText(relay.transactionIdPrefix()) ? relay.transactionIdPrefix() : "pgrepl-" + name + "-";
     }
 
     private static KafkaRelaySettings settings(String name, PgReplKafkaProperties.Kafka relay) {

@@ -44,8 +44,8 @@ public record PgReplKafkaProperties(Map<String, Connection> connections) {
      *     and holds each transaction's records in memory until its commit.
      * @param transactionIdPrefix The transactional.id prefix of a transactional relay; by default
      *     pgrepl-<name>-. Its producers' transactional.id is the prefix and 0, also after a failed Kafka transaction.
-     *     Keep it the same across restarts and instances of the application, and distinct between connections: a new
-     *     producer then fences the old one.
+     *     Keep it the same across restarts and instances of the application: a new producer then fences the old one.
+     *     Distinct between connections (two transactional relays with one prefix are refused at startup).
      * @param maxInFlight Most bytes of records sent and not yet acknowledged (transactional: of one transaction's records,
      *     held until its commit); the relay waits beyond it, and the connection pauses meanwhile.
      * @param ackTimeout How long records may wait for an acknowledgement before the relay's health is DOWN; nothing is

@@ -99,6 +99,24 @@ class PgReplKafkaAutoConfigurationTest {
     }
 
     @Test
+    void twoTransactionalRelaysWithOneTransactionIdPrefixAreRefused() {
+        String audit = "pgrepl.connections.audit.";
+        ApplicationContextRunner two = runner.withPropertyValues(audit + "url=postgresql://app@db/shop",
+                audit + "publications=audit_pub", audit + "auto-startup=false", ORDERS + "kafka.enabled=true",
+                ORDERS + "kafka.transactional=true", audit + "kafka.enabled=true", audit + "kafka.transactional=true");
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=shop-", audit + "kafka.transaction-id-prefix=shop-")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(InvalidReplicationPropertyException.class)
+                        .hasMessageContaining("transaction-id-prefix").hasMessageContaining("'shop-'")
+                        .extracting("action").asString().contains("a prefix of its own"));
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=pgrepl-audit-").run(context -> assertThat(context)
+                .getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class));
+        two.run(context -> assertThat(context).hasNotFailed().getBeans(KafkaRelay.class).hasSize(2));
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=shop-", audit + "kafka.transaction-id-prefix=shop-",
+                audit + "kafka.transactional=false").run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void aTransactionalRelaysProducerThatCannotBeConstructedSaysWhyAtEveryAttempt() {
         // The keystore is not there (a secret not mounted yet, a certificate being rotated): each attempt fails
         // constructing the producer, before any connection, and keeps saying why. A suffix strategy with one suffix to
