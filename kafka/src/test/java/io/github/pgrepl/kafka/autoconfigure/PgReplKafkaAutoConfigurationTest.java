@@ -167,6 +167,27 @@ class PgReplKafkaAutoConfigurationTest {
     }
 
     @Test
+    void aMisspeltRelayKeyIsRefusedNamingTheKeyMeant() {
+        // Spring Boot would drop it in silence: kafka.enabeld=true, and the relay never starts.
+        runner.withPropertyValues(ORDERS + "kafka.enabeld=true", ORDERS + "kafka.topic-prefix=cdc.").run(context -> {
+            assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
+                    .hasMessageContaining("pgrepl.connections.orders.kafka.enabeld")
+                    .hasMessageContaining("is not a property of a replication connection")
+                    .extracting("action").asString()
+                    .contains("Did you mean pgrepl.connections.orders.kafka.enabled (not pgrepl.connections.orders.kafka"
+                            + ".enabeld)").contains("kafka.transactional");
+        });
+    }
+
+    @Test
+    void aRelayDurationWithoutAUnitIsRefused() {
+        runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.ack-timeout=30").run(context ->
+                assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
+                        .hasMessageContaining("pgrepl.connections.orders.kafka.ack-timeout")
+                        .hasMessageContaining("is 30 without a unit"));
+    }
+
+    @Test
     void anIllegalTopicIsRefusedNamingTheProperty() {
         runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.topics[public.lines]=no spaces").run(context ->
                 assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
