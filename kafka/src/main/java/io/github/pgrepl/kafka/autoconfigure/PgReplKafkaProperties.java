@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesSource;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -27,6 +28,7 @@ public record PgReplKafkaProperties(Map<String, Connection> connections) {
      *
      * @param kafka Its Kafka relay.
      */
+    @ConfigurationPropertiesSource // descriptions and defaults of kafka.* of a connection, in the generated metadata
     public record Connection(@DefaultValue Kafka kafka) {
     }
 
