@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * key:   {"id":7}
  * value: {"op":"u",
  *         "before":null,
- *         "after":{"id":7,"customer":"ada","amount":12.50,"note":"…"},
+ *         "after":{"id":7,"customer":"ada","amount":12.50},
  *         "unchangedToast":["note"],                  (only when some column of after was not sent)
  *         "source":{"lsn":"0/1A2B3C8","xid":812,"commitTime":"2026-11-24T18:30:01.120Z",
  *                   "schema":"public","table":"orders"}}

@@ -4,6 +4,7 @@ import io.github.pgrepl.Lsn;
 import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.kafka.internal.InFlightWindow;
 import io.github.pgrepl.kafka.internal.ProducerWatchdog;
+import io.github.pgrepl.kafka.internal.Refusals;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.listener.Change;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,10 +78,13 @@ import org.springframework.kafka.support.SendResult;
  * broker has them. A producer that for a whole ack timeout acknowledged nothing while it retried (after the broker
  * refused or split a batch, the idempotent producer can retry the partition's later batches, which the broker answers
  * with {@code OUT_OF_ORDER_SEQUENCE_NUMBER}, for good) is closed by the watchdog: what it held fails, and is sent again
- * from a new producer. A failed Kafka transaction is aborted and the whole PostgreSQL transaction is sent again when its
- * {@code Commit} is retried. During an initial snapshot the same holds for its rows: a refused row, or a failed Kafka
- * transaction of its rows, fails the next row or {@code SnapshotCompleted}, and the snapshot does not complete until the
- * broker took it.
+ * from a new producer. A failed Kafka transaction is aborted (spring-kafka closes the producer whose commit failed,
+ * which aborts it; should the producer not reach the broker to do so, the next producer, with the same
+ * {@code transactional.id}, aborts it as it starts, or the broker after the producer's {@code transaction.timeout.ms})
+ * and the whole PostgreSQL transaction is sent again when its {@code Commit} is retried;
+ * health names the refused record's topic, and the fix where the error tells it. During an initial snapshot the same
+ * holds for its rows: a refused row, or a failed Kafka transaction of its rows, fails the next row or {@code
+ * SnapshotCompleted}, and the snapshot does not complete until the broker took it.
  *
  * <p><b>Threads.</b> The listener thread relays the events; the watchdog (one daemon thread per relay that is not
  * transactional) looks at the producer every quarter of the ack timeout; the send lock keeps the two from sending at
@@ -146,7 +151,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     /**
      * @param template sends the records: over a producer factory with {@code acks=all} and idempotence; transactional
-     *     exactly when {@code settings.transactional()}. The relay {@linkplain
+     *     exactly when {@code settings.transactional()}, then best with one {@code transactional.id} for every producer
+     *     (pgrepl's own factory: {@code <prefix>0}), so that a producer that replaces a failed one, or a restarted
+     *     application's, fences the one before it and the broker keeps one id. The relay {@linkplain
      *     org.springframework.kafka.core.ProducerFactory#reset() resets} the factory when records are stuck behind a refused
      *     one; a short physical close timeout (pgrepl's own factory: 0) keeps that from waiting on them.
      */
@@ -493,13 +500,14 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
         if (INITIAL_SNAPSHOT_LSN.equals(header(failed.record(), LSN_HEADER))) {
             return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (a row of"
-                    + " the initial snapshot): " + failed.error() + ". The initial snapshot does not complete, and the stream"
-                    + " does not start, while it is refused; the record is sent again with the next try", failed.error());
+                    + " the initial snapshot): " + text(failed.error()) + ". The initial snapshot does not complete, and the stream"
+                    + " does not start, while it is refused; the record is sent again with the next try."
+                    + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
         }
         return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (transaction "
                 + header(failed.record(), XID_HEADER) + ", commit " + header(failed.record(), LSN_HEADER) + "): "
-                + failed.error() + ". It and every later transaction stay unconfirmed; the record is sent again with the"
-                + " next try", failed.error());
+                + text(failed.error()) + ". It and every later transaction stay unconfirmed; the record is sent again with the"
+                + " next try." + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
     }
 
     /** Sends the initial snapshot's rows held so far in one Kafka transaction; they are let go once it committed. */
@@ -513,28 +521,57 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
 
     private void sendInKafkaTransaction(Transaction current) {
         committingSince = System.nanoTime();
+        List<CompletableFuture<SendResult<byte[], byte[]>>> sends = new ArrayList<>(current.buffered.size());
         try {
             template.executeInTransaction(operations -> {
                 for (ProducerRecord<byte[], byte[]> record : current.buffered) {
-                    operations.send(record);
+                    sends.add(operations.send(record));
                 }
                 return null;
             });
             commitFailure = null;
         } catch (RuntimeException e) {
+            // The commit fails with the producer's error, which does not say which record the broker refused: the
+            // send that failed does, and with the topic the fix can be named.
+            int refused = refusedSend(sends);
+            Throwable why = refused < 0 ? cause(e) : sendError(sends.get(refused));
+            String topic = refused < 0 ? null : current.buffered.get(refused).topic();
+            String what = (topic == null ? "" : "the broker refused a record of topic " + topic + ": ") + text(why);
+            String fix = Refusals.fix(why, topic, connection());
             if (current.initialSnapshot) {
-                commitFailure = "Kafka transaction for " + current.buffered.size() + " rows of the initial snapshot failed: "
-                        + cause(e);
-                throw new KafkaRelayException(commitFailure + ". It was aborted, and the initial snapshot does not complete"
-                        + " meanwhile; the rows are sent again, in a new Kafka transaction, with the next try", e);
+                String failure = "Kafka transaction for " + current.buffered.size() + " rows of the initial snapshot failed: "
+                        + what;
+                commitFailure = failure + ". It was aborted; retried." + fix;
+                throw new KafkaRelayException(failure + ". It was aborted, and the initial snapshot does not complete"
+                        + " meanwhile; the rows are sent again, in a new Kafka transaction, with the next try." + fix, e);
             }
-            commitFailure = "Kafka transaction for transaction " + current.xid + " (commit " + current.commitLsn
-                    + ") failed: " + cause(e);
-            throw new KafkaRelayException(commitFailure + ". It was aborted and stays unconfirmed; all "
-                    + current.buffered.size() + " records are sent again, in a new Kafka transaction, with the next try", e);
+            String failure = "Kafka transaction for transaction " + current.xid + " (commit " + current.commitLsn
+                    + ") failed: " + what;
+            commitFailure = failure + ". It was aborted; retried." + fix;
+            throw new KafkaRelayException(failure + ". It was aborted and stays unconfirmed; all " + current.buffered.size()
+                    + " records are sent again, in a new Kafka transaction, with the next try." + fix, e);
         } finally {
             committingSince = 0;
         }
+    }
+
+    /**
+     * The first send of a failed Kafka transaction that the broker (or the producer) refused, or -1: not those the
+     * producer failed only because the transaction was aborted, nor those not settled.
+     */
+    private static int refusedSend(List<CompletableFuture<SendResult<byte[], byte[]>>> sends) {
+        for (int i = 0; i < sends.size(); i++) {
+            Throwable error = sendError(sends.get(i));
+            if (error != null && !(error instanceof TransactionAbortedException)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Why a send failed, or {@code null} while it has not (or not yet). */
+    private static Throwable sendError(CompletableFuture<SendResult<byte[], byte[]>> send) {
+        return send.isCompletedExceptionally() ? cause(send.handle((result, error) -> error).join()) : null;
     }
 
     private static long size(ProducerRecord<byte[], byte[]> record) {
@@ -553,6 +590,12 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             cause = cause.getCause();
         }
         return cause;
+    }
+
+    /** The error as a message's clause: without the full stop its own message may end with. */
+    private static String text(Throwable error) {
+        String text = String.valueOf(error);
+        return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {
@@ -578,9 +621,11 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         Duration sinceLastAck = Duration.ofNanos(window.stalledNanos());
         String problem = null;
         if (window.failedRecords() > 0) {
-            problem = window.failedRecords() + " record(s) not delivered, being sent again: " + window.lastError();
+            problem = window.failedRecords() + " record(s) not delivered, being sent again; the last, of topic "
+                    + window.lastErrorTopic() + ": " + text(window.lastError()) + "."
+                    + Refusals.fix(window.lastError(), window.lastErrorTopic(), connection());
         } else if (commitFailure != null) {
-            problem = commitFailure + "; retried";
+            problem = commitFailure;
         } else if (sinceLastAck.compareTo(settings.ackTimeout()) >= 0) {
             problem = "No acknowledgement for " + sinceLastAck.toSeconds() + " s with " + window.records() + " record(s) in"
                     + " flight: the broker is down, unreachable or slow; the relay waits (nothing is dropped)";

@@ -122,11 +122,6 @@ class KafkaRelayKillIT {
     }
 
     private Process startChild(boolean slow, String name) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), RelayChild.class.getName(),
-                String.valueOf(pg.server().port()), broker.getBrokersAsString(), String.valueOf(slow))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        return RelayChild.start(pg.server().port(), broker.getBrokersAsString(), slow, dir.resolve(name + ".log"));
     }
 }

@@ -14,17 +14,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -137,7 +141,8 @@ class KafkaRelayTest {
         producer.errorNext(new RecordTooLargeException("too large"));
 
         assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
-        assertThat(relay.status().problem()).contains("1 record(s) not delivered").contains("too large");
+        assertThat(relay.status().problem()).contains("1 record(s) not delivered").contains("too large")
+                .contains("of topic shop.public.orders").contains("Fix: raise max.message.bytes of topic shop.public.orders");
 
         // The next change: the refused record is sent again first; refused again, the relay fails on the change.
         CompletableFuture<Void> attempt = onChangeAsync(relay, second.get(0));
@@ -145,7 +150,7 @@ class KafkaRelayTest {
         producer.errorNext(new RecordTooLargeException("still too large"));
         assertThatThrownBy(attempt::join).hasCauseInstanceOf(KafkaRelayException.class)
                 .hasMessageContaining("The broker refused a record of topic shop.public.orders")
-                .hasMessageContaining("still too large");
+                .hasMessageContaining("still too large").hasMessageContaining("Fix: raise max.message.bytes");
         assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
 
         // The error handler's retry of the change: sent a third time, taken; then the change itself.
@@ -403,6 +408,43 @@ class KafkaRelayTest {
                 .containsExactly("0", "1", "0", "0");
         assertThat(relay.status().isHealthy()).isTrue();
         assertThat(relay.confirmLimit()).isNull();
+    }
+
+    @Test
+    void transactionalAFailedKafkaTransactionNamesTheRefusedRecordsTopicAndTheFix() throws Exception {
+        // As a real producer fails them: the refused record with the broker's error, another of the transaction as
+        // aborted with it, and the commit with an error that names neither.
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(new MockProducerFactory<>((transactional, id) -> {
+            MockProducer<byte[], byte[]> refusing = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                    String key = new String(record.key(), StandardCharsets.UTF_8);
+                    RuntimeException error = key.contains("1") ? new TransactionAbortedException("Failing batch since"
+                            + " transaction was aborted") : new RecordTooLargeException("The request included a message"
+                            + " larger than the max message size the server will accept.");
+                    callback.onCompletion(null, error);
+                    return new CompletableFuture<>(); // the template's future is the callback's: not done at once here
+                }
+            };
+            refusing.initTransactions();
+            refusing.commitTransactionException = new KafkaException("Cannot execute transactional method because we"
+                    + " are in an error state");
+            return refusing;
+        }, "tx-"));
+        KafkaRelay relay = new KafkaRelay(KafkaRelaySettings.of("shop").withTransactional(true), template,
+                new JsonChangeRecordMapper(JsonMapper.shared()));
+        List<ChangeEvent> events = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                ChangeEvents.insert("lines", Map.of("id", 2L)));
+
+        assertThatThrownBy(() -> deliver(relay, events)).isInstanceOf(KafkaRelayException.class)
+                .hasMessageContaining("the broker refused a record of topic shop.public.lines: ")
+                .hasMessageContaining("RecordTooLargeException").hasMessageContaining("max.message.bytes of topic"
+                        + " shop.public.lines");
+        assertThat(relay.status().problem()).startsWith("Kafka transaction for transaction ")
+                .contains("the broker refused a record of topic shop.public.lines: ").contains("RecordTooLargeException")
+                .contains("Fix: raise max.message.bytes of topic shop.public.lines").doesNotContain("TransactionAbortedException");
+        assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
     }
 
     @Test

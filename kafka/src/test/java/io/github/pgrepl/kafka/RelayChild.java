@@ -3,6 +3,10 @@ package io.github.pgrepl.kafka;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.spring.listener.ReplicationListener;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +19,9 @@ import org.springframework.context.annotation.Configuration;
 /**
  * An application with a Kafka relay in a JVM of its own, for the kill -9 test. Arguments: PostgreSQL's port, the
  * broker's bootstrap servers, and whether a listener method on the same connection takes a millisecond per change
- * (so that a large transaction is still being relayed when the test kills the JVM).
+ * (so that a large transaction is still being relayed when the test kills the JVM). Connection {@code crash}, slot
+ * {@code crash_slot}, publication {@code crash_pub}; system properties override these defaults, and set others (say
+ * {@code pgrepl.connections.crash.kafka.transactional=true}).
  */
 public final class RelayChild {
 
@@ -41,6 +47,23 @@ public final class RelayChild {
                 TimeUnit.MILLISECONDS.sleep(1); // the point: a slow consumer, so the kill lands mid-transaction
             }
         }
+    }
+
+    /**
+     * Starts the child, its output to {@code log}.
+     *
+     * @param properties {@code name=value} pairs, as system properties of the child
+     */
+    static Process start(int pgPort, String brokers, boolean slow, Path log, String... properties) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        for (String property : properties) {
+            command.add("-D" + property);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RelayChild.class.getName(),
+                String.valueOf(pgPort), brokers, String.valueOf(slow)));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,6 +1,7 @@
 package io.github.pgrepl.spring.autoconfigure;
 
 import io.github.pgrepl.ReplicationConnection;
+import io.github.pgrepl.spring.autoconfigure.internal.ConnectionPropertiesCheck;
 import io.github.pgrepl.spring.connection.ReplicationAvailability;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -61,7 +62,7 @@ public class PgReplAutoConfiguration {
             ObjectProvider<PgOutputHandlerCustomizer> handlerCustomizers,
             @Qualifier(EVENT_LOOP_GROUP_BEAN) ObjectProvider<EventLoopGroup> eventLoopGroup,
             ObjectProvider<ObservationRegistry> observations, ObjectProvider<LifecycleProperties> lifecycle) {
-        ConnectionPropertiesCheck.check(environment); // keys the binder ignored, durations it read as milliseconds
+        ConnectionPropertiesCheck.check(environment, PgReplProperties.Connection.class); // keys the binder ignored, durations it read as milliseconds
         ConnectionTargets targets = ConnectionTargets.from(beanFactory, properties.connections().keySet());
         ConnectionSettingsFactory.Collaborators collaborators = new ConnectionSettingsFactory.Collaborators(
                 sslBundles.getIfAvailable(), connectionCustomizers.orderedStream().toList(),

@@ -203,8 +203,8 @@ public record PgReplProperties(Map<String, Connection> connections) implements V
      *     dead-letter recoverer at its first failure, without retries and without health DOWN meanwhile.
      * @param transactionMaxBytes Most bytes of rows a transaction listener's transaction may hold in memory; a larger
      *     one fails that listener with a TransactionTooLargeException instead.
-     * @param closeTimeout How long shutdown waits for the listener to finish the event in hand; never longer than
-     *     half of spring.lifecycle.timeout-per-shutdown-phase.
+     * @param closeTimeout How long shutdown waits for the listener to finish the event in hand and the queued rest of
+     *     its transaction, which is then confirmed; never longer than half of spring.lifecycle.timeout-per-shutdown-phase.
      */
     public record Listener(@DefaultValue("10000") int queueCapacity, @DefaultValue("64MB") DataSize queueMaxSize,
                            @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,

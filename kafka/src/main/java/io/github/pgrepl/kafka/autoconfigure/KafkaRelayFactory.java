@@ -22,15 +22,40 @@ import org.springframework.boot.kafka.autoconfigure.SslBundleSslEngineFactory;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.TransactionIdSuffixStrategy;
 import org.springframework.util.StringUtils;
 
 /**
  * Builds each connection's {@link KafkaRelay}, with a producer of its own: Boot's {@code spring.kafka.*} producer
  * configuration (and its {@link KafkaConnectionDetails}), with the settings the relay's guarantee rests on: byte-array
  * serializers, {@code acks=all}, idempotence, and, unless configured, no {@code delivery.timeout.ms} to speak of (a broker
- * that is down is waited for, never given up on) and 128 KB batches. Owns the producer factories it creates, and closes them.
+ * that is down is waited for, never given up on) and 128 KB batches; transactional, one {@code transactional.id}
+ * ({@code <prefix>0}) for every producer, also after a failed Kafka transaction. Owns the producer factories it creates,
+ * and closes them.
  */
 public class KafkaRelayFactory implements DisposableBean {
+
+    /**
+     * Suffix {@code 0} for every transactional producer, never used up. spring-kafka closes a producer whose transaction
+     * failed, and its default strategy gives the next one a new suffix: an id per failed attempt, each kept by the broker
+     * for {@code transactional.id.expiration.ms} (7 days), and none of them fenced by a restarted application, whose
+     * first producer is {@code <prefix>0}. Not {@code DefaultTransactionIdSuffixStrategy(1)}: it loses its one suffix
+     * when a producer cannot even be constructed (spring-kafka 4.1 acquires it before, and releases it only when
+     * {@code initTransactions()} fails), say while no bootstrap server resolves or the keystore is missing, and from
+     * then on every attempt fails with {@code NoProducerAvailableException} instead of the cause. The relay has one Kafka
+     * transaction at a time, on the listener thread under its send lock, so there is never a second producer to share
+     * the id with; were there one, the newer would fence the older.
+     */
+    private static final TransactionIdSuffixStrategy ONE_TRANSACTIONAL_ID = new TransactionIdSuffixStrategy() {
+        @Override
+        public String acquireSuffix(String prefix) {
+            return "0";
+        }
+
+        @Override
+        public void releaseSuffix(String prefix, String suffix) {
+        }
+    };
 
     private final PgReplKafkaProperties properties;
     private final KafkaProperties kafka;
@@ -69,8 +94,8 @@ public class KafkaRelayFactory implements DisposableBean {
         // close timeout: by then what is still in flight is to be failed (and sent again later), not waited for.
         producerFactory.setPhysicalCloseTimeout(0);
         if (settings.transactional()) {
-            producerFactory.setTransactionIdPrefix(StringUtils.hasText(relay.transactionIdPrefix())
-                    ? relay.transactionIdPrefix() : "pgrepl-" + name + "-");
+            producerFactory.setTransactionIdPrefix(transactionIdPrefix(name));
+            producerFactory.setTransactionIdSuffixStrategy(ONE_TRANSACTIONAL_ID);
         }
         synchronized (producerFactories) {
             producerFactories.add(producerFactory);
@@ -80,6 +105,28 @@ public class KafkaRelayFactory implements DisposableBean {
         // rows (data, not log lines); a producer closed with thousands of records in it would log each.
         template.setProducerListener(null);
         return new KafkaRelay(settings, template, mapper.get());
+    }
+
+    /**
+     * The connection's transactional.id prefix, refused when another transactional relay has the same: their producers,
+     * one id each ({@code <prefix>0}), would fence each other at every transaction, and neither would relay.
+     */
+    private String transactionIdPrefix(String name) {
+        String prefix = transactionIdPrefix(name, properties.connections().get(name).kafka());
+        properties.connections().forEach((other, connection) -> {
+            if (!other.equals(name) && connection.kafka().enabled() && connection.kafka().transactional()
+                    && prefix.equals(transactionIdPrefix(other, connection.kafka()))) {
+                throw new InvalidReplicationPropertyException("pgrepl.connections." + name + ".kafka.transaction-id-prefix",
+                        "is '" + prefix + "', the same as connection '" + other + "''s: their transactional producers"
+                        + " would fence each other", "Give each connection a prefix of its own (the default,"
+                        + " pgrepl-<connection>-, is).");
+            }
+        });
+        return prefix;
+    }
+
+    private static String transactionIdPrefix(String name, PgReplKafkaProperties.Kafka relay) {
+        return StringUtils.hasText(relay.transactionIdPrefix()) ? relay.transactionIdPrefix() : "pgrepl-" + name + "-";
     }
 
     private static KafkaRelaySettings settings(String name, PgReplKafkaProperties.Kafka relay) {

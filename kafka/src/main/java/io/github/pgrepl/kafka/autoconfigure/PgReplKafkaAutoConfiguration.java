@@ -4,6 +4,7 @@ import io.github.pgrepl.kafka.ChangeRecordMapper;
 import io.github.pgrepl.kafka.JsonChangeRecordMapper;
 import io.github.pgrepl.kafka.KafkaRelay;
 import io.github.pgrepl.spring.autoconfigure.PgReplAutoConfiguration;
+import io.github.pgrepl.spring.autoconfigure.internal.ConnectionPropertiesCheck;
 import io.github.pgrepl.spring.autoconfigure.listener.ReplicationListenerAutoConfiguration;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,6 +18,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.kafka.core.KafkaTemplate;
 
 import tools.jackson.databind.json.JsonMapper;
@@ -38,7 +40,10 @@ public class PgReplKafkaAutoConfiguration {
     @ConditionalOnMissingBean
     public KafkaRelayFactory kafkaRelayFactory(PgReplKafkaProperties properties, KafkaProperties kafka,
                                                ObjectProvider<KafkaConnectionDetails> connectionDetails,
-                                               ObjectProvider<ChangeRecordMapper> mapper, ObjectProvider<JsonMapper> json) {
+                                               ObjectProvider<ChangeRecordMapper> mapper, ObjectProvider<JsonMapper> json,
+                                               Environment environment) {
+        // A misspelt key under kafka. would be ignored in silence (kafka.enabeld: the relay never starts).
+        ConnectionPropertiesCheck.checkKafka(environment, PgReplKafkaProperties.Connection.class);
         return new KafkaRelayFactory(properties, kafka, connectionDetails.getIfAvailable(),
                 () -> mapper.getIfAvailable(() -> new JsonChangeRecordMapper(json.getIfAvailable(JsonMapper::shared))));
     }

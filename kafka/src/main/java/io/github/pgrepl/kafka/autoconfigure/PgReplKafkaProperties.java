@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.ConfigurationPropertiesSource;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -27,6 +28,7 @@ public record PgReplKafkaProperties(Map<String, Connection> connections) {
      *
      * @param kafka Its Kafka relay.
      */
+    @ConfigurationPropertiesSource // descriptions and defaults of kafka.* of a connection, in the generated metadata
     public record Connection(@DefaultValue Kafka kafka) {
     }
 
@@ -43,8 +45,9 @@ public record PgReplKafkaProperties(Map<String, Connection> connections) {
      *     consumers see whole transactions. Costs a round trip to the broker's transaction coordinator per transaction,
      *     and holds each transaction's records in memory until its commit.
      * @param transactionIdPrefix The transactional.id prefix of a transactional relay; by default
-     *     pgrepl-<name>-. Keep it the same across restarts and instances of the application: a new producer then fences
-     *     the old one.
+     *     pgrepl-<name>-. Its producers' transactional.id is the prefix and 0, also after a failed Kafka transaction.
+     *     Keep it the same across restarts and instances of the application: a new producer then fences the old one.
+     *     Distinct between connections (two transactional relays with one prefix are refused at startup).
      * @param maxInFlight Most bytes of records sent and not yet acknowledged (transactional: of one transaction's records,
      *     held until its commit); the relay waits beyond it, and the connection pauses meanwhile.
      * @param ackTimeout How long records may wait for an acknowledgement before the relay's health is DOWN; nothing is

@@ -4,6 +4,7 @@
  * {@code spring.kafka.*} producer configuration.
  *
  * <p>Imports the relay ({@code io.github.pgrepl.kafka}), pgrepl's Spring layer (its connection package, for the
- * properties' errors), pgrepl-core's {@code internal.util} (durations in messages), Spring Boot's Kafka and Jackson support and spring-kafka.
+ * properties' errors, and its auto-configuration's {@code internal} key check), pgrepl-core's {@code internal.util}
+ * (durations in messages), Spring Boot's Kafka and Jackson support and spring-kafka.
  */
 package io.github.pgrepl.kafka.autoconfigure;

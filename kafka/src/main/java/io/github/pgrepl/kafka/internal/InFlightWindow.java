@@ -49,9 +49,10 @@ public final class InFlightWindow {
      * @param failedRecords records that failed and are not on the broker yet: to be sent again, or sent again and not
      *     acknowledged yet
      * @param lastError why the last of them failed
+     * @param lastErrorTopic its topic
      */
     public record Snapshot(int records, long bytes, int transactions, int failedRecords, Throwable lastError,
-                           long stalledNanos, long waitingForRoomNanos, Lsn finishedThrough) {
+                           String lastErrorTopic, long stalledNanos, long waitingForRoomNanos, Lsn finishedThrough) {
     }
 
     private final long maxBytes;
@@ -66,6 +67,7 @@ public final class InFlightWindow {
      */
     private int takenAgain;
     private Throwable lastError;
+    private String lastErrorTopic;
     private Lsn finishedThrough = Lsn.ZERO;
     /** When the oldest wait for an acknowledgement began, or the last acknowledgement came: to tell a stalled broker. */
     private long progressNanos;
@@ -173,6 +175,7 @@ public final class InFlightWindow {
         outstanding--;
         if (again && --takenAgain == 0 && failures.isEmpty()) {
             lastError = null;
+            lastErrorTopic = null;
         }
         bytes -= size;
         progressNanos = System.nanoTime();
@@ -194,6 +197,7 @@ public final class InFlightWindow {
             takenAgain--;
         }
         lastError = error;
+        lastErrorTopic = record.topic();
         failures.add(new FailedRecord(transaction, record, size, sent, error));
         notifyAll();
         return failures.size() == 1;
@@ -274,7 +278,8 @@ public final class InFlightWindow {
 
     public synchronized Snapshot snapshot() {
         long now = System.nanoTime();
-        return new Snapshot(outstanding, bytes, transactions.size(), failures.size() + takenAgain, lastError, outstanding > 0 ? now - progressNanos : 0,
+        return new Snapshot(outstanding, bytes, transactions.size(), failures.size() + takenAgain, lastError, lastErrorTopic,
+                outstanding > 0 ? now - progressNanos : 0,
                 waitingForRoomSince == 0 ? 0 : now - waitingForRoomSince, finishedThrough);
     }
 

@@ -1,6 +1,7 @@
 package io.github.pgrepl.kafka.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pgrepl.kafka.ChangeRecordMapper;
 import io.github.pgrepl.kafka.JsonChangeRecordMapper;
@@ -98,6 +99,43 @@ class PgReplKafkaAutoConfigurationTest {
     }
 
     @Test
+    void twoTransactionalRelaysWithOneTransactionIdPrefixAreRefused() {
+        String audit = "pgrepl.connections.audit.";
+        ApplicationContextRunner two = runner.withPropertyValues(audit + "url=postgresql://app@db/shop",
+                audit + "publications=audit_pub", audit + "auto-startup=false", ORDERS + "kafka.enabled=true",
+                ORDERS + "kafka.transactional=true", audit + "kafka.enabled=true", audit + "kafka.transactional=true");
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=shop-", audit + "kafka.transaction-id-prefix=shop-")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(InvalidReplicationPropertyException.class)
+                        .hasMessageContaining("transaction-id-prefix").hasMessageContaining("'shop-'")
+                        .extracting("action").asString().contains("a prefix of its own"));
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=pgrepl-audit-").run(context -> assertThat(context)
+                .getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class));
+        two.run(context -> assertThat(context).hasNotFailed().getBeans(KafkaRelay.class).hasSize(2));
+        two.withPropertyValues(ORDERS + "kafka.transaction-id-prefix=shop-", audit + "kafka.transaction-id-prefix=shop-",
+                audit + "kafka.transactional=false").run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void aTransactionalRelaysProducerThatCannotBeConstructedSaysWhyAtEveryAttempt() {
+        // The keystore is not there (a secret not mounted yet, a certificate being rotated): each attempt fails
+        // constructing the producer, before any connection, and keeps saying why. A suffix strategy with one suffix to
+        // hand out (DefaultTransactionIdSuffixStrategy(1)) loses it at the first failure, and every later attempt fails
+        // with NoProducerAvailableException, for good.
+        String keystore = "/nonexistent/pgrepl-test-keystore.p12";
+        runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.transactional=true",
+                "spring.kafka.producer.properties.security.protocol=SSL",
+                "spring.kafka.producer.properties.ssl.keystore.location=" + keystore,
+                "spring.kafka.producer.properties.ssl.keystore.password=changeit").run(context -> {
+            KafkaTemplate<byte[], byte[]> template = template(context.getBean(KafkaRelay.class));
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                assertThatThrownBy(() -> template.executeInTransaction(operations -> null)).as("attempt %d", attempt)
+                        .hasStackTraceContaining("Failed to load SSL keystore " + keystore);
+            }
+        });
+    }
+
+    @Test
     void aChangeRecordMapperBeanReplacesTheJsonEnvelope() {
         ChangeRecordMapper custom = (change, topic) -> new ProducerRecord<>(topic, new byte[] { 1 });
         runner.withBean(ChangeRecordMapper.class, () -> custom).withPropertyValues(ORDERS + "kafka.enabled=true")
@@ -126,6 +164,27 @@ class PgReplKafkaAutoConfigurationTest {
                 ORDERS + "kafka.close-timeout=1500ms").run(context ->
                 assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
                         .hasMessageContaining("(ack-timeout 0s, close-timeout 1500ms)"));
+    }
+
+    @Test
+    void aMisspeltRelayKeyIsRefusedNamingTheKeyMeant() {
+        // Spring Boot would drop it in silence: kafka.enabeld=true, and the relay never starts.
+        runner.withPropertyValues(ORDERS + "kafka.enabeld=true", ORDERS + "kafka.topic-prefix=cdc.").run(context -> {
+            assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
+                    .hasMessageContaining("pgrepl.connections.orders.kafka.enabeld")
+                    .hasMessageContaining("is not a property of a replication connection")
+                    .extracting("action").asString()
+                    .contains("Did you mean pgrepl.connections.orders.kafka.enabled (not pgrepl.connections.orders.kafka"
+                            + ".enabeld)").contains("kafka.transactional");
+        });
+    }
+
+    @Test
+    void aRelayDurationWithoutAUnitIsRefused() {
+        runner.withPropertyValues(ORDERS + "kafka.enabled=true", ORDERS + "kafka.ack-timeout=30").run(context ->
+                assertThat(context).getFailure().rootCause().isInstanceOf(InvalidReplicationPropertyException.class)
+                        .hasMessageContaining("pgrepl.connections.orders.kafka.ack-timeout")
+                        .hasMessageContaining("is 30 without a unit"));
     }
 
     @Test

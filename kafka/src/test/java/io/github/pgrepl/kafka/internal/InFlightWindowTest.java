@@ -118,9 +118,11 @@ class InFlightWindowTest {
         window.acknowledged(transaction, 10, true);
         assertThat(window.snapshot().failedRecords()).as("sent again, not on the broker yet: not well yet").isEqualTo(1);
         assertThat(window.snapshot().lastError()).hasMessage("closed forcefully");
+        assertThat(window.snapshot().lastErrorTopic()).isEqualTo("topic");
         window.acknowledged(transaction, 10, true);
         assertThat(window.snapshot().failedRecords()).isZero();
         assertThat(window.snapshot().lastError()).isNull();
+        assertThat(window.snapshot().lastErrorTopic()).isNull();
         assertThat(window.confirmLimit()).isNull();
         assertThat(window.snapshot().finishedThrough()).isEqualTo(Lsn.of(100));
         assertThat(window.snapshot().bytes()).isZero();
