@@ -60,8 +60,7 @@ class FaultsIT {
 
         proxy.stall();
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> connection.status().lastError() != null
-                && connection.status().lastError().getMessage().contains("presumed dead"));
+        awaitPresumedDead();
         assertThat(connection.status().state()).isNotEqualTo(ConnectionState.STREAMING);
         insertRows(pg.server(), table, 6, 10);
         proxy.heal();
@@ -84,8 +83,13 @@ class FaultsIT {
         }.ackEvery(Duration.ofMillis(300));
         connection = ReplicationConnection.start(config(pg.server()).port(proxy.port()).autoReconnect(true).build(), handler);
 
-        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11))
-                .until(() -> connection.status().state() == ConnectionState.STREAMING && connection.status().lastError() == null);
+        // A false poll restarts during(): reconnects, which only grow, keep a drop and reconnect from passing unseen.
+        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            ConnectionStatus status = connection.status();
+            assertThat(status.lastError()).as("last error").isNull();
+            assertThat(status.state()).isEqualTo(ConnectionState.STREAMING);
+            assertThat(status.reconnects()).as("reconnects").isZero();
+        });
 
         assertThat(handler.events).doesNotContain("disconnect");
         assertThat(connection.status().reconnects()).isZero();
@@ -95,8 +99,7 @@ class FaultsIT {
     void serverBytesDroppedOneWayAreNoticedToo() {
         proxy.dropServerToClient();
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> connection.status().lastError() != null
-                && connection.status().lastError().getMessage().contains("presumed dead"));
+        awaitPresumedDead();
         proxy.heal();
         insertRows(pg.server(), table, 1, 3);
         await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.containsAll(ids(1, 3)));
@@ -109,8 +112,11 @@ class FaultsIT {
 
         proxy.corruptServerToClient();
         insertRows(pg.server(), table, 4, 6);
-        await().atMost(Duration.ofSeconds(15)).until(() -> connection.status().lastError() != null
-                && connection.status().state() != ConnectionState.STREAMING);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            ConnectionStatus status = connection.status();
+            assertThat(status.lastError()).as("last error").isNotNull();
+            assertThat(status.state()).isNotEqualTo(ConnectionState.STREAMING);
+        });
         proxy.heal();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.containsAll(ids(1, 6)));
@@ -138,8 +144,11 @@ class FaultsIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().paused());
         insertRows(pg.server(), table, 1, 3);
 
-        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
-                .until(() -> connection.status().reconnects() == 0 && handler.insertedValues.isEmpty());
+        // Paused six times wal_sender_timeout. Both only grow: atMost's margin cannot hide a reconnect or a row.
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(connection.status().reconnects()).as("reconnects").isZero();
+            assertThat(handler.insertedValues).as("rows delivered while paused").isEmpty();
+        });
 
         connection.resume();
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.insertedValues.containsAll(ids(1, 3)));
@@ -153,6 +162,11 @@ class FaultsIT {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> handler.insertedValues.containsAll(ids(1, 20)));
         assertThat(connection.status().reconnects()).isZero();
+    }
+
+    private void awaitPresumedDead() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(connection.status().lastError())
+                .as("last error").isNotNull().hasMessageContaining("presumed dead"));
     }
 
     private static java.util.List<String> ids(int from, int to) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.Lsn;
 import io.github.pgrepl.pgoutput.ChangeEvent;
+import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.testsupport.PgExtension;
 import io.github.pgrepl.testsupport.PgServer;
 
@@ -21,7 +22,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Closing the application confirms what the listener processed, within the shutdown phase. Status updates are made
- * rare here (and the server patient), so that only the final one, sent on close, can have confirmed the row.
+ * rare here (and the server patient), so that only the final one, sent on close, can have confirmed the row. It may
+ * confirm more: an idle keepalive lets the slot move past WAL the stream skips.
  */
 class GracefulShutdownIT {
 
@@ -30,7 +32,8 @@ class GracefulShutdownIT {
 
     @Test
     void shutdownConfirmsTheLastProcessedPosition() {
-        pg.server().execute("CREATE TABLE items (id bigint PRIMARY KEY)", "CREATE PUBLICATION items_pub FOR TABLE items");
+        pg.server().execute("CREATE TABLE items (id bigint PRIMARY KEY)", "CREATE PUBLICATION items_pub FOR TABLE items",
+                "CREATE TABLE unpublished (id bigint)");
         ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
                 .properties("pgrepl.connections.orders.url=postgresql://localhost:" + pg.server().port() + "/postgres",
                         "pgrepl.connections.orders.username=" + PgServer.SUPERUSER,
@@ -48,6 +51,13 @@ class GracefulShutdownIT {
                 .filter(ChangeEvent.Commit.class::isInstance).map(ChangeEvent.Commit.class::cast).findFirst().orElse(null),
                 found -> found != null);
         assertThat(confirmedFlush()).as("not confirmed before shutdown").isLessThan(commit.endLsn());
+        // WAL the stream skips, as a busy server always writes (the bgwriter's xl_running_xacts every 15 s, autovacuum):
+        // the keepalive after it lets the slot move on past the row's commit.
+        pg.server().execute("INSERT INTO unpublished VALUES (1)");
+        ReplicationConnectionRegistry registry = context.getBean(ReplicationConnectionRegistry.class);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(registry.connection("orders").status()
+                .serverWalEnd()).as("the server's WAL end, as of its last message").isGreaterThan(commit.endLsn()));
+        assertThat(confirmedFlush()).as("not confirmed by the keepalive").isLessThan(commit.endLsn());
 
         long started = System.nanoTime();
         context.close();
@@ -55,7 +65,7 @@ class GracefulShutdownIT {
 
         assertThat(took).isLessThan(Duration.ofSeconds(10));
         await().atMost(Duration.ofSeconds(5)).until(() -> !slotActive());
-        assertThat(confirmedFlush()).isEqualTo(commit.endLsn());
+        assertThat(confirmedFlush()).as("confirmed on close").isGreaterThanOrEqualTo(commit.endLsn());
     }
 
     private static Lsn confirmedFlush() {

@@ -110,10 +110,15 @@ class ReplicationApplicationIT {
             assertThat(paused.read("$.paused", Boolean.class)).isTrue();
             pg.server().execute("INSERT INTO orders VALUES (2, 'lamp')");
 
-            // Past twice wal_sender_timeout: the server would have dropped a session whose status updates stopped.
-            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> insertOf(2).isEmpty() && "UP".equals(orders(http).read("$.status"))
-                            && Boolean.TRUE.equals(orders(http).read("$.details.paused")));
+            // Past twice wal_sender_timeout: the server would have dropped a session whose status updates stopped (the
+            // backend PID below says it did not). Two HTTP calls a poll: atMost leaves them room on a loaded machine.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        assertThat(insertOf(2)).as("the row inserted while paused").isEmpty();
+                        DocumentContext orders = orders(http);
+                        assertThat(orders.read("$.status", String.class)).as(orders.jsonString()).isEqualTo("UP");
+                        assertThat(orders.read("$.details.paused", Boolean.class)).as(orders.jsonString()).isTrue();
+                    });
             assertThat(orders(http).read("$.details.pausedSince", String.class)).isNotBlank();
             assertThat(http.getJson("/actuator/pgrepl/orders").read("$.backendPid", Integer.class))
                     .as("the same session: status updates kept it alive").isEqualTo(paused.read("$.backendPid", Integer.class));
@@ -138,8 +143,11 @@ class ReplicationApplicationIT {
             pg.server().start();
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> "UP".equals(orders(http).read("$.status"))
-                && "STREAMING".equals(orders(http).read("$.details.state")));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            DocumentContext orders = orders(http);
+            assertThat(orders.read("$.status", String.class)).as(orders.jsonString()).isEqualTo("UP");
+            assertThat(orders.read("$.details.state", String.class)).as(orders.jsonString()).isEqualTo("STREAMING");
+        });
         pg.server().execute("INSERT INTO orders VALUES (3, 'chair')");
         await().atMost(Duration.ofSeconds(10)).until(() -> insertOf(3).isPresent());
     }

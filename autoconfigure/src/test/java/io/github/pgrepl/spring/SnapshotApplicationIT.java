@@ -89,13 +89,14 @@ class SnapshotApplicationIT {
         List<String> notUp = new CopyOnWriteArrayList<>();
         AtomicBoolean sawSnapshot = new AtomicBoolean();
         // The snapshot outlasts the grace period (a slow listener): the stream has not started, yet nothing is wrong.
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             String health = http.get("/actuator/health/replication");
             if (!"UP".equals(JsonPath.parse(health).read("$.status"))) {
                 notUp.add(health);
             }
             sawSnapshot.compareAndSet(false, health.contains("\"snapshot\":\"initial snapshot"));
-            return orders.reads.size() == ROWS && "STREAMING".equals(http.getJson("/actuator/pgrepl/orders").read("$.state"));
+            assertThat(orders.reads.size()).as("rows read").isEqualTo(ROWS);
+            assertThat(http.getJson("/actuator/pgrepl/orders").read("$.state", String.class)).isEqualTo("STREAMING");
         });
         orders.slow = false;
         assertThat(notUp).isEmpty();

@@ -156,7 +156,10 @@ class BorrowedRowsTest {
                     worker.offer(insert(id, "name" + id), 20, null);
                 }
                 worker.flush();
-                await().atMost(Duration.ofSeconds(10)).until(() -> worker.pending() == 0 && worker.spareBatches() > 0);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    assertThat(worker.pending()).as("pending").isZero();
+                    assertThat(worker.spareBatches()).as("spare batches").isPositive();
+                });
             }
         } finally {
             worker.stop(Duration.ofSeconds(1));

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.PgExtension;
 
@@ -44,8 +45,12 @@ class HighAvailabilityIT {
                 PgOutputHandler.builder(primaryEvents).slot(slot).publications(publication).createSlot(true).build());
         try (ReplicationConnection standby = ReplicationConnection.start(config.build(),
                 PgOutputHandler.builder(standbyEvents).slot(slot).publications(publication).createSlot(true).build())) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> standby.status().state() == ConnectionState.STANDBY
-                    && standby.status().reconnectAttempts() >= 4);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                ConnectionStatus status = standby.status();
+                assertThat(status.state()).as("standby's state, last error " + status.lastError())
+                        .isEqualTo(ConnectionState.STANDBY);
+                assertThat(status.reconnectAttempts()).as("standby's attempts").isGreaterThanOrEqualTo(4);
+            });
             assertThat(standby.status().lastError()).hasMessageContaining("replication slot \"" + slot + "\" is active for PID "
                     + primary.status().backendPid());
             pg.server().execute("INSERT INTO " + table + " VALUES (1)");
@@ -55,7 +60,8 @@ class HighAvailabilityIT {
 
             primary.close();
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> standby.status().state() == ConnectionState.STREAMING);
+            // The standby's next attempt (backoff up to 800 ms), then a whole setup: room for a loaded machine.
+            await().atMost(Duration.ofSeconds(15)).until(() -> standby.status().state() == ConnectionState.STREAMING);
             pg.server().execute("INSERT INTO " + table + " VALUES (2)");
             await().atMost(Duration.ofSeconds(10)).until(() -> standbyEvents.insertedIds().contains(2L));
             assertThat(standbyEvents.insertedIds()).containsExactly(2L);

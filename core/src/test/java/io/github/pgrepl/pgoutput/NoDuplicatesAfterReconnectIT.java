@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.testsupport.FaultProxy;
 import io.github.pgrepl.testsupport.PgExtension;
@@ -145,8 +146,7 @@ class NoDuplicatesAfterReconnectIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> collected.insertedIds().contains(1_000L));
         assertThat(collected.ofType(ChangeEvent.Commit.class)).as("the listener is in the middle of it").isEmpty();
         proxy.cutAll();
-        await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().reconnects() >= 1
-                && connection.status().state() == ConnectionState.STREAMING);
+        awaitReconnected();
         writeMarker();
         release.countDown();
 
@@ -161,8 +161,15 @@ class NoDuplicatesAfterReconnectIT {
     private void cutOnceHeld(Class<? extends ChangeEvent> last) {
         await().atMost(Duration.ofSeconds(20)).until(() -> !collected.ofType(last).isEmpty());
         proxy.cutAll();
-        await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().reconnects() >= 1
-                && connection.status().state() == ConnectionState.STREAMING);
+        awaitReconnected();
+    }
+
+    private void awaitReconnected() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            ConnectionStatus status = connection.status();
+            assertThat(status.reconnects()).as("reconnects, last error " + status.lastError()).isPositive();
+            assertThat(status.state()).isEqualTo(ConnectionState.STREAMING);
+        });
     }
 
     /** Inserts row 0 in a transaction of its own: whatever the server sends again, it sends before it. */

@@ -154,9 +154,10 @@ class PgOutputDeliveryIT {
                 delivered.clear();
                 connection = ReplicationConnection.start(config(server()).build(), builder.build());
             }
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
                 sample.run();
-                return !writer.isAlive() && delivered.contains((long) rows);
+                assertThat(writer.isAlive()).as("writer still inserting").isFalse();
+                assertThat(delivered).as("rows delivered in this run").contains((long) rows);
             });
             runs.add(List.copyOf(delivered));
         } finally {

@@ -194,8 +194,8 @@ class PgOutputHandlerIT {
             // Returned from, not finished: neither status updates nor idle keepalives (WAL activity elsewhere) confirm it.
             server().execute("CREATE TABLE " + table + "_other (id int)", "INSERT INTO " + table + "_other VALUES (1)",
                     "SELECT pg_switch_wal()");
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
-                    .until(() -> Lsn.parse(confirmedFlush(server(), slot)).equals(start));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(
+                    Lsn.parse(confirmedFlush(server(), slot))).as("confirmed flush LSN").isEqualTo(start));
 
             limit.set(null); // finished
             await().atMost(Duration.ofSeconds(10)).until(() -> !Lsn.parse(confirmedFlush(server(), slot)).isBefore(commitEnd));

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.NonTransientReplicationException;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.ReplicationException;
@@ -52,7 +53,7 @@ class PgOutputServerChecksIT {
 
             pg.server().execute("CREATE PUBLICATION " + publication + " FOR ALL TABLES");
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+            awaitStreaming(connection);
             assertThat(connection.status().lastError()).isNull();
             assertThat(connection.status().lastErrorNonTransient()).isFalse();
         }
@@ -73,7 +74,7 @@ class PgOutputServerChecksIT {
 
             pg.server().execute("CREATE TABLE " + table + " (id int PRIMARY KEY)");
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> connection.status().state() == ConnectionState.STREAMING);
+            awaitStreaming(connection);
         }
     }
 
@@ -220,14 +221,17 @@ class PgOutputServerChecksIT {
             String blockerPid = pg.server().queryValue("SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
                     + " AND application_name = 'pgrepl-test-support'");
             try (ReplicationConnection connection = ReplicationConnection.start(config, handler)) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().waitingFor() != null
-                        && connection.status().waitingFor().contains("PID " + blockerPid));
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(connection.status().waitingFor())
+                        .as("waiting for").isNotNull().contains("PID " + blockerPid));
                 assertThat(connection.status().waitingFor()).contains("CREATE_REPLICATION_SLOT " + slot)
                         .contains("transactions that hold an xid");
 
                 // Past the query timeout, the command still waits on the same session.
-                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
-                        .until(() -> connection.status().lastError() == null && connection.status().waitingFor() != null);
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).untilAsserted(() -> {
+                    ConnectionStatus status = connection.status();
+                    assertThat(status.lastError()).as("last error").isNull();
+                    assertThat(status.waitingFor()).as("waiting for").isNotNull();
+                });
                 blocker.commit();
 
                 await().atMost(Duration.ofSeconds(10)).until(() -> connection.status().state() == ConnectionState.STREAMING);
@@ -246,6 +250,14 @@ class PgOutputServerChecksIT {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lowercase letters, digits and underscores");
         assertThatThrownBy(() -> PgOutputHandler.builder(event -> { }).slot("orders").build())
                 .hasMessageContaining("publication");
+    }
+
+    /** Recovered: the next attempt (backoff up to 1 s), then a whole setup, with room for a loaded machine. */
+    private static void awaitStreaming(ReplicationConnection connection) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            ConnectionStatus status = connection.status();
+            assertThat(status.state()).as("state, last error " + status.lastError()).isEqualTo(ConnectionState.STREAMING);
+        });
     }
 
     private static Throwable start(PgOutputHandler.Builder handler) {

@@ -49,8 +49,11 @@ class SnapshotMemoryIT {
         handler[0] = PgOutputHandler.builder(counting).slot(unique("slot")).publications(publication).createSlot(true)
                 .snapshot(SnapshotOptions.defaults().mode(SnapshotMode.INITIAL)).queueCapacity(100_000, QUEUE_BYTES).build();
         try (ReplicationConnection connection = ReplicationConnection.start(config(pg.server()).build(), handler[0])) {
-            await().atMost(Duration.ofMinutes(2)).until(() -> reads.get() == rows
-                    && handler[0].snapshotProgress().map(progress -> !progress.running()).orElse(false));
+            await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+                assertThat(reads.get()).as("rows read").isEqualTo(rows);
+                assertThat(handler[0].snapshotProgress()).as("snapshot progress")
+                        .hasValueSatisfying(progress -> assertThat(progress.running()).as("running").isFalse());
+            });
         }
         System.out.printf("initial snapshot of a %d MB table, %d rows; largest queue %d MB; heap max %d MB%n",
                 tableBytes >> 20, rows, maxQueuedBytes.get() >> 20, Runtime.getRuntime().maxMemory() >> 20);

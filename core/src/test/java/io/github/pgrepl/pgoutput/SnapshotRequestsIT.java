@@ -48,8 +48,10 @@ class SnapshotRequestsIT {
             // The initial snapshot reads the table without a key too: COPY needs none.
             // Its rows processed, the snapshot still makes the slot permanent before the stream starts: until then a
             // request is refused (RUNNING).
-            await().atMost(Duration.ofSeconds(30)).until(() -> listener.ofType(ChangeEvent.SnapshotCompleted.class).size() == 2
-                    && connection.status().state() == ConnectionState.STREAMING);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(listener.ofType(ChangeEvent.SnapshotCompleted.class)).as("snapshots completed").hasSize(2);
+                assertThat(connection.status().state()).isEqualTo(ConnectionState.STREAMING);
+            });
             assertThat(listener.ofType(ChangeEvent.SnapshotCompleted.class))
                     .extracting(done -> done.table().name(), ChangeEvent.SnapshotCompleted::rows)
                     .containsExactlyInAnyOrder(tuple(keyed, 20000L),
@@ -76,8 +78,10 @@ class SnapshotRequestsIT {
             });
 
             pg.server().execute("INSERT INTO " + keyed + " VALUES (30000, 0)", "INSERT INTO " + keyless + " VALUES (3, 'c')");
-            await().atMost(Duration.ofSeconds(30)).until(() -> listener.insertedIds().containsAll(List.of(30000L, 3L))
-                    && listener.ofType(ChangeEvent.SnapshotCompleted.class).size() == 3);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(listener.insertedIds()).as("inserted ids").contains(30000L, 3L);
+                assertThat(listener.ofType(ChangeEvent.SnapshotCompleted.class)).as("snapshots completed").hasSize(3);
+            });
         }
         assertThat(handler.snapshotProgress()).hasValueSatisfying(progress -> {
             assertThat(progress.kind()).isEqualTo(SnapshotProgress.Kind.INCREMENTAL);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.ConnectionConfig;
 import io.github.pgrepl.ConnectionState;
+import io.github.pgrepl.ConnectionStatus;
 import io.github.pgrepl.Endpoint;
 import io.github.pgrepl.ReplicationConnection;
 import io.github.pgrepl.SslMode;
@@ -58,8 +59,12 @@ class TakeoverIT {
 
                 try (Writer after = new Writer(newPrimary, committedOnOld + 1)) {
                     after.start();
-                    await().atMost(Duration.ofSeconds(30)).until(() -> endpoint(newPrimary).equals(connection.status().server())
-                            && connection.status().state() == ConnectionState.STREAMING);
+                    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                        ConnectionStatus status = connection.status();
+                        assertThat(status.server()).as("server, last error " + status.lastError())
+                                .isEqualTo(endpoint(newPrimary));
+                        assertThat(status.state()).isEqualTo(ConnectionState.STREAMING);
+                    });
                     await().atMost(Duration.ofSeconds(20)).until(() -> after.committed() >= 200);
                     after.stop();
                 }

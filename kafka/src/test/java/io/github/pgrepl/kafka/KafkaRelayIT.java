@@ -122,6 +122,13 @@ class KafkaRelayIT {
                 "SELECT active FROM pg_replication_slots WHERE slot_name = '" + connection + "_slot'")));
     }
 
+    /** The initial snapshot has not completed: no slot, no stream. */
+    private static void assertNotStarted(ReplicationConnectionRegistry connections, String name) {
+        assertThat(connections.connection(name).status().state()).isNotEqualTo(ConnectionState.STREAMING);
+        assertThat(pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "_slot'"))
+                .as("slots named " + name + "_slot").isEqualTo("0");
+    }
+
     /** A table of its own, {@code rows} rows in it, in a publication of its own ({@code <table>_pub}). */
     private static void table(String table, int rows) {
         pg.server().execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, item text)",
@@ -332,13 +339,12 @@ class KafkaRelayIT {
              KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "refused\\..*", false)) {
             KafkaRelay relay = context.getBean(KafkaRelay.class);
             ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
-            await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().problem() != null
-                    && relay.status().problem().contains("not delivered"));
-            // Refused: the snapshot does not complete, the slot is not made, the stream does not start.
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
-                    connections.connection(name).status().state() != ConnectionState.STREAMING
-                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
-                            + name + "_slot'").equals("0"));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(relay.status().problem()).as("relay problem").isNotNull().contains("not delivered"));
+            // Refused: the snapshot does not complete, the slot is not made, the stream does not start. A made slot
+            // stays: atMost's margin cannot hide one.
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertNotStarted(
+                    connections, name));
 
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
                     new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
@@ -376,8 +382,10 @@ class KafkaRelayIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> !relay.status().isHealthy());
             List<Relayed> records = new ArrayList<>(poll(consumer, 1, Duration.ofSeconds(20)));
             Lsn commit = records.get(0).lsn();
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
-                    .until(() -> !confirmed(pg.server(), name + "_slot").isAfter(commit) && !relay.status().isHealthy());
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(6)).untilAsserted(() -> {
+                assertThat(confirmed(pg.server(), name + "_slot")).as("confirmed flush LSN").isLessThanOrEqualTo(commit);
+                assertThat(relay.status().isHealthy()).as("healthy: " + relay.status().problem()).isFalse();
+            });
 
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
                     new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
@@ -400,18 +408,19 @@ class KafkaRelayIT {
         String name = "unacked";
         table(name, 200);
         String prefix = "pgrepl.connections." + name + ".";
-        // The producer holds the records 4 s before it sends them: acknowledgements that come late, as from a slow broker.
+        // The producer holds the records 8 s before it sends them: acknowledgements that come late, as from a slow broker.
+        // Long enough that the window below, and its margin on a loaded machine, ends before they are sent.
         try (ConfigurableApplicationContext context = run(name, name + "_pub", prefix + "snapshot.mode=initial",
-                prefix + "kafka.ack-timeout=1s", "spring.kafka.producer.properties.linger.ms=4000");
+                prefix + "kafka.ack-timeout=1s", "spring.kafka.producer.properties.linger.ms=8000");
              KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "unacked\\..*", false)) {
             KafkaRelay relay = context.getBean(KafkaRelay.class);
             ReplicationConnectionRegistry connections = context.getBean(ReplicationConnectionRegistry.class);
             await().atMost(Duration.ofSeconds(20)).until(() -> relay.status().inFlightRecords() == 200);
-            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(2)).until(() ->
-                    relay.status().inFlightRecords() == 0
-                            || connections.connection(name).status().state() != ConnectionState.STREAMING
-                            && pg.server().queryValue("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
-                            + name + "_slot'").equals("0"));
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                if (relay.status().inFlightRecords() > 0) {
+                    assertNotStarted(connections, name);
+                }
+            });
             assertThat(relay.status().inFlightRecords()).as("still in flight: the hold was tested").isEqualTo(200);
             assertThat(relay.status().problem()).contains("No acknowledgement");
 

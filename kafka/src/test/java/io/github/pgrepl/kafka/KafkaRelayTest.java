@@ -228,7 +228,8 @@ class KafkaRelayTest {
 
             await().atMost(Duration.ofSeconds(2)).until(() -> !relay.status().isHealthy());
             assertThat(relay.status().problem()).contains("No acknowledgement");
-            await().during(Duration.ofMillis(1000)).atMost(Duration.ofMillis(1500)).until(resets::isEmpty);
+            // Resets only grow: atMost's margin, for a loaded machine, cannot hide one.
+            await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(5)).until(resets::isEmpty);
             assertThat(producer.history()).as("sent once, waited for").hasSize(1);
         } finally {
             relay.close();
@@ -369,7 +370,7 @@ class KafkaRelayTest {
         CompletableFuture<Void> completed = onChangeAsync(relay, new ChangeEvent.SnapshotCompleted(orders, 2));
         producer.completeNext();
         producer.completeNext();
-        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> !completed.isDone());
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !completed.isDone()); // done stays done
         producer.completeNext();
         completed.get(5, java.util.concurrent.TimeUnit.SECONDS);
         relay.onChange(new ChangeEvent.SnapshotCompleted(lines, 1));

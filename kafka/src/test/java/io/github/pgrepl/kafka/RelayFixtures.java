@@ -1,5 +1,6 @@
 package io.github.pgrepl.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.pgrepl.Lsn;
@@ -57,11 +58,11 @@ final class RelayFixtures {
     /** Polls until {@code count} records arrived (more may), in the order each partition has them. */
     static List<Relayed> poll(KafkaConsumer<byte[], byte[]> consumer, int count, Duration timeout) {
         List<Relayed> records = new ArrayList<>();
-        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 records.add(Relayed.of(record));
             }
-            return records.size() >= count;
+            assertThat(records.size()).as("records polled").isGreaterThanOrEqualTo(count);
         });
         return records;
     }

@@ -28,7 +28,10 @@ class SampleAotIT {
             assertThat(AotDetector.useGeneratedArtifacts()).isTrue();
             OrderChanges changes = context.getBean(OrderChanges.class);
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> !changes.recent().isEmpty() && !changes.transactions().isEmpty());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(changes.recent()).as("recent changes").isNotEmpty();
+                assertThat(changes.transactions()).as("transactions").isNotEmpty();
+            });
         } finally {
             System.clearProperty(AotDetector.AOT_ENABLED);
         }

@@ -40,7 +40,10 @@ class SampleApplicationIT {
         // UP all along, across the writer's orders of the blocked customer (one in five, one a second): a refused
         // order goes to the dead-letter table at once, it is no failing listener holding the stream.
         await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> "UP".equals(health().read("$.status", String.class)));
+                .untilAsserted(() -> {
+                    DocumentContext health = health();
+                    assertThat(health.read("$.status", String.class)).as(health.jsonString()).isEqualTo("UP");
+                });
         DocumentContext health = health();
         assertThat(health.read("$.status", String.class)).isEqualTo("UP");
         assertThat(health.read("$.components.replication.status", String.class)).isEqualTo("UP");

@@ -229,7 +229,11 @@ class ListenerErrorsIT {
         assertThat(restarted.read("$.name", String.class)).isEqualTo("stop");
         await().atMost(Duration.ofSeconds(10)).until(() -> items().processed.get("stop").size() == 4);
         assertThat(items().processed.get("stop")).containsExactly(1L, 2L, 3L, 4L);
-        await().atMost(Duration.ofSeconds(10)).until(() -> "UP".equals(health("stop").read("$.status")) && slotActive("stop"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            DocumentContext health = health("stop");
+            assertThat(health.read("$.status", String.class)).as(health.jsonString()).isEqualTo("UP");
+            assertThat(slotActive("stop")).as("slot active").isTrue();
+        });
         assertThat(context.getBean(ApplicationAvailability.class).getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
     }
 

@@ -173,19 +173,26 @@ class MethodListenersIT {
                     "COMMIT");
 
             await().atMost(Duration.ofSeconds(10)).until(() -> routing.slowLineReached);
-            await().atMost(Duration.ofSeconds(5)).until(() -> !routing.transactions.isEmpty()
-                    && confirmed("routing_slot").compareTo(routing.transactions.get(0).commitLsn()) > 0);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(routing.transactions).as("transactions").isNotEmpty();
+                assertThat(confirmed("routing_slot")).as("confirmed flush LSN")
+                        .isGreaterThan(routing.transactions.get(0).commitLsn());
+            });
             // Held by the slowest method: the first transaction is confirmed, the second is not, for all status updates.
-            await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2))
-                    .until(() -> confirmed("routing_slot").compareTo(afterFirst) <= 0);
+            // (The confirmed position only grows: a wider atMost cannot hide a confirmation.)
+            await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(confirmed("routing_slot")).as("confirmed flush LSN").isLessThanOrEqualTo(afterFirst));
             assertThat(routing.orders).as("the update came before the slow line in its transaction")
                     .containsExactly("INSERT 1", "UPDATE 1");
             assertThat(routing.transactions).hasSize(1);
 
             routing.slowLine.countDown();
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> routing.transactions.size() == 3
-                    && confirmed("routing_slot").compareTo(routing.transactions.get(2).commitLsn()) > 0);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(routing.transactions).as("transactions").hasSize(3);
+                assertThat(confirmed("routing_slot")).as("confirmed flush LSN")
+                        .isGreaterThan(routing.transactions.get(2).commitLsn());
+            });
             assertThat(routing.orders).containsExactly("INSERT 1", "UPDATE 1", "INSERT 2", "DELETE 1");
             assertThat(routing.placed).containsExactly(1L, 2L);
             assertThat(routing.lines).containsExactly("INSERT 10 of 1", "INSERT 11 of 1");
@@ -341,9 +348,15 @@ class MethodListenersIT {
                     "INSERT INTO full_docs VALUES (1, 'first', '" + body + "')",
                     "UPDATE full_docs SET title = 'second' WHERE id = 1");
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> binding.text.size() == 1 && binding.binary.size() == 1
-                    && binding.beans.size() == 2 && binding.documents.size() == 2 && binding.fullNotes.size() == 1
-                    && binding.strictFailures.size() == 1 && binding.moods.size() == 2);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(binding.text.size()).as("text").isEqualTo(1);
+                assertThat(binding.binary.size()).as("binary").isEqualTo(1);
+                assertThat(binding.beans.size()).as("beans").isEqualTo(2);
+                assertThat(binding.documents.size()).as("documents").isEqualTo(2);
+                assertThat(binding.fullNotes.size()).as("fullNotes").isEqualTo(1);
+                assertThat(binding.strictFailures.size()).as("strictFailures").isEqualTo(1);
+                assertThat(binding.moods.size()).as("moods").isEqualTo(2);
+            });
 
             for (AllTypes row : List.of(binding.text.get(0), binding.binary.get(0))) {
                 assertThat(row.id()).isEqualTo(1);
