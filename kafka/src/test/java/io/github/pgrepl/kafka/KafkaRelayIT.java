@@ -3,6 +3,7 @@ package io.github.pgrepl.kafka;
 import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
 import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
 import static io.github.pgrepl.kafka.RelayFixtures.poll;
+import static io.github.pgrepl.kafka.RelayFixtures.pollRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -394,7 +395,7 @@ class KafkaRelayIT {
             Lsn end = currentWal(pg.server());
 
             // At least once: a record the relay sent again can be there twice; every row is there.
-            records.addAll(poll(consumer, 5001 - records.size(), Duration.ofSeconds(60)));
+            pollRows(consumer, records, 5001, Duration.ofSeconds(60));
             assertThat(records.stream().map(Relayed::id).distinct().count()).isEqualTo(5001);
             assertThat(records).extracting(Relayed::op).containsOnly("c");
             await().atMost(Duration.ofSeconds(20)).until(() -> !confirmed(pg.server(), name + "_slot").isBefore(end));
@@ -426,7 +427,7 @@ class KafkaRelayIT {
 
             awaitStreaming(name);
             assertThat(relay.status().inFlightRecords()).isZero();
-            List<Relayed> records = poll(consumer, 200, Duration.ofSeconds(30));
+            List<Relayed> records = pollRows(consumer, 200, Duration.ofSeconds(30));
             assertThat(records.stream().map(Relayed::id).distinct().count()).isEqualTo(200);
             assertThat(relay.status().isHealthy()).isTrue();
         }

@@ -2,7 +2,7 @@ package io.github.pgrepl.kafka;
 
 import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
 import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
-import static io.github.pgrepl.kafka.RelayFixtures.poll;
+import static io.github.pgrepl.kafka.RelayFixtures.pollRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -136,7 +136,7 @@ class KafkaRelayOutageIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> connections.connection("snapout").status().state()
                     == ConnectionState.STREAMING);
             try (KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "snapout\\..*", false)) {
-                List<Relayed> records = poll(consumer, SEEDED_ROWS, Duration.ofSeconds(60));
+                List<Relayed> records = pollRows(consumer, SEEDED_ROWS, Duration.ofSeconds(60));
                 Set<Long> ids = records.stream().map(Relayed::id).collect(Collectors.toSet());
                 System.out.println("broker stopped during the initial snapshot: " + records.size() + " records, "
                         + ids.size() + " distinct rows of " + SEEDED_ROWS);
@@ -213,7 +213,7 @@ class KafkaRelayOutageIT {
                 }
             }
             try (KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "outage\\..*", false)) {
-                List<Relayed> records = poll(consumer, 1 + transactions * rows, Duration.ofSeconds(60));
+                List<Relayed> records = pollRows(consumer, 1 + transactions * rows, Duration.ofSeconds(60));
                 Set<Long> ids = records.stream().map(Relayed::id).collect(Collectors.toSet());
                 System.out.println("broker outage: " + (transactions * rows) + " rows written while the broker was down, "
                         + records.size() + " records after it came back, " + ids.size() + " distinct rows");

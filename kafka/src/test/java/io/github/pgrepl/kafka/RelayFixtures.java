@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -63,6 +65,29 @@ final class RelayFixtures {
                 records.add(Relayed.of(record));
             }
             assertThat(records.size()).as("records polled").isGreaterThanOrEqualTo(count);
+        });
+        return records;
+    }
+
+    /**
+     * Polls until {@code rows} distinct rows arrived. At least once, a record sent again after a fault is there twice,
+     * so a count of records can be reached before every row is: only a count of rows says each one arrived.
+     */
+    static List<Relayed> pollRows(KafkaConsumer<byte[], byte[]> consumer, int rows, Duration timeout) {
+        return pollRows(consumer, new ArrayList<>(), rows, timeout);
+    }
+
+    /** As {@link #pollRows(KafkaConsumer, int, Duration)}, counting and adding to the records polled before. */
+    static List<Relayed> pollRows(KafkaConsumer<byte[], byte[]> consumer, List<Relayed> records, int rows, Duration timeout) {
+        Set<Long> ids = new HashSet<>();
+        records.forEach(record -> ids.add(record.id()));
+        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                Relayed relayed = Relayed.of(record);
+                records.add(relayed);
+                ids.add(relayed.id());
+            }
+            assertThat(ids.size()).as("distinct rows polled (of " + records.size() + " records)").isGreaterThanOrEqualTo(rows);
         });
         return records;
     }
