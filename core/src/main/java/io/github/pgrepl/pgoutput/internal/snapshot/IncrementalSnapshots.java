@@ -530,6 +530,8 @@ final class IncrementalSnapshots {
         Set<String> now = new LinkedHashSet<>(published.tables());
         if (knownTables == null) {
             knownTables = now; // the first look: these are known
+            log.debug("[{}] the publications' tables {} are known now: a table added to them later gets a snapshot of"
+                    + " its own", name(), now);
             closeSessionIfIdle();
             return;
         }
