@@ -1,5 +1,6 @@
 package io.github.pgrepl.pgoutput;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -16,6 +17,27 @@ class CollectingListener implements ChangeListener {
 
     <T extends ChangeEvent> List<T> ofType(Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
+    }
+
+    /**
+     * {@link #ofType}, leaving out the Begin and the Commit of every transaction that changed no published table:
+     * PostgreSQL 14 sends them (an autovacuum ANALYZE is one, at any moment), 15 and later skip them. Counts of Begins
+     * and Commits, and "the first Commit", are then of the test's own transactions. A Begin whose next event has not
+     * arrived yet is left out too: it is not known to be the test's.
+     */
+    <T extends ChangeEvent> List<T> nonEmptyOfType(Class<T> type) {
+        List<ChangeEvent> all = List.copyOf(events);
+        List<T> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            ChangeEvent event = all.get(i);
+            boolean emptyBegin = event instanceof ChangeEvent.Begin
+                    && (i + 1 == all.size() || all.get(i + 1) instanceof ChangeEvent.Commit);
+            boolean emptyCommit = event instanceof ChangeEvent.Commit && i > 0 && all.get(i - 1) instanceof ChangeEvent.Begin;
+            if (type.isInstance(event) && !emptyBegin && !emptyCommit) {
+                kept.add(type.cast(event));
+            }
+        }
+        return kept;
     }
 
     /** The simple names of the event types, in order: "Begin", "Insert", ... */

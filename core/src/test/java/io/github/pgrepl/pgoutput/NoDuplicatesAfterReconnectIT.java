@@ -99,7 +99,7 @@ class NoDuplicatesAfterReconnectIT {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> collected.insertedIds().contains(0L));
         assertThat(collected.kinds()).containsSubsequence("StreamStart", "StreamCommit", "Begin", "Commit");
-        assertThat(collected.ofType(ChangeEvent.Begin.class)).as("the marker's only").hasSize(1);
+        assertThat(collected.nonEmptyOfType(ChangeEvent.Begin.class)).as("the marker's only").hasSize(1);
         assertThat(collected.ofType(ChangeEvent.StreamCommit.class)).hasSize(1);
         assertThat(collected.ofType(ChangeEvent.StreamStart.class).stream().filter(ChangeEvent.StreamStart::firstSegment))
                 .hasSize(1);
@@ -144,15 +144,15 @@ class NoDuplicatesAfterReconnectIT {
         server().execute("INSERT INTO " + table + " SELECT g, repeat('x', 200) FROM generate_series(1, " + rows + ") g");
 
         await().atMost(Duration.ofSeconds(20)).until(() -> collected.insertedIds().contains(1_000L));
-        assertThat(collected.ofType(ChangeEvent.Commit.class)).as("the listener is in the middle of it").isEmpty();
+        assertThat(collected.nonEmptyOfType(ChangeEvent.Commit.class)).as("the listener is in the middle of it").isEmpty();
         proxy.cutAll();
         awaitReconnected();
         writeMarker();
         release.countDown();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> collected.insertedIds().contains(0L));
-        assertThat(collected.ofType(ChangeEvent.Begin.class)).as("the big one's and the marker's").hasSize(2);
-        assertThat(collected.ofType(ChangeEvent.Commit.class)).hasSize(2);
+        assertThat(collected.nonEmptyOfType(ChangeEvent.Begin.class)).as("the big one's and the marker's").hasSize(2);
+        assertThat(collected.nonEmptyOfType(ChangeEvent.Commit.class)).hasSize(2);
         assertThat(collected.insertedIds()).containsExactlyElementsOf(
                 LongStream.concat(LongStream.rangeClosed(1, rows), LongStream.of(0)).boxed().toList());
     }

@@ -152,11 +152,11 @@ class PgOutputHandlerIT {
         PgOutputHandler handler = handler().statusInterval(Duration.ofMillis(200)).build();
         try (ReplicationConnection connection = ReplicationConnection.start(config(server()).build(), handler)) {
             server().execute("INSERT INTO " + table + " VALUES (1, 'one', NULL)");
-            await().atMost(Duration.ofSeconds(15)).until(() -> !listener.ofType(ChangeEvent.Commit.class).isEmpty());
-            Lsn commitEnd = listener.ofType(ChangeEvent.Commit.class).get(0).endLsn();
+            await().atMost(Duration.ofSeconds(15)).until(() -> !listener.nonEmptyOfType(ChangeEvent.Commit.class).isEmpty());
+            Lsn commitEnd = listener.nonEmptyOfType(ChangeEvent.Commit.class).get(0).endLsn();
 
             await().atMost(Duration.ofSeconds(10)).until(() -> !Lsn.parse(confirmedFlush(server(), slot)).isBefore(commitEnd));
-            assertThat(handler.processedLsn()).isEqualTo(commitEnd);
+            assertProcessedIsACommitFrom(handler, commitEnd);
             assertThat(connection.status().lastFlushedLsn()).isGreaterThanOrEqualTo(commitEnd);
 
             // Changes to a table outside the publication: nothing for the listener, yet the slot moves on.
@@ -187,9 +187,9 @@ class PgOutputHandlerIT {
         try (ReplicationConnection connection = ReplicationConnection.start(config(server()).build(), handler)) {
             Lsn start = Lsn.parse(confirmedFlush(server(), slot));
             server().execute("INSERT INTO " + table + " VALUES (1, 'one', NULL)");
-            await().atMost(Duration.ofSeconds(15)).until(() -> !listener.ofType(ChangeEvent.Commit.class).isEmpty());
-            Lsn commitEnd = listener.ofType(ChangeEvent.Commit.class).get(0).endLsn();
-            assertThat(handler.processedLsn()).isEqualTo(commitEnd);
+            await().atMost(Duration.ofSeconds(15)).until(() -> !listener.nonEmptyOfType(ChangeEvent.Commit.class).isEmpty());
+            Lsn commitEnd = listener.nonEmptyOfType(ChangeEvent.Commit.class).get(0).endLsn();
+            assertProcessedIsACommitFrom(handler, commitEnd);
 
             // Returned from, not finished: neither status updates nor idle keepalives (WAL activity elsewhere) confirm it.
             server().execute("CREATE TABLE " + table + "_other (id int)", "INSERT INTO " + table + "_other VALUES (1)",
@@ -200,5 +200,14 @@ class PgOutputHandlerIT {
             limit.set(null); // finished
             await().atMost(Duration.ofSeconds(10)).until(() -> !Lsn.parse(confirmedFlush(server(), slot)).isBefore(commitEnd));
         }
+    }
+
+    /**
+     * The handler's processed LSN is the end of a commit the listener returned from, ours or, on PostgreSQL 14, an empty
+     * transaction's after it (an autovacuum ANALYZE may come at any moment).
+     */
+    private void assertProcessedIsACommitFrom(PgOutputHandler handler, Lsn commitEnd) {
+        assertThat(handler.processedLsn()).isGreaterThanOrEqualTo(commitEnd)
+                .isIn(listener.ofType(ChangeEvent.Commit.class).stream().map(ChangeEvent.Commit::endLsn).toList());
     }
 }
