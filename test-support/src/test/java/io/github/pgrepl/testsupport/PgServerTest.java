@@ -8,12 +8,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class PgServerTest {
 
@@ -105,6 +107,9 @@ class PgServerTest {
             assertThat(pg.server().terminateWalSenders()).isEqualTo(1);
             assertThat(walsender.isValid(5)).isFalse();
         }
+        // A terminated backend stays in pg_stat_activity until it has exited; only then are there none to terminate.
+        await("the terminated walsender gone from pg_stat_activity").atMost(Duration.ofSeconds(10)).until(() -> pg.server()
+                .queryValue("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender'").equals("0"));
         assertThat(pg.server().terminateWalSenders()).isZero();
     }
 
