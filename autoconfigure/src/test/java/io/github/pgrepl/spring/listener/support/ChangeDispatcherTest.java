@@ -326,7 +326,9 @@ class ChangeDispatcherTest {
                 throw new IllegalStateException(e);
             }
         });
-        await().atMost(Duration.ofSeconds(5)).until(() -> dispatcher.failure().map(ListenerFailureStatus::stopped).orElse(false));
+        // The failure is published as stopped just before the stream is told to stop: await both.
+        await().atMost(Duration.ofSeconds(5)).until(() -> dispatcher.failure().map(ListenerFailureStatus::stopped).orElse(false)
+                && !stream.isEmpty());
         assertThat(stream).singleElement().asString().startsWith("stop: listener 'bean.on' failed 1 time(s) on INSERT"
                 + " public.orders key {id=2}").contains("no customer for order 2");
         assertThat(dispatcher.failure().orElseThrow()).extracting(ListenerFailureStatus::listener, ListenerFailureStatus::attempts)
