@@ -203,7 +203,8 @@ class KafkaRelayTest {
 
             // No next change: the watchdog replaces the producer and sends all three again, in their order.
             await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() >= before + 3);
-            assertThat(resets).containsExactly("failed one", "failed one", "reset");
+            // startsWith: the resent records are not settled either, so the watchdog may replace this producer too.
+            assertThat(resets).startsWith("failed one", "failed one", "reset");
             assertThat(producer.history().subList(before, before + 3)).as("all three again, in their order")
                     .extracting(record -> new String(record.key(), StandardCharsets.UTF_8))
                     .containsExactly("{\"id\":1}", "{\"id\":2}", "{\"id\":3}");
