@@ -4,6 +4,7 @@ import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
 import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
 import static io.github.pgrepl.kafka.RelayFixtures.poll;
 import static io.github.pgrepl.kafka.RelayFixtures.pollRows;
+import static io.github.pgrepl.kafka.RelayFixtures.withoutCopies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -353,7 +354,9 @@ class KafkaRelayIT {
             awaitStreaming(name);
             pg.server().execute("INSERT INTO refused VALUES (51, 'streamed')");
 
-            List<Relayed> records = poll(consumer, 51, Duration.ofSeconds(30));
+            // At least once: the relay may have sent a record again after the refusal; its copies are dropped, and
+            // each row then has the changes it should, in order, once.
+            List<Relayed> records = withoutCopies(pollRows(consumer, 51, Duration.ofSeconds(30)));
             Map<Long, List<Relayed>> byRow = byRow(records);
             assertThat(byRow).hasSize(51);
             assertThat(byRow.get(25L)).extracting(Relayed::op).containsExactly("r");

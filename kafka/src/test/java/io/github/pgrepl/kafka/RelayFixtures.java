@@ -77,6 +77,16 @@ final class RelayFixtures {
         return pollRows(consumer, new ArrayList<>(), rows, timeout);
     }
 
+    /**
+     * The records without the copies a resend left (same topic, key, lsn and seq as one before), in their order: what
+     * is left says whether a row's changes came in order and each once.
+     */
+    static List<Relayed> withoutCopies(List<Relayed> records) {
+        Set<List<Object>> seen = new HashSet<>();
+        return records.stream().filter(record -> seen.add(List.of(record.topic(), String.valueOf(record.key()), record.lsn(),
+                record.seq()))).toList();
+    }
+
     /** As {@link #pollRows(KafkaConsumer, int, Duration)}, counting and adding to the records polled before. */
     static List<Relayed> pollRows(KafkaConsumer<byte[], byte[]> consumer, List<Relayed> records, int rows, Duration timeout) {
         Set<Long> ids = new HashSet<>();
