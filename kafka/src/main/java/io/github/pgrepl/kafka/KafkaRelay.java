@@ -180,6 +180,15 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         return settings.connection();
     }
 
+    /**
+     * No: a change the error handler gave up on (skipped, or dead-lettered) would be confirmed without being on the
+     * broker. The relay's failures are the broker's, retried until it takes the record.
+     */
+    @Override
+    public boolean changesMayBeGivenUp() {
+        return false;
+    }
+
     public KafkaRelaySettings settings() {
         return settings;
     }
