@@ -219,8 +219,12 @@ class KafkaRelayTest {
 
             // The next change sends the three again; the producer refuses the first at once (no metadata yet).
             producer.refuseAtOnce.set(seq("0"));
-            assertThatThrownBy(() -> relay.onChange(second.get(0))).hasRootCauseInstanceOf(TimeoutException.class)
-                    .hasRootCauseMessage("Topic shop.public.orders not present in metadata after 60000 ms.");
+            assertThatThrownBy(() -> relay.onChange(second.get(0))).isInstanceOf(KafkaRelayException.class)
+                    .hasMessageStartingWith("The producer did not take a record of topic shop.public.orders (transaction ")
+                    .hasMessageContaining("TimeoutException: Topic shop.public.orders not present in metadata after 60000 ms")
+                    .hasRootCauseInstanceOf(TimeoutException.class);
+            assertThat(relay.status().problem()).as("health names the cause, not the template's wrapper")
+                    .contains("not present in metadata").doesNotContain("Send failed");
             assertThat(producer.history()).as("none sent again").hasSize(3);
             assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
 
