@@ -29,7 +29,6 @@ import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaProducerException;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.SendResult;
 
@@ -178,6 +177,15 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     @Override
     public String connection() {
         return settings.connection();
+    }
+
+    /**
+     * No: a change the error handler gave up on (skipped, or dead-lettered) would be confirmed without being on the
+     * broker. The relay's failures are the broker's, retried until it takes the record.
+     */
+    @Override
+    public boolean changesMayBeGivenUp() {
+        return false;
     }
 
     public KafkaRelaySettings settings() {
@@ -397,7 +405,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
             sent = template.send(record);
         } catch (RuntimeException e) {
             window.notSent(inFlight, size);
-            throw e;
+            throw notSent(record, cause(e));
         }
         settle(sent, inFlight, record, size, order, false);
     }
@@ -408,8 +416,9 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         try {
             sent = template.send(failed.record());
         } catch (RuntimeException e) {
-            window.failed(failed.transaction(), failed.record(), failed.size(), order, true, e);
-            throw e;
+            Throwable cause = cause(e);
+            window.failed(failed.transaction(), failed.record(), failed.size(), order, true, cause);
+            throw notSent(failed.record(), cause);
         }
         settle(sent, failed.transaction(), failed.record(), failed.size(), order, true);
     }
@@ -584,9 +593,22 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
         return size;
     }
 
+    /**
+     * A record the producer would not take on the caller's thread (no metadata after {@code max.block.ms}, a topic not
+     * authorized, a producer closed meanwhile): named with its cause and the fix, not as the template's "Send failed".
+     */
+    private KafkaRelayException notSent(ProducerRecord<byte[], byte[]> record, Throwable cause) {
+        return new KafkaRelayException("The producer did not take a record of topic " + record.topic() + " (transaction "
+                + header(record, XID_HEADER) + ", commit " + header(record, LSN_HEADER) + "): " + text(cause) + ". It and"
+                + " every later transaction stay unconfirmed; the record is sent again with the next try."
+                + Refusals.fix(cause, record.topic(), connection()), cause);
+    }
+
+    /** What went wrong, out of the wrappers of the future and of the template (whose own message says nothing). */
     private static Throwable cause(Throwable error) {
         Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof KafkaProducerException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof org.springframework.kafka.KafkaException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;

@@ -14,6 +14,7 @@ import io.github.pgrepl.kafka.RelayFixtures.Relayed;
 import io.github.pgrepl.pgoutput.PgOutputHandler;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.pgoutput.SnapshotProgress;
+import io.github.pgrepl.spring.connection.ListenerControl;
 import io.github.pgrepl.spring.connection.ReplicationConnectionRegistry;
 import io.github.pgrepl.spring.listener.Change;
 import io.github.pgrepl.spring.listener.ReplicationListener;
@@ -433,6 +434,53 @@ class KafkaRelayIT {
             List<Relayed> records = pollRows(consumer, 200, Duration.ofSeconds(30));
             assertThat(records.stream().map(Relayed::id).distinct().count()).isEqualTo(200);
             assertThat(relay.status().isHealthy()).isTrue();
+        }
+    }
+
+    @Test
+    void withTheSkipRecovererTheRelaysFailuresAreRetriedNeverSkipped() throws Exception {
+        String name = "skipper";
+        table(name, 0);
+        String topic = "skipper.public.skipper";
+        broker.addTopics(new NewTopic(topic, 3, (short) 1).configs(Map.of("max.message.bytes", "2000")));
+        String prefix = "pgrepl.connections." + name + ".";
+        // Skip after one attempt: for listener methods. Were it applied to the relay, the refused row's transaction and
+        // every one behind it would be confirmed without being on the broker.
+        try (ConfigurableApplicationContext context = run(name, name + "_pub", prefix + "listener.recoverer=skip",
+                prefix + "listener.max-attempts=1", prefix + "listener.retry-backoff=100ms",
+                prefix + "listener.max-backoff=300ms", prefix + "kafka.ack-timeout=1s");
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()));
+             KafkaConsumer<byte[], byte[]> consumer = RelayFixtures.consumer(broker, "skipper\\..*", false)) {
+            awaitStreaming(name);
+            KafkaRelay relay = context.getBean(KafkaRelay.class);
+            ListenerControl listeners = context.getBean(ReplicationConnectionRegistry.class).connection(name)
+                    .listenerControl().orElseThrow();
+            pg.server().execute("INSERT INTO skipper VALUES (1, repeat('x', 3000))");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(relay.status().problem()).as("relay problem").isNotNull().contains("not delivered"));
+            // Refused: the relay fails the changes that come next, and the error handler decides.
+            for (int id = 2; id <= 5; id++) {
+                pg.server().execute("INSERT INTO skipper VALUES (" + id + ", 'item " + id + "')");
+            }
+            Lsn refusedEnd = currentWal(pg.server());
+            await().atMost(Duration.ofSeconds(20)).until(() -> listeners.failedAttempts() >= 1);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(6)).untilAsserted(() -> {
+                assertThat(listeners.skipped()).as("skipped").isZero();
+                assertThat(relay.status().isHealthy()).as("healthy").isFalse();
+                assertThat(confirmed(pg.server(), name + "_slot")).as("confirmed flush LSN").isLessThan(refusedEnd);
+            });
+
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
+                    new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
+                    .all().get(10, TimeUnit.SECONDS);
+            pg.server().execute("INSERT INTO skipper VALUES (6, 'after the fix')");
+            Lsn end = currentWal(pg.server());
+
+            List<Relayed> records = pollRows(consumer, 6, Duration.ofSeconds(60));
+            assertThat(records.stream().map(Relayed::id).distinct().sorted()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !confirmed(pg.server(), name + "_slot").isBefore(end));
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.status().isHealthy());
+            assertThat(listeners.skipped()).as("skipped").isZero();
         }
     }
 }

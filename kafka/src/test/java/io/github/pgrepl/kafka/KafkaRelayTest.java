@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -44,11 +46,28 @@ class KafkaRelayTest {
         final List<MockProducer<byte[], byte[]>> all = new CopyOnWriteArrayList<>();
         /** The producers' {@code record-retry-total}, when set. */
         volatile LongSupplier metrics;
+        /** The next record sent that matches is refused at once, as a Kafka producer refuses it on the caller's thread. */
+        final AtomicReference<Predicate<ProducerRecord<byte[], byte[]>>> refuseAtOnce = new AtomicReference<>();
 
         synchronized MockProducer<byte[], byte[]> current() {
             MockProducer<byte[], byte[]> last = all.isEmpty() ? null : all.get(all.size() - 1);
             if (last == null || last.closed()) {
-                last = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+                last = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                        Predicate<ProducerRecord<byte[], byte[]>> refuse = refuseAtOnce.get();
+                        if (refuse != null && refuse.test(record) && refuseAtOnce.compareAndSet(refuse, null)) {
+                            // What KafkaProducer.send does with an error before the record reaches a batch (here its
+                            // metadata wait after max.block.ms): the callback, and a future failed already, which
+                            // KafkaTemplate.send turns into a thrown KafkaException.
+                            TimeoutException error = new TimeoutException("Topic " + record.topic() + " not present in"
+                                    + " metadata after 60000 ms.");
+                            callback.onCompletion(null, error);
+                            return CompletableFuture.failedFuture(error);
+                        }
+                        return super.send(record, callback);
+                    }
+                };
                 LongSupplier retries = metrics;
                 if (retries != null) {
                     MetricName name = new MetricName("record-retry-total", "producer-metrics", "", Map.of());
@@ -167,6 +186,92 @@ class KafkaRelayTest {
                 lsn(first), lsn(first), lsn(first), lsn(second));
         assertThat(relay.confirmLimit()).isNull();
         assertThat(relay.status().isHealthy()).isTrue();
+    }
+
+    /** Three changes of one row (one key, seq 0, 1, 2), each refused by the broker after it was sent. */
+    private List<ChangeEvent> threeChangesOfOneRowRefused(KafkaRelay relay) throws Exception {
+        List<ChangeEvent> changes = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 1L)),
+                ChangeEvents.update("orders", Map.of("id", 1L)), ChangeEvents.delete("orders", Map.of("id", 1L)));
+        deliver(relay, changes);
+        for (int i = 0; i < 3; i++) {
+            producer.errorNext(new TimeoutException("Expiring 1 record(s) for shop.public.orders-0: 120000 ms has passed"
+                    + " since batch creation"));
+        }
+        assertThat(producer.history()).extracting(record -> new String(record.key(), StandardCharsets.UTF_8))
+                .containsOnly("{\"id\":1}");
+        return changes;
+    }
+
+    private static Predicate<ProducerRecord<byte[], byte[]>> seq(String seq) {
+        return record -> seq.equals(header(record, KafkaRelay.SEQ_HEADER));
+    }
+
+    private static List<String> seqs(List<ProducerRecord<byte[], byte[]>> records) {
+        return records.stream().map(record -> header(record, KafkaRelay.SEQ_HEADER)).toList();
+    }
+
+    @Test
+    void failedRecordsSentAgainKeepTheirOrderWhenTheProducerRefusesTheFirstOfThemAtOnce() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        try {
+            List<ChangeEvent> first = threeChangesOfOneRowRefused(relay);
+            List<ChangeEvent> second = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 2L)));
+
+            // The next change sends the three again; the producer refuses the first at once (no metadata yet).
+            producer.refuseAtOnce.set(seq("0"));
+            assertThatThrownBy(() -> relay.onChange(second.get(0))).isInstanceOf(KafkaRelayException.class)
+                    .hasMessageStartingWith("The producer did not take a record of topic shop.public.orders (transaction ")
+                    .hasMessageContaining("TimeoutException: Topic shop.public.orders not present in metadata after 60000 ms")
+                    .hasRootCauseInstanceOf(TimeoutException.class);
+            assertThat(relay.status().problem()).as("health names the cause, not the template's wrapper")
+                    .contains("not present in metadata").doesNotContain("Send failed");
+            assertThat(producer.history()).as("none sent again").hasSize(3);
+            assertThat(relay.confirmLimit()).isEqualTo(Lsn.ZERO);
+
+            // The error handler's retry: all three again, in the order the row changed, then the change.
+            CompletableFuture<Void> retry = onChangeAsync(relay, second.get(0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 6);
+            assertThat(seqs(producer.history().subList(3, 6))).as("the row's changes sent again, in their order")
+                    .containsExactly("0", "1", "2");
+            while (producer.completeNext()) {
+                // the broker takes them
+            }
+            retry.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(relay.confirmLimit()).isEqualTo(commitEnd(first));
+            assertThat(relay.status().isHealthy()).isTrue();
+        } finally {
+            relay.close();
+        }
+    }
+
+    @Test
+    void failedRecordsSentAgainKeepTheirOrderWhenOneFailsAtOnceAndAnEarlierOneInItsCallback() throws Exception {
+        KafkaRelay relay = relay(KafkaRelaySettings.of("shop"));
+        try {
+            List<ChangeEvent> first = threeChangesOfOneRowRefused(relay);
+            List<ChangeEvent> second = ChangeEvents.transaction(ChangeEvents.insert("orders", Map.of("id", 2L)));
+
+            // Sent again: the first goes to the producer, which refuses the second at once; the third is not sent.
+            producer.refuseAtOnce.set(seq("1"));
+            assertThatThrownBy(() -> relay.onChange(second.get(0))).hasRootCauseInstanceOf(TimeoutException.class);
+            assertThat(seqs(producer.history().subList(3, producer.history().size()))).containsExactly("0");
+            // Then the broker refuses the first again: it fails in its callback.
+            producer.errorNext(new TimeoutException("Expiring 1 record(s) for shop.public.orders-0: 120000 ms has passed"
+                    + " since batch creation"));
+
+            CompletableFuture<Void> retry = onChangeAsync(relay, second.get(0));
+            await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 7);
+            assertThat(seqs(producer.history().subList(4, 7))).as("the row's changes sent again, in their order")
+                    .containsExactly("0", "1", "2");
+            while (producer.completeNext()) {
+                // the broker takes them
+            }
+            retry.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(relay.confirmLimit()).isEqualTo(commitEnd(first));
+            assertThat(relay.status().isHealthy()).isTrue();
+        } finally {
+            relay.close();
+        }
     }
 
     /** A relay whose producers retry (their {@code record-retry-total} grows) while {@code retrying}, and whose factory's reset does what closing a Kafka producer with no timeout does: it fails what the producer holds. */

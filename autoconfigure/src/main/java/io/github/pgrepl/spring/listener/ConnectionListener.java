@@ -23,6 +23,18 @@ public interface ConnectionListener extends ChangeListener {
     String connection();
 
     /**
+     * Whether the connection's error handler may give up on a change this listener failed on: skip it, or hand it to a
+     * recoverer (a dead-letter table) and go on. A listener that forwards the stream returns {@code false}, as
+     * pgrepl-kafka's relay does: a change given up on would be confirmed without having been forwarded, and a
+     * {@code Begin} given up on would take its whole transaction with it. Its failures are then retried at the error
+     * handler's waits for as long as they last, whatever {@code listener.recoverer} says (see
+     * {@link io.github.pgrepl.spring.listener.error.FailedChange#mayBeGivenUp()}). {@code true} by default.
+     */
+    default boolean changesMayBeGivenUp() {
+        return true;
+    }
+
+    /**
      * The connection is closing, before its last status update: stop taking events (a call of {@code onChange} from now
      * on may throw) and finish what is in flight, within a bound of the listener's own, so that the last status update
      * confirms it. Called once, from the closing thread. Does nothing by default.

@@ -36,8 +36,9 @@ public final class InFlightWindow {
     /**
      * A record the broker refused, kept to be sent again.
      *
-     * @param sent its place in the order records were sent ({@link #sending}): failures come back in that order, not in
-     *     the order the producer reported them (a producer closed by force fails its batches in no particular order)
+     * @param sent its place in the order records were first sent ({@link #sending}), kept while it is sent again:
+     *     failures come back in that order, not in the order the producer reported them (a producer closed by force
+     *     fails its batches in no particular order)
      */
     public record FailedRecord(Transaction transaction, ProducerRecord<byte[], byte[]> record, long size, long sent,
                                Throwable error) {
@@ -140,13 +141,16 @@ public final class InFlightWindow {
      * until now, so that the transaction never looks finished between the records sent again; its wait for an
      * acknowledgement goes on, it does not begin anew.
      *
-     * @return its new place in the order of sending
+     * @return its place in the order of sending, to give {@link #failed} should it fail again: the one it was first sent
+     *     with
      */
     public synchronized long sendingAgain(FailedRecord record) {
         record.transaction().failed--;
         record.transaction().outstanding++;
         outstanding++;
-        return sent++;
+        // Not a new place: should it fail again, at once or in its callback, while others taken with it are put back
+        // with theirs (stillFailed), a new place would put it after them, and a row's older change after its newer.
+        return record.sent();
     }
 
     /** Failed records taken with {@link #takeFailures()} that were not sent again after all: failed still. */
@@ -208,9 +212,9 @@ public final class InFlightWindow {
     }
 
     /**
-     * Once no record is in flight (each acknowledged or failed), hands over the failed ones in the order they were sent,
-     * to be sent again ({@link #sendingAgain}, or back with {@link #stillFailed}); their bytes stay counted, and their
-     * transactions unfinished, until they are settled.
+     * Once no record is in flight (each acknowledged or failed), hands over the failed ones in the order they were first
+     * sent, to be sent again ({@link #sendingAgain}, or back with {@link #stillFailed}); their bytes stay counted, and
+     * their transactions unfinished, until they are settled.
      *
      * @throws IllegalStateException while a record is in flight: a record sent again could overtake it
      */

@@ -129,6 +129,30 @@ class InFlightWindowTest {
     }
 
     @Test
+    void aFailedRecordKeepsItsFirstPlaceHoweverItFailsAgain() throws Exception {
+        InFlightWindow window = new InFlightWindow(1024);
+        InFlightWindow.Transaction transaction = window.open();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            records.add(new ProducerRecord<>("topic", "key".getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) i}));
+            long sent = window.sending(transaction, 10);
+            window.failed(transaction, records.get(i), 10, sent, false, new IllegalStateException("expired"));
+        }
+        List<InFlightWindow.FailedRecord> failed = window.takeFailures();
+
+        // The first goes to the producer again, the second is refused at once, the third is not sent; then the first
+        // fails in its callback.
+        long first = window.sendingAgain(failed.get(0));
+        long second = window.sendingAgain(failed.get(1));
+        window.failed(transaction, records.get(1), 10, second, true, new IllegalStateException("no metadata"));
+        window.stillFailed(failed.subList(2, 3));
+        window.failed(transaction, records.get(0), 10, first, true, new IllegalStateException("expired"));
+
+        assertThat(window.takeFailures()).as("in the order first sent").extracting(record -> record.record().value()[0])
+                .containsExactly((byte) 0, (byte) 1, (byte) 2);
+    }
+
+    @Test
     void shuttingDownEndsEveryWait() {
         InFlightWindow window = new InFlightWindow(10);
         InFlightWindow.Transaction transaction = window.open();

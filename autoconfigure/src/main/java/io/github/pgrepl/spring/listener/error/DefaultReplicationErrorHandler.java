@@ -22,6 +22,9 @@ import org.springframework.util.backoff.BackOffExecution;
  * failure, without waits, so the stream holds no longer than the listener and the recoverer take. Without a
  * recoverer there is nothing to hand it to, and it is retried like any other: never lost.
  *
+ * <p>A change that may not be given up on ({@link FailedChange#mayBeGivenUp()} false: the Kafka relay's) never goes
+ * to the recoverer either: it is retried as without one, for as long as it fails.
+ *
  * <pre>{@code
  * ExponentialBackOff backOff = new ExponentialBackOff(1_000, 2);
  * backOff.setMaxInterval(30_000);
@@ -75,7 +78,7 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
 
     @Override
     public ErrorDecision handle(FailedChange failed) {
-        if (recoverer != null && isNotRetryable(failed.error())) {
+        if (recoverer != null && failed.mayBeGivenUp() && isNotRetryable(failed.error())) {
             attempts.remove(failed.connection());
             return recover(failed, MIN_WAIT_AFTER_BACK_OFF);
         }
@@ -88,7 +91,7 @@ public class DefaultReplicationErrorHandler implements ReplicationErrorHandler {
         }
         // Never a busy loop, whatever the back-off: at least a second between attempts from here on.
         Duration atTheCap = Duration.ofMillis(Math.max(current.longestWait, MIN_WAIT_AFTER_BACK_OFF.toMillis()));
-        if (recoverer == null) {
+        if (recoverer == null || !failed.mayBeGivenUp()) {
             return ErrorDecision.retryAfter(atTheCap);
         }
         ErrorDecision decision = recover(failed, atTheCap);

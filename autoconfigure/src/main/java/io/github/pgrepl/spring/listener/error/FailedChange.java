@@ -20,9 +20,14 @@ import java.util.Objects;
  * @param error what the listener threw (the cause, for a method that threw through reflection)
  * @param attempts how many times the listener has failed on it, from 1
  * @param firstFailedAt when the listener first failed on it
+ * @param mayBeGivenUp whether the handler may give up on it (skip it, or recover it and go on): {@code false} for a
+ *     listener that forwards the stream, such as pgrepl-kafka's relay, whose change given up on would be confirmed
+ *     without having been forwarded. A handler should then retry it (or stop); the connection retries it anyway,
+ *     at the longest wait the handler asked for, should the handler decide otherwise.
  */
 public record FailedChange(String connection, String listener, ChangeEvent event, Change<Row> change,
-                           ChangeTransaction transaction, Throwable error, int attempts, Instant firstFailedAt) {
+                           ChangeTransaction transaction, Throwable error, int attempts, Instant firstFailedAt,
+                           boolean mayBeGivenUp) {
 
     public FailedChange {
         Objects.requireNonNull(connection, "connection");
@@ -30,6 +35,12 @@ public record FailedChange(String connection, String listener, ChangeEvent event
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(firstFailedAt, "firstFailedAt");
+    }
+
+    /** A failed change of a listener whose changes may be given up on, as a method's may. */
+    public FailedChange(String connection, String listener, ChangeEvent event, Change<Row> change,
+                        ChangeTransaction transaction, Throwable error, int attempts, Instant firstFailedAt) {
+        this(connection, listener, event, change, transaction, error, attempts, firstFailedAt, true);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.pgrepl.spring.listener.support;
 
+import io.github.pgrepl.internal.util.Durations;
 import io.github.pgrepl.pgoutput.ChangeEvent;
 import io.github.pgrepl.pgoutput.Row;
 import io.github.pgrepl.spring.connection.ListenerActivity;
@@ -87,6 +88,8 @@ final class FailureHandlingInvoker implements ListenerControl {
         int attempts = 0;
         int failedAttemptsHere = 0;
         Instant since = null;
+        boolean mayBeGivenUp = listener.connectionListener() == null || listener.connectionListener().changesMayBeGivenUp();
+        Duration longestRetry = WAIT_WHEN_THE_HANDLER_FAILS;
         while (true) {
             Throwable error;
             try {
@@ -109,9 +112,18 @@ final class FailureHandlingInvoker implements ListenerControl {
             failedAttemptsHere++;
             since = since == null ? clock.instant() : since;
             failedAttempts.increment();
-            FailedChange failed = new FailedChange(connection, listener.id(), event, change, whole, error, attempts, since);
+            FailedChange failed = new FailedChange(connection, listener.id(), event, change, whole, error, attempts, since,
+                    mayBeGivenUp);
             ErrorDecision decision = decide(failed);
+            if (!mayBeGivenUp && (decision == ErrorDecision.skip() || decision == ErrorDecision.recovered())) {
+                // Going on would confirm a change this listener never forwarded (with a Begin, its whole transaction).
+                log.warn("[{}] The error handler {} decided {} for {}, but listener '{}' may not give up a change;"
+                        + " retrying in {}", connection, errorHandler, decision == ErrorDecision.skip() ? "skip" : "recovered", failed.describe(), listener.id(),
+                        Durations.text(longestRetry));
+                decision = ErrorDecision.retryAfter(longestRetry);
+            }
             if (decision instanceof ErrorDecision.Retry retry) {
+                longestRetry = retry.delay().compareTo(longestRetry) > 0 ? retry.delay() : longestRetry;
                 // Failing (and health DOWN) from here: a change the recoverer took at once never held the stream.
                 failure = status(failed, false);
                 if (attempts == 1) {

@@ -121,6 +121,29 @@ class DefaultReplicationErrorHandlerTest {
     }
 
     @Test
+    void aChangeThatMayNotBeGivenUpNeverGoesToTheRecovererAndIsRetriedAtTheLongestWait() {
+        List<FailedChange> recovered = new ArrayList<>();
+        DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff(100, 800, 2), failed -> {
+            recovered.add(failed);
+            return ErrorDecision.skip();
+        });
+        handler.addNotRetryableExceptions(IllegalArgumentException.class);
+
+        assertThat(handler.handle(relayFailure(new IllegalStateException("broker refused"), 1)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(100)));
+        assertThat(handler.handle(relayFailure(new IllegalStateException("broker refused"), 2)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(200)));
+        // Retries used up: a method's change would go to the recoverer here.
+        assertThat(handler.handle(relayFailure(new IllegalStateException("broker refused"), 3)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofSeconds(1)));
+        assertThat(handler.handle(relayFailure(new IllegalStateException("broker refused"), 4)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofSeconds(1)));
+        assertThat(handler.handle(relayFailure(new IllegalArgumentException("not retryable"), 1)))
+                .isEqualTo(ErrorDecision.retryAfter(Duration.ofMillis(100)));
+        assertThat(recovered).isEmpty();
+    }
+
+    @Test
     void aCauseChainThatLoopsEndsTheSearch() {
         DefaultReplicationErrorHandler handler = new DefaultReplicationErrorHandler(backOff(100, 800, 1), failed -> ErrorDecision.skip());
         handler.addNotRetryableExceptions(IllegalArgumentException.class);
@@ -129,6 +152,10 @@ class DefaultReplicationErrorHandlerTest {
         first.initCause(second);
 
         assertThat(handler.handle(failedWith(first, 1))).isInstanceOf(ErrorDecision.Retry.class);
+    }
+
+    private FailedChange relayFailure(Throwable error, int attempts) {
+        return new FailedChange("orders", "ordersKafkaRelay", event, null, null, error, attempts, Instant.EPOCH, false);
     }
 
     private FailedChange failedWith(Throwable error, int attempts) {

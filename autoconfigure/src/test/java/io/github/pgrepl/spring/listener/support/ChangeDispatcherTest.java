@@ -423,10 +423,16 @@ class ChangeDispatcherTest {
         volatile Lsn finishedThrough;
         volatile boolean closing;
         volatile boolean failNextInsert;
+        volatile boolean mayBeGivenUp = true;
 
         @Override
         public String connection() {
             return "orders";
+        }
+
+        @Override
+        public boolean changesMayBeGivenUp() {
+            return mayBeGivenUp;
         }
 
         @Override
@@ -508,5 +514,27 @@ class ChangeDispatcherTest {
             assertThat(failed.listener()).isEqualTo("Relay");
             assertThat(failed.error()).hasMessage("broker says no");
         });
+    }
+
+    @Test
+    void aConnectionListenerThatMayNotGiveUpAChangeIsRetriedWhateverTheHandlerDecides() throws Exception {
+        Relay relay = new Relay();
+        relay.mayBeGivenUp = false;
+        relay.failNextInsert = true;
+        Projection projection = new Projection();
+        ChangeDispatcher dispatcher = dispatcherOf(failed -> ErrorDecision.skip(), relay, projection);
+
+        send(dispatcher, begin(700, 100), insert(LINES, 10L, 1L), commit(100));
+
+        assertThat(relay.events).as("the failed insert, delivered again").containsExactly("relay Begin", "relay Insert",
+                "relay Commit");
+        assertThat(projection.calls).containsExactly("raw Begin", "lines INSERT 1", "raw Commit");
+        assertThat(failures).singleElement().satisfies(failed -> {
+            assertThat(failed.listener()).isEqualTo("Relay");
+            assertThat(failed.mayBeGivenUp()).isFalse();
+        });
+        assertThat(dispatcher.skipped()).isZero();
+        assertThat(dispatcher.failedAttempts()).isEqualTo(1);
+        assertThat(dispatcher.failure()).isEmpty();
     }
 }
