@@ -411,16 +411,16 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private void sendAgain(InFlightWindow.FailedRecord failed) {
-        long order = window.sendingAgain(failed);
+        window.sendingAgain(failed);
         CompletableFuture<SendResult<byte[], byte[]>> sent;
         try {
             sent = template.send(failed.record());
         } catch (RuntimeException e) {
             Throwable cause = cause(e);
-            window.failed(failed.transaction(), failed.record(), failed.size(), order, true, cause);
+            window.failed(failed.transaction(), failed.record(), failed.size(), failed.sent(), true, cause);
             throw notSent(failed.record(), cause);
         }
-        settle(sent, failed.transaction(), failed.record(), failed.size(), order, true);
+        settle(sent, failed.transaction(), failed.record(), failed.size(), failed.sent(), true);
     }
 
     private void settle(CompletableFuture<SendResult<byte[], byte[]>> sent, InFlightWindow.Transaction inFlight,
@@ -507,16 +507,7 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
     }
 
     private KafkaRelayException refused(InFlightWindow.FailedRecord failed) {
-        if (INITIAL_SNAPSHOT_LSN.equals(header(failed.record(), LSN_HEADER))) {
-            return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (a row of"
-                    + " the initial snapshot): " + text(failed.error()) + ". The initial snapshot does not complete, and the stream"
-                    + " does not start, while it is refused; the record is sent again with the next try."
-                    + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
-        }
-        return new KafkaRelayException("The broker refused a record of topic " + failed.record().topic() + " (transaction "
-                + header(failed.record(), XID_HEADER) + ", commit " + header(failed.record(), LSN_HEADER) + "): "
-                + text(failed.error()) + ". It and every later transaction stay unconfirmed; the record is sent again with the"
-                + " next try." + Refusals.fix(failed.error(), failed.record().topic(), connection()), failed.error());
+        return undelivered("The broker refused", failed.record(), failed.error());
     }
 
     /** Sends the initial snapshot's rows held so far in one Kafka transaction; they are let go once it committed. */
@@ -598,10 +589,20 @@ public final class KafkaRelay implements ConnectionListener, AutoCloseable {
      * authorized, a producer closed meanwhile): named with its cause and the fix, not as the template's "Send failed".
      */
     private KafkaRelayException notSent(ProducerRecord<byte[], byte[]> record, Throwable cause) {
-        return new KafkaRelayException("The producer did not take a record of topic " + record.topic() + " (transaction "
+        return undelivered("The producer did not take", record, cause);
+    }
+
+    /** A record not delivered, named with what holds meanwhile and, where there is one, the fix. */
+    private KafkaRelayException undelivered(String what, ProducerRecord<byte[], byte[]> record, Throwable cause) {
+        String fix = Refusals.fix(cause, record.topic(), connection());
+        if (INITIAL_SNAPSHOT_LSN.equals(header(record, LSN_HEADER))) {
+            return new KafkaRelayException(what + " a record of topic " + record.topic() + " (a row of the initial"
+                    + " snapshot): " + text(cause) + ". The initial snapshot does not complete, and the stream does not"
+                    + " start, while it is refused; the record is sent again with the next try." + fix, cause);
+        }
+        return new KafkaRelayException(what + " a record of topic " + record.topic() + " (transaction "
                 + header(record, XID_HEADER) + ", commit " + header(record, LSN_HEADER) + "): " + text(cause) + ". It and"
-                + " every later transaction stay unconfirmed; the record is sent again with the next try."
-                + Refusals.fix(cause, record.topic(), connection()), cause);
+                + " every later transaction stay unconfirmed; the record is sent again with the next try." + fix, cause);
     }
 
     /** What went wrong, out of the wrappers of the future and of the template (whose own message says nothing). */

@@ -139,18 +139,14 @@ public final class InFlightWindow {
     /**
      * A failed record taken with {@link #takeFailures()} goes to the producer again. Its transaction counts it failed
      * until now, so that the transaction never looks finished between the records sent again; its wait for an
-     * acknowledgement goes on, it does not begin anew.
-     *
-     * @return its place in the order of sending, to give {@link #failed} should it fail again: the one it was first sent
-     *     with
+     * acknowledgement goes on, it does not begin anew. Should it fail again, at once or in its callback, it fails with
+     * the place it was first sent with ({@link FailedRecord#sent()}), not a new one: a new place would put it after the
+     * records taken with it and put back with theirs ({@link #stillFailed}), and a row's older change after its newer.
      */
-    public synchronized long sendingAgain(FailedRecord record) {
+    public synchronized void sendingAgain(FailedRecord record) {
         record.transaction().failed--;
         record.transaction().outstanding++;
         outstanding++;
-        // Not a new place: should it fail again, at once or in its callback, while others taken with it are put back
-        // with theirs (stillFailed), a new place would put it after them, and a row's older change after its newer.
-        return record.sent();
     }
 
     /** Failed records taken with {@link #takeFailures()} that were not sent again after all: failed still. */

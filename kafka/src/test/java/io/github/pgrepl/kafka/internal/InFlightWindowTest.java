@@ -142,11 +142,11 @@ class InFlightWindowTest {
 
         // The first goes to the producer again, the second is refused at once, the third is not sent; then the first
         // fails in its callback.
-        long first = window.sendingAgain(failed.get(0));
-        long second = window.sendingAgain(failed.get(1));
-        window.failed(transaction, records.get(1), 10, second, true, new IllegalStateException("no metadata"));
+        window.sendingAgain(failed.get(0));
+        window.sendingAgain(failed.get(1));
+        window.failed(transaction, records.get(1), 10, failed.get(1).sent(), true, new IllegalStateException("no metadata"));
         window.stillFailed(failed.subList(2, 3));
-        window.failed(transaction, records.get(0), 10, first, true, new IllegalStateException("expired"));
+        window.failed(transaction, records.get(0), 10, failed.get(0).sent(), true, new IllegalStateException("expired"));
 
         assertThat(window.takeFailures()).as("in the order first sent").extracting(record -> record.record().value()[0])
                 .containsExactly((byte) 0, (byte) 1, (byte) 2);
