@@ -117,8 +117,9 @@ final class FailureHandlingInvoker implements ListenerControl {
             ErrorDecision decision = decide(failed);
             if (!mayBeGivenUp && (decision == ErrorDecision.skip() || decision == ErrorDecision.recovered())) {
                 // Going on would confirm a change this listener never forwarded (with a Begin, its whole transaction).
+                String decided = decision == ErrorDecision.skip() ? "skip" : "recovered";
                 log.warn("[{}] The error handler {} decided {} for {}, but listener '{}' may not give up a change;"
-                        + " retrying in {}", connection, errorHandler, decision == ErrorDecision.skip() ? "skip" : "recovered", failed.describe(), listener.id(),
+                        + " retrying in {}", connection, errorHandler, decided, failed.describe(), listener.id(),
                         Durations.text(longestRetry));
                 decision = ErrorDecision.retryAfter(longestRetry);
             }
