@@ -4,6 +4,7 @@ import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
 import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
 import static io.github.pgrepl.kafka.RelayFixtures.poll;
 import static io.github.pgrepl.kafka.RelayFixtures.pollRows;
+import static io.github.pgrepl.kafka.RelayFixtures.raiseMaxMessageBytes;
 import static io.github.pgrepl.kafka.RelayFixtures.withoutCopies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,15 +28,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.ConfigResource;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -349,9 +346,7 @@ class KafkaRelayIT {
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertNotStarted(
                     connections, name));
 
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
-                    new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
-                    .all().get(10, TimeUnit.SECONDS);
+            raiseMaxMessageBytes(admin, topic);
             awaitStreaming(name);
             pg.server().execute("INSERT INTO refused VALUES (51, 'streamed')");
 
@@ -392,9 +387,7 @@ class KafkaRelayIT {
                 assertThat(relay.status().isHealthy()).as("healthy: " + relay.status().problem()).isFalse();
             });
 
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
-                    new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
-                    .all().get(10, TimeUnit.SECONDS);
+            raiseMaxMessageBytes(admin, topic);
             pg.server().execute("INSERT INTO bulky VALUES (5001, 'after')");
             Lsn end = currentWal(pg.server());
 
@@ -470,9 +463,7 @@ class KafkaRelayIT {
                 assertThat(confirmed(pg.server(), name + "_slot")).as("confirmed flush LSN").isLessThan(refusedEnd);
             });
 
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
-                    new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
-                    .all().get(10, TimeUnit.SECONDS);
+            raiseMaxMessageBytes(admin, topic);
             pg.server().execute("INSERT INTO skipper VALUES (6, 'after the fix')");
             Lsn end = currentWal(pg.server());
 

@@ -2,6 +2,7 @@ package io.github.pgrepl.kafka;
 
 import static io.github.pgrepl.kafka.RelayFixtures.confirmed;
 import static io.github.pgrepl.kafka.RelayFixtures.currentWal;
+import static io.github.pgrepl.kafka.RelayFixtures.raiseMaxMessageBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,13 +24,10 @@ import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -169,7 +167,7 @@ class KafkaRelayTransactionFaultIT {
                 Lsn confirmedWhileRefused = confirmed(pg.server(), NAME + "_slot");
 
                 long fixedAt = System.nanoTime();
-                raiseMaxMessageBytes(admin);
+                raiseMaxMessageBytes(admin, TOPIC);
                 refusing = false;
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     drain(committedConsumer, committed);
@@ -210,7 +208,7 @@ class KafkaRelayTransactionFaultIT {
         } finally {
             if (refusing) {
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()))) {
-                    raiseMaxMessageBytes(admin);
+                    raiseMaxMessageBytes(admin, TOPIC);
                 }
             }
         }
@@ -218,12 +216,6 @@ class KafkaRelayTransactionFaultIT {
 
     private static void insert(int first, int last, String item) {
         pg.server().execute("INSERT INTO items SELECT i, " + item + " FROM generate_series(" + first + ", " + last + ") i");
-    }
-
-    private static void raiseMaxMessageBytes(Admin admin) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(
-                new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
-                .all().get(10, TimeUnit.SECONDS);
     }
 
     /** The transactional ids the broker's transaction coordinators know that begin with the relay's prefix. */

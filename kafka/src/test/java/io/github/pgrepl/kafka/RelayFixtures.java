@@ -15,11 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
@@ -100,6 +105,13 @@ final class RelayFixtures {
             assertThat(ids.size()).as("distinct rows polled (of " + records.size() + " records)").isGreaterThanOrEqualTo(rows);
         });
         return records;
+    }
+
+    /** Lets {@code topic} take records of up to 1 MB: the fix for a record it refused as too large. */
+    static void raiseMaxMessageBytes(Admin admin, String topic) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(
+                new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"), AlterConfigOp.OpType.SET))))
+                .all().get(10, TimeUnit.SECONDS);
     }
 
     static Lsn confirmed(PgServer pg, String slot) {
