@@ -61,8 +61,8 @@ public final class ProducerWatchdog implements AutoCloseable {
         try {
             idle.run();
             long stalled = window.stalledNanos();
-            if (stalled < ackTimeoutNanos) {
-                stallSampledAt = 0;
+            if (stalled == 0) {
+                stallSampledAt = 0; // nothing in flight
                 return;
             }
             long now = System.nanoTime();
@@ -71,11 +71,13 @@ public final class ProducerWatchdog implements AutoCloseable {
                 return;
             }
             if (stallSampledAt == 0 || now - stallSampledAt > stalled) {
-                stallSampledAt = now; // the first look in this stall: judge after an ack timeout more
+                // The first look since the last acknowledgement: the retries from here on are this stall's. Sampled at
+                // its start (within a look), so that a stuck producer is replaced an ack timeout into it, not two.
+                stallSampledAt = now;
                 retriesAtSample = retries;
                 return;
             }
-            if (now - stallSampledAt < ackTimeoutNanos || retries <= retriesAtSample) {
+            if (stalled < ackTimeoutNanos || retries <= retriesAtSample) {
                 return;
             }
             log.warn("[{}] {} record(s) unacknowledged for {} ms while the producer retried them {} times: closing it, and"
